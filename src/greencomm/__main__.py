@@ -1,0 +1,3 @@
+from greencomm.cli import main
+
+main()

@@ -1,0 +1,110 @@
+"""What `validate` mails back: an annotated copy of a district's workbook (problem cells coloured by
+severity, a comment on each, a 问题清单 sheet first) and the full problem list as a workbook."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from greencomm.problems import Problem
+from greencomm.xlsx import fit_columns, set_value, style_header
+
+PROBLEM_SHEET = "问题清单"
+FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
+SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "error", "warning": "warning"}}
+HEADERS = {
+    "zh": ["序号", "严重程度", "位置", "字段", "填写值", "问题", "修改建议", "代码"],
+    "en": ["No.", "Severity", "Where", "Field", "Value", "Problem", "How to fix", "Code"],
+}
+LIST_HEADERS = {
+    "zh": ["文件", "工作表", "单元格", "严重程度", "代码", "字段", "填写值", "问题", "修改建议"],
+    "en": ["File", "Sheet", "Cell", "Severity", "Code", "Field", "Value", "Problem", "How to fix"],
+}
+
+
+def annotated_name(path: Path) -> str:
+    return f"{path.stem}_问题标注.xlsx"
+
+
+def _comment_text(problems: Sequence[Problem], lang: str) -> str:
+    words = SEVERITY_WORDS[lang]
+    return "\n".join(f"【{words[p.severity]}】{p.text(lang)}；{p.hint(lang)}" for p in problems)
+
+
+def _mark_cells(book: Workbook, problems: Iterable[Problem], lang: str) -> None:
+    by_cell: dict[tuple[str, str], list[Problem]] = defaultdict(list)
+    for p in problems:
+        if p.cell and p.sheet in book.sheetnames:
+            by_cell[(p.sheet, p.cell)].append(p)
+    for (sheet, cell), found in by_cell.items():
+        target = book[sheet][cell]
+        worst = "error" if any(p.is_error for p in found) else "warning"
+        target.fill = FILLS[worst]
+        text = _comment_text(found, lang)
+        comment = Comment(text, "greencomm")
+        comment.width = 320
+        comment.height = 40 + 40 * len(found) + len(text) // 2
+        target.comment = comment
+
+
+def _problem_sheet(book: Workbook, problems: Sequence[Problem], lang: str) -> Worksheet:
+    if PROBLEM_SHEET in book.sheetnames:
+        del book[PROBLEM_SHEET]
+    sheet = book.create_sheet(PROBLEM_SHEET, 0)
+    sheet.append(HEADERS[lang])
+    style_header(sheet, 1)
+    words = SEVERITY_WORDS[lang]
+    for n, p in enumerate(problems, start=1):
+        row = n + 1
+        where = f"{p.sheet}!{p.cell}" if p.cell else p.sheet
+        values = [n, words[p.severity], where, p.field, p.value, p.text(lang), p.hint(lang), p.code]
+        for col, value in enumerate(values, start=1):
+            set_value(sheet.cell(row, col), value)
+        if p.cell and p.sheet in book.sheetnames:
+            link = sheet.cell(row, 3)
+            link.hyperlink = f"#'{p.sheet}'!{p.cell}"
+            link.font = Font(color="0563C1", underline="single")
+        sheet.cell(row, 2).fill = FILLS[p.severity]
+        for col in (6, 7):
+            sheet.cell(row, col).alignment = Alignment(wrap_text=True, vertical="top")
+    fit_columns(sheet, caps={6: 60, 7: 40})
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    return sheet
+
+
+def annotate(path: Path, problems: Sequence[Problem], lang: str = "zh") -> Workbook:
+    """The district's own workbook, formatting kept, with the problems marked on it."""
+    book = openpyxl.load_workbook(path, rich_text=True)
+    _mark_cells(book, problems, lang)
+    _problem_sheet(book, problems, lang)
+    book.active = 0
+    return book
+
+
+def problem_list(problems: Sequence[Problem], lang: str = "zh") -> Workbook:
+    """Every problem of a run, one per row, for the clerk's records."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = PROBLEM_SHEET
+    sheet.append(LIST_HEADERS[lang])
+    style_header(sheet, 1)
+    words = SEVERITY_WORDS[lang]
+    for p in problems:
+        row = [p.file, p.sheet, p.cell, words[p.severity], p.code, p.field, p.value, p.text(lang), p.hint(lang)]
+        r = sheet.max_row + 1
+        for col, value in enumerate(row, start=1):
+            set_value(sheet.cell(r, col), value)
+        sheet.cell(r, 4).fill = FILLS[p.severity]
+    fit_columns(sheet, caps={1: 40, 8: 60, 9: 40})
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    return book

@@ -1,0 +1,213 @@
+"""The command line: options in, one call to the core, its result rendered, the contract's exit code.
+
+Exit codes (cli.md): 0 success and no data errors; 1 data errors or an unreadable input; 2 usage.
+Human text goes to stderr; `--json` prints one JSON object on stdout and nothing else there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from greencomm import __version__
+from greencomm.annotate import annotate, annotated_name, problem_list
+from greencomm.errors import GreencommError
+from greencomm.output import write_bytes
+from greencomm.problems import LANGS, count, default_lang
+from greencomm.render import problem_lines, rubric_table, validation_summary
+from greencomm.schema import Programme, load_programme
+from greencomm.template import build_template
+from greencomm.validate import ValidationReport, validate
+from greencomm.xlsx import to_bytes
+
+app = typer.Typer(
+    name="greencomm",
+    help="节能环保社区创建：校验区级申报表、评分、排名、公示与年度总结。"
+    " Scores the city's 节能环保社区 programme from district Excel workbooks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# ---------------------------------------------------------------- shared options
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="设置文件（默认 ./greencomm.toml）/ settings file", dir_okay=False)
+]
+YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="创建年度（默认取设置或今年）/ programme year")]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="消息语言 zh 或 en / message language")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="在标准输出打印 JSON / print JSON on stdout")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度与摘要 / no progress or summary")]
+
+
+def _err_console(quiet: bool = False) -> Console:
+    return Console(stderr=True, quiet=quiet, highlight=False, soft_wrap=True)
+
+
+def _lang(value: str | None) -> str:
+    if value is None:
+        return default_lang()
+    if value not in LANGS:
+        raise typer.BadParameter(f"应为 zh 或 en / must be zh or en, not {value!r}", param_hint="--lang")
+    return value
+
+
+@contextlib.contextmanager
+def _handled() -> Iterator[None]:
+    """Program failures become `错误：…` on stderr and the contract's exit code, never a traceback."""
+    try:
+        yield
+    except GreencommError as exc:
+        _err_console().print(f"[bold red]错误 / error:[/] {exc}", markup=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+def _programme(config: Path | None, year: int | None) -> Programme:
+    return load_programme(config, year)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"greencomm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本 / show the version")
+    ] = False,
+) -> None:
+    """节能环保社区创建工具 greencomm."""
+
+
+# ---------------------------------------------------------------- template
+@app.command()
+def template(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件 / output .xlsx")] = None,
+    templates: Annotated[
+        Path | None, typer.Option("--templates", help="自定义模板文件夹 / your own templates folder", file_okay=False)
+    ] = None,
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """生成空白的区级申报汇总表（下拉选项、百分比格式、填报说明、创建活动表）/ write the blank district workbook."""
+    with _handled():
+        programme = _programme(config, year)
+        target = output or Path(f"{programme.year}年节能环保社区申报汇总表（模板）.xlsx")
+        write_bytes(target, to_bytes(build_template(programme, templates)))
+        _err_console(quiet).print(f"已生成模板 / template written: {target}")
+
+
+# ---------------------------------------------------------------- validate
+@app.command("validate")
+def validate_command(
+    inputs: Annotated[list[Path], typer.Argument(help="区级申报表或文件夹 / district workbooks or folders")],
+    reviews: Annotated[
+        list[Path] | None, typer.Option("--reviews", "-r", help="现场评审评分表或文件夹 / review sheets")
+    ] = None,
+    register: Annotated[
+        Path | None, typer.Option("--register", help="历年命名名录 / the register of titles", dir_okay=False)
+    ] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="标注文件与问题清单的输出文件夹 / output folder", file_okay=False)
+    ] = Path("校验结果"),
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    lang: LangOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """校验区级申报表，写出标注问题的副本和问题清单 / check district workbooks and mail back annotated copies."""
+    language = _lang(lang)
+    console = _err_console(quiet)
+    with _handled():
+        programme = _programme(config, year)
+        with console.status("正在读取… / reading…"):
+            report = validate(inputs, programme, reviews=reviews, register=register)
+        written = write_validation_outputs(report, output, language)
+    problems = report.problems
+    errors, warnings = count(problems)
+    if as_json:
+        _print_json(
+            {
+                "year": programme.year,
+                "files": [
+                    {"file": str(f), "annotated": str(written[f]) if f in written else None} for f in report.files
+                ],
+                "communities": len(report.submissions.frame),
+                "errors": errors,
+                "warnings": warnings,
+                "problems": [p.to_dict(language) for p in problems],
+            }
+        )
+    console.print(validation_summary(report, language))
+    for line in problem_lines(problems, language):
+        console.print(line, markup=False)
+    console.print(f"输出文件夹 / output: {output}（{len(written)} 个标注副本，问题清单.xlsx）")
+    raise typer.Exit(1 if errors else 0)
+
+
+def write_validation_outputs(report: ValidationReport, folder: Path, lang: str) -> dict[Path, Path]:
+    """An annotated copy of every workbook with problems, and the full list; returns input → copy."""
+    inputs = report.files
+    by_file: dict[str, list[Any]] = {}
+    for p in report.problems:
+        by_file.setdefault(p.file, []).append(p)
+    written: dict[Path, Path] = {}
+    for path in inputs:
+        found = by_file.get(path.name)
+        if not found or any(p.code == "unreadable-file" for p in found):
+            continue
+        target = folder / annotated_name(path)
+        write_bytes(target, to_bytes(annotate(path, found, lang)), inputs)
+        written[path] = target
+    write_bytes(folder / "问题清单.xlsx", to_bytes(problem_list(report.problems, lang)), inputs)
+    return written
+
+
+# ---------------------------------------------------------------- rubric
+@app.command()
+def rubric(
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """显示考评标准（评分细则、一票否决、资格、等级）/ show the scoring rubric as a table."""
+    with _handled():
+        programme = _programme(config, year)
+    if as_json:
+        _print_json(
+            {
+                "title": programme.rubric.title,
+                "items": [
+                    {"id": i.id, "name": i.name, "max": float(i.max), "kind": i.kind, "column": i.column,
+                     "rule": i.rule_text()}
+                    for i in programme.rubric.items
+                ],
+            }
+        )
+        return
+    Console(highlight=False).print(rubric_table(programme))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
+

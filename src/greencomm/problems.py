@@ -1,0 +1,207 @@
+"""Problems in the data are values, not exceptions: each has a stable code, a place and a message
+in Chinese and English that says what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+LANGS = ("zh", "en")
+
+# code: (severity, Chinese, English, Chinese hint, English hint)
+CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
+    # ---- the file and its sheets
+    "unreadable-file": ("error", "无法读取文件：{detail}", "cannot read the file: {detail}",
+                        "请另存为 Excel 工作簿（.xlsx）后重新发送", "save it as an Excel workbook (.xlsx) and send it again"),
+    "missing-sheet": ("error", "找不到工作表“{expected}”", "no sheet named “{expected}”",
+                      "请使用 greencomm template 生成的模板填报", "fill in the workbook made by `greencomm template`"),
+    "header-not-found": ("error", "前 {rows} 行中找不到表头行（应含“所属区”“社区名称”等列名）",
+                         "no header row in the first {rows} rows (it should name 所属区, 社区名称 …)",
+                         "请保留模板的表头行", "keep the template's header row"),
+    "missing-column": ("error", "缺少必填列“{field}”", "the required column “{field}” is missing",
+                       "请按模板补上该列", "add the column as in the template"),
+    "duplicate-column": ("error", "列“{field}”出现了两次（另见 {other}）", "the column “{field}” appears twice (also {other})",
+                         "请删除重复的列", "delete one of the two columns"),
+    "unknown-column": ("warning", "无法识别的列“{value}”，已忽略", "unrecognised column “{value}” is ignored",
+                       "如为必填列，请改用模板中的列名", "if it is a required column, use the template's header"),
+    "no-data-rows": ("error", "表中没有数据行", "the sheet has no data rows",
+                     "请在表头下方逐行填写社区", "fill in one community per row below the header"),
+    "ignored-row": ("warning", "第 {row} 行不是社区数据（只有 {value}），已忽略", "row {row} is not a community ({value}); ignored",
+                    "如是社区数据，请补全所属区和社区名称", "if it is a community, fill in 所属区 and 社区名称"),
+    # ---- one cell
+    "missing-value": ("error", "“{field}”为空", "“{field}” is blank",
+                      "请填写该项", "fill it in"),
+    "not-a-number": ("error", "“{field}”应为数字，填的是“{value}”", "“{field}” must be a number, not “{value}”",
+                     "请只填数字，如 12 或 3.5", "write a number only, like 12 or 3.5"),
+    "not-an-integer": ("error", "“{field}”应为整数，填的是“{value}”", "“{field}” must be a whole number, not “{value}”",
+                       "请填整数，如 12", "write a whole number, like 12"),
+    "negative-number": ("error", "“{field}”不能为负数（{value}）", "“{field}” cannot be negative ({value})",
+                        "请填 0 或正数", "write 0 or a positive number"),
+    "number-out-of-range": ("error", "“{field}”应在 {range} 之间，填的是 {value}",
+                            "“{field}” must be within {range}, not {value}",
+                            "请核对后重填", "check and correct it"),
+    "not-a-percent": ("error", "“{field}”应为百分比，填的是“{value}”", "“{field}” must be a percentage, not “{value}”",
+                      "可填 85%、85 或 0.85", "write 85%, 85 or 0.85"),
+    "percent-out-of-range": ("error", "“{field}”应在 0%–100% 之间，填的是“{value}”",
+                             "“{field}” must be within 0%–100%, not “{value}”",
+                             "可填 85%、85 或 0.85", "write 85%, 85 or 0.85"),
+    "invalid-yes-no": ("error", "“{field}”应填 是/否（或 有/无），填的是“{value}”",
+                       "“{field}” must be yes or no (是/否, 有/无), not “{value}”",
+                       "请从下拉列表中选择", "choose from the drop-down list"),
+    "invalid-choice": ("error", "“{field}”应为 {choices} 之一，填的是“{value}”",
+                       "“{field}” must be one of {choices}, not “{value}”",
+                       "请从下拉列表中选择", "choose from the drop-down list"),
+    "invalid-year": ("error", "“{field}”应为四位年份，填的是“{value}”", "“{field}” must be a four-digit year, not “{value}”",
+                     "如 2021 或 2021年", "like 2021 or 2021年"),
+    "invalid-date": ("error", "“{field}”应为日期，填的是“{value}”", "“{field}” must be a date, not “{value}”",
+                     "如 2026-09-15", "like 2026-09-15"),
+    "invalid-phone": ("error", "“{field}”不是有效的电话号码：“{value}”", "“{field}” is not a valid phone number: “{value}”",
+                      "手机填11位，固定电话带区号，如 0731-84567890",
+                      "a mobile has 11 digits; a landline needs its area code, like 0731-84567890"),
+    "closed-exceeds-total": ("error", "按期办结件数 {value} 大于环境投诉件数 {total}",
+                             "complaints closed in time ({value}) exceed complaints received ({total})",
+                             "按期办结件数不能多于投诉件数，请核对", "closed cannot exceed received; check both"),
+    "ratio-exceeds-base": ("error", "“{field}”{value} 大于“{base_field}”{base}",
+                           "“{field}” {value} exceeds “{base_field}” {base}",
+                           "请核对这两项", "check both figures"),
+    "city-title-year-missing": ("error", "已获市级称号为“{title}”，但未填“{field}”",
+                                "the city title “{title}” is given without “{field}”",
+                                "请填写获得该称号的年份", "fill in the year the title was awarded"),
+    "year-in-future": ("error", "“{field}”{value} 晚于本年度 {year}", "“{field}” {value} is after the programme year {year}",
+                       "请核对年份", "check the year"),
+    "duplicate-community": ("error", "{district}“{community}”重复申报（另见 {other}）",
+                            "{district} “{community}” is submitted twice (also {other})",
+                            "同一社区只能申报一次，请删除重复行", "a community applies once: delete the duplicate row"),
+    "late-submission": ("warning", "填报日期 {value} 晚于截止日期 {deadline}", "filled in on {value}, after the deadline {deadline}",
+                        "逾期报送，请说明原因", "late: explain why"),
+    "city-title-year-without-title": ("warning", "已获市级称号为“无”，但填了“{field}”{value}",
+                                      "no city title, yet “{field}” is {value}",
+                                      "请核对是否已获市级称号", "check whether the community holds a city title"),
+    # ---- eligibility (facts about the community, not data errors)
+    "eligibility-q1": ("warning", "资格 Q1：所属区“{value}”不在本市创建范围（{districts}）内",
+                       "eligibility Q1: district “{value}” is outside the programme ({districts})",
+                       "该社区将计分但不予命名", "it is scored but cannot be named"),
+    "eligibility-q2": ("warning", "资格 Q2：未获得区级称号（区级称号获得年份：{value}）",
+                       "eligibility Q2: no district-level title (year: {value})",
+                       "须先获得区级节能环保(两型)社区称号", "the district-level title comes first"),
+    "eligibility-q3": ("warning", "资格 Q3：{year} 年已获“{title}”，3年内不得重复申报",
+                       "eligibility Q3: holds “{title}” since {year}; no repeat within 3 years",
+                       "该称号在3年内不能再次获得", "the same title cannot be awarded again within 3 years"),
+    "eligibility-q4": ("warning", "资格 Q4：区级推荐意见为“{value}”", "eligibility Q4: the district's opinion is “{value}”",
+                       "须经区级同意推荐", "the district must recommend it"),
+    # ---- 创建活动
+    "activity-outside-year": ("warning", "活动日期 {value} 不在 {year} 年度内", "activity date {value} is not in {year}",
+                              "请核对日期", "check the date"),
+    # ---- review sheets
+    "review-score-out-of-range": ("error", "评分“{field}”应在 0–{max} 之间，填的是 {value}",
+                                  "score “{field}” must be within 0–{max}, not {value}",
+                                  "请核对评分", "check the score"),
+    "review-unknown-community": ("error", "申报材料中没有 {district}“{community}”", "{district} “{community}” is not among the submissions",
+                                 "请核对所属区和社区名称", "check the district and community name"),
+    "review-blank-score": ("warning", "评审专家 {reviewer} 未给 {community} 的“{field}”评分，该项不计此专家",
+                           "reviewer {reviewer} left “{field}” of {community} blank; left out for this item",
+                           "如漏评，请补评后重新发送", "if it was missed, fill it in and send it again"),
+    "review-duplicate": ("error", "评审专家 {reviewer} 对 {district}“{community}”评了两次（另见 {other}）",
+                         "reviewer {reviewer} scored {district} “{community}” twice (also {other})",
+                         "请删除重复行", "delete the duplicate row"),
+    "review-few-reviewers": ("warning", "{community}“{field}”回避后只有 {count} 位专家评分（少于 {min}）",
+                             "{community} “{field}”: only {count} reviewers after recusal (fewer than {min})",
+                             "建议增派评审专家", "consider adding reviewers"),
+    "review-no-reviewers": ("error", "{community}“{field}”没有可用的专家评分", "{community} “{field}” has no usable review score",
+                            "请安排非回避专家评分", "have a reviewer who is not recused score it"),
+    "review-unknown-district": ("error", "专家所在区“{value}”既不是本市的区，也不是“{city_level}”",
+                                "reviewer district “{value}” is neither a district nor “{city_level}”",
+                                "请填区名或“{city_level}”", "write a district or “{city_level}”"),
+    # ---- the register
+    "register-disagrees": ("warning", "{district}“{community}”的已获市级称号（{workbook}）与历年命名名录（{register}）不一致，以名录为准",
+                           "{district} “{community}”: the workbook says {workbook}, the register {register}; the register decides",
+                           "请核对", "check both"),
+    "register-duplicate": ("error", "名录中 {year} 年 {district}“{community}”重复（另见 {other}）",
+                           "the register lists {district} “{community}” twice for {year} (also {other})",
+                           "请删除重复行", "delete the duplicate row"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    field: str = ""
+    value: Any = None
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def severity(self) -> Severity:
+        return CATALOGUE[self.code][0]
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def _fill(self, template: str) -> str:
+        shown = "" if self.value is None else str(self.value)
+        return template.format_map(_Default({"field": self.field, "value": shown, **self.params}))
+
+    def text(self, lang: str = "zh") -> str:
+        _, zh, en, _, _ = CATALOGUE[self.code]
+        return self._fill(en if lang == "en" else zh)
+
+    def hint(self, lang: str = "zh") -> str:
+        _, _, _, zh, en = CATALOGUE[self.code]
+        return self._fill(en if lang == "en" else zh)
+
+    @property
+    def where(self) -> str:
+        place = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+        return " ".join(p for p in (self.file, place) if p)
+
+    def message(self, lang: str = "zh") -> str:
+        sep = ". " if lang == "en" else "。"
+        body = f"{self.text(lang)}{sep}{self.hint(lang)}"
+        return f"{self.where}: {body}" if self.where else body
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "field": self.field,
+            "value": None if self.value is None else str(self.value),
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message(lang),
+        }
+
+
+class _Default(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def count(problems: Iterable[Problem]) -> tuple[int, int]:
+    """(errors, warnings)."""
+    errors = warnings = 0
+    for p in problems:
+        if p.is_error:
+            errors += 1
+        else:
+            warnings += 1
+    return errors, warnings
+
+
+def default_lang() -> str:
+    """--lang wins; then GREENCOMM_LANG; then an English locale; Chinese otherwise."""
+    explicit = os.environ.get("GREENCOMM_LANG", "")
+    if explicit in LANGS:
+        return explicit
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "en" if value.lower().startswith("en") else "zh"
+    return "zh"

@@ -1,0 +1,82 @@
+"""Terminal rendering with rich: tables and lines for people, on stderr."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+
+from rich.console import Group
+from rich.table import Table
+
+from greencomm.problems import Problem, count
+from greencomm.rubric import fmt
+from greencomm.schema import Programme
+from greencomm.validate import ValidationReport
+
+KIND_WORDS = {"bool": "是否", "levels": "分档", "ramp": "线性", "per_unit": "按项计分", "deduct": "扣分", "review": "现场评审"}
+MAX_LINES = 200
+
+
+def validation_summary(report: ValidationReport, lang: str) -> Table:
+    en = lang == "en"
+    table = Table(title="Validation" if en else "校验结果", show_lines=False)
+    for header in (("File", "文件"), ("Rows", "行数"), ("Errors", "错误"), ("Warnings", "警告")):
+        table.add_column(header[0] if en else header[1], justify="left" if header[0] == "File" else "right")
+    rows = Counter(report.submissions.frame["_file"]) if len(report.submissions.frame) else Counter()
+    for part in (report.reviews, report.register):
+        if part is not None and len(part.frame):
+            rows.update(part.frame["_file"])
+    problems = report.problems
+    for path in report.files:
+        errors, warnings = count(p for p in problems if p.file == path.name)
+        table.add_row(
+            path.name,
+            str(rows.get(path.name, 0)),
+            f"[red]{errors}[/]" if errors else "0",
+            f"[yellow]{warnings}[/]" if warnings else "0",
+        )
+    errors, warnings = count(problems)
+    table.caption = (
+        f"{len(report.files)} files, {len(report.submissions.frame)} communities: {errors} errors, {warnings} warnings"
+        if en
+        else f"共 {len(report.files)} 个文件、{len(report.submissions.frame)} 个社区：{errors} 个错误，{warnings} 个警告"
+    )
+    return table
+
+
+def problem_lines(problems: Sequence[Problem], lang: str) -> Iterator[str]:
+    words = {"error": "error" if lang == "en" else "错误", "warning": "warning" if lang == "en" else "警告"}
+    for p in problems[:MAX_LINES]:
+        yield f"[{words[p.severity]}] {p.message(lang)} ({p.code})"
+    if len(problems) > MAX_LINES:
+        rest = len(problems) - MAX_LINES
+        yield f"… {rest} more in 问题清单.xlsx" if lang == "en" else f"… 另有 {rest} 条，见 问题清单.xlsx"
+
+
+def rubric_table(programme: Programme) -> Group:
+    rubric = programme.rubric
+    items = Table(title=f"{rubric.title}（{fmt(rubric.total)}分）", show_lines=False)
+    for header in ("编号", "考评项目", "满分", "计分方式", "填报列", "计分规则"):
+        items.add_column(header, overflow="fold")
+    for cat in rubric.categories:
+        items.add_row(f"[bold]{cat.id}[/]", f"[bold]{cat.name}[/]", f"[bold]{fmt(cat.max)}[/]", "", "", "")
+        for item in rubric.items_of(cat.id):
+            items.add_row(item.id, item.name, fmt(item.max), KIND_WORDS[item.kind], item.column, item.rule_text())
+    vetoes = Table(title="一票否决")
+    vetoes.add_column("编号")
+    vetoes.add_column("否决条件")
+    for veto in rubric.vetoes:
+        vetoes.add_row(veto.id, veto.name)
+    rules = Table(title="资格与等级")
+    rules.add_column("编号")
+    rules.add_column("条件")
+    for code, rule in rubric.eligibility.items():
+        rules.add_row(code, f"{rule.name}：{rule.rule}")
+    levels = programme.levels
+    rules.add_row("节能环保社区", f"符合资格、无否决项、总分 ≥ {fmt(levels.pass_total)}")
+    rules.add_row(
+        "示范社区候选",
+        f"申报示范、符合资格、无否决项、总分 ≥ {fmt(levels.demonstration_total)}，"
+        f"且各类别得分 ≥ 该类满分的 {fmt(levels.category_share * 100)}%",
+    )
+    return Group(items, vetoes, rules)

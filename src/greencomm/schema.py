@@ -1,0 +1,184 @@
+"""The workbook layouts of programme.md: which columns, of which type, with which choices.
+
+Built from the settings and the rubric, so an edited rubric changes the template, the validation
+and the scoring together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+
+from greencomm.rubric import Levels, Rubric, load_rubric
+from greencomm.settings import Settings, load_settings
+from greencomm.values import header_base, header_key
+
+COMMUNITY_TYPES = ("老城区社区", "商品房小区", "城中村或农民新村", "单位大院", "混合型")
+TARGETS = ("节能环保社区", "节能环保示范社区")
+PASS_TITLE, DEMO_TITLE = TARGETS
+CITY_TITLES = ("无", *TARGETS)
+RECOMMENDATIONS = ("同意推荐", "不同意推荐")
+ACTIVITY_TYPES = ("培训", "宣传", "交流", "其他")
+REGISTER_STATES = ("有效", "撤销")
+
+SUBMISSION_SHEET = "申报汇总表"
+ACTIVITY_SHEET = "创建活动"
+REVIEW_SHEET = "现场评审评分表"
+REGISTER_SHEET = "历年命名名录"
+INSTRUCTIONS_SHEET = "填报说明"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the name in code: "district", "occupancy", "B1"
+    header: str  # the canonical header
+    type: str  # text integer number percent yesno year date choice phone
+    required: bool = True  # the column must exist
+    value_required: bool = True  # a cell may not be blank
+    choices: tuple[str, ...] = ()
+    minimum: Fraction | None = None  # inclusive
+    above: Fraction | None = None  # exclusive lower bound (> 0)
+    maximum: Fraction | None = None
+    help: str = ""
+    aliases: tuple[str, ...] = ()  # other headers a district may use: the item id, no id
+
+    @property
+    def base(self) -> str:
+        return header_base(self.header)
+
+    @property
+    def accepted(self) -> frozenset[str]:
+        """Header keys that name this column (programme.md: canonical, without id, id alone;
+        any of them with or without a trailing bracketed part)."""
+        return frozenset(header_base(h) for h in (self.header, *self.aliases))
+
+
+@dataclass(frozen=True)
+class Programme:
+    """The settings and the rubric of one programme year, with the levels in force."""
+
+    settings: Settings
+    rubric: Rubric
+
+    @property
+    def year(self) -> int:
+        return self.settings.year
+
+    @property
+    def levels(self) -> Levels:
+        t, lv = self.settings.thresholds, self.rubric.levels
+        return Levels(
+            pass_total=lv.pass_total if t.pass_total is None else Fraction(str(t.pass_total)),
+            demonstration_total=(
+                lv.demonstration_total if t.demonstration_total is None else Fraction(str(t.demonstration_total))
+            ),
+            category_share=lv.category_share if t.category_share is None else Fraction(str(t.category_share)),
+        )
+
+
+def load_programme(config: Path | None = None, year: int | None = None) -> Programme:
+    settings = load_settings(config, year)
+    return Programme(settings, load_rubric(settings.rubric))
+
+
+ZERO = Fraction(0)
+
+IDENTITY = (
+    Column("seq", "序号", "integer", required=False, value_required=False, minimum=ZERO),
+    Column("district", "所属区", "text", help="填写区名，如 芙蓉区"),
+    Column("street", "所属街道", "text"),
+    Column("community", "社区名称", "text", help="同一区内社区名称不得重复"),
+    Column("community_type", "社区类型", "choice", choices=COMMUNITY_TYPES),
+    Column("households", "户数", "integer", above=ZERO),
+    Column("population", "常住人口", "integer", above=ZERO),
+    Column("occupancy", "入住率(%)", "percent", help="可填 85%、85 或 0.85"),
+    Column("target", "申报类别", "choice", choices=TARGETS),
+    Column("district_title_year", "区级称号获得年份", "year", value_required=False, help="四位年份，如 2021"),
+    Column("city_title", "已获市级称号", "choice", choices=CITY_TITLES),
+    Column("city_title_year", "市级称号获得年份", "year", value_required=False, help="已获市级称号时必填"),
+    Column("penalty", "近三年环境违法处罚", "yesno", help="有/无"),
+    Column("complaints", "环境投诉件数", "integer", minimum=ZERO),
+    Column("complaints_closed", "环境投诉按期办结件数", "integer", minimum=ZERO, help="不得大于环境投诉件数"),
+    Column("incident", "近三年重大环境污染或安全事件", "yesno", help="有/无"),
+    Column("recommendation", "区级推荐意见", "choice", choices=RECOMMENDATIONS),
+)
+
+TRAILER = (
+    Column("contact", "联系人", "text"),
+    Column("phone", "联系电话", "phone", help="手机11位或带区号的固定电话，如 0731-84567890"),
+    Column("fill_date", "填报日期", "date", help="如 2026-09-15"),
+    Column("self_total", "自评总分", "number", required=False, value_required=False, minimum=ZERO),
+)
+
+
+def _item_aliases(item_id: str, header: str) -> tuple[str, ...]:
+    without_id = header[len(item_id) :].strip() if header.upper().startswith(item_id) else header
+    return (item_id, without_id)
+
+
+def item_column(item_id: str, programme: Programme) -> Column:
+    column = _item_column(item_id, programme)
+    return replace(column, aliases=_item_aliases(item_id, column.header))
+
+
+def _item_column(item_id: str, programme: Programme) -> Column:
+    item = programme.rubric.item(item_id)
+    header = item.column
+    if item.kind == "bool":
+        return Column(item.id, header, "yesno", help="是/否")
+    if item.kind == "levels":
+        return Column(item.id, header, "choice", choices=tuple(item.levels))
+    if item.kind == "review":
+        return Column(item.id, header, "number", minimum=ZERO, maximum=item.max, help=f"自评分 0–{item.max}")
+    if item.kind == "ramp" and item.input == "percent":
+        return Column(item.id, header, "percent", help="可填 85%、85 或 0.85")
+    if item.kind in ("per_unit", "deduct") or item.input == "ratio":
+        return Column(item.id, header, "integer", minimum=ZERO)
+    return Column(item.id, header, "number", minimum=ZERO)
+
+
+def submission_columns(programme: Programme) -> tuple[Column, ...]:
+    """Every column of 申报汇总表, in template order."""
+    items = tuple(item_column(i.id, programme) for i in programme.rubric.items)
+    return IDENTITY + items + TRAILER
+
+
+def column_for_header(columns: tuple[Column, ...], field_header: str) -> Column | None:
+    """The column a rubric reference (`常住人口`, `E6`, `入住率(%)`) names."""
+    wanted = header_base(field_header)
+    for col in columns:
+        if col.key.lower() == header_key(field_header) or wanted in col.accepted:
+            return col
+    return None
+
+
+ACTIVITY_COLUMNS = (
+    Column("date", "日期", "date"),
+    Column("type", "类型", "choice", choices=ACTIVITY_TYPES),
+    Column("name", "名称", "text"),
+    Column("participants", "参加人次", "integer", minimum=ZERO),
+)
+
+REGISTER_COLUMNS = (
+    Column("year", "年度", "year"),
+    Column("district", "所属区", "text"),
+    Column("community", "社区名称", "text"),
+    Column("title", "称号", "choice", choices=TARGETS),
+    Column("state", "状态", "choice", choices=REGISTER_STATES),
+)
+
+
+def review_columns(programme: Programme) -> tuple[Column, ...]:
+    scores = tuple(
+        # A blank score is a warning about that reviewer (programme.md), never a missing value.
+        replace(item_column(i.id, programme), header=i.id, aliases=_item_aliases(i.id, i.column), value_required=False)
+        for i in programme.rubric.review_items
+    )
+    return (
+        Column("reviewer", "评审专家", "text"),
+        Column("reviewer_district", "专家所在区", "text", help="区名，或 市直"),
+        Column("district", "所属区", "text"),
+        Column("community", "社区名称", "text"),
+        *scores,
+    )

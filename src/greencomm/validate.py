@@ -1,0 +1,404 @@
+"""`validate`: every rule of programme.md's workbook section, as a report of problems.
+
+Reading never stops at a bad file or a bad cell: each becomes a Problem and the rest goes on.
+The typed tables it builds are what `score` works from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from greencomm.errors import InputError
+from greencomm.problems import Problem
+from greencomm.schema import (
+    ACTIVITY_COLUMNS,
+    ACTIVITY_SHEET,
+    CITY_TITLES,
+    DEMO_TITLE,
+    INSTRUCTIONS_SHEET,
+    REGISTER_COLUMNS,
+    SUBMISSION_SHEET,
+    Column,
+    Programme,
+    column_for_header,
+    review_columns,
+    submission_columns,
+)
+from greencomm.tables import Table, find_sheet, locate_table, parse_table
+from greencomm.values import name_key
+from greencomm.workbook import Sheet, Workbook, expand_inputs, read_workbook
+
+NO_TITLE = CITY_TITLES[0]
+
+
+@dataclass
+class Loaded:
+    """One kind of input, read and parsed: the typed rows and the problems met on the way."""
+
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    letters: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (file, sheet) → key → A
+
+    def address(self, file: str, sheet: str, key: str, row: int) -> str:
+        letter = self.letters.get((file, sheet), {}).get(key, "")
+        return f"{letter}{row}" if letter else ""
+
+
+@dataclass
+class Submissions(Loaded):
+    activities: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass
+class ValidationReport:
+    submissions: Submissions
+    reviews: Loaded | None = None
+    register: Loaded | None = None
+
+    @property
+    def problems(self) -> list[Problem]:
+        parts = [self.submissions, self.reviews, self.register]
+        return sort_problems(p for part in parts if part is not None for p in part.problems)
+
+    @property
+    def files(self) -> list[Path]:
+        parts = [self.submissions, self.reviews, self.register]
+        return [f for part in parts if part is not None for f in part.files]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+_CELL = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _cell_order(cell: str) -> tuple[int, int]:
+    match = _CELL.match(cell)
+    if not match:
+        return (0, 0)
+    col = 0
+    for ch in match[1]:
+        col = col * 26 + ord(ch) - 64
+    return (int(match[2]), col)
+
+
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.file, p.sheet, _cell_order(p.cell), p.code))
+
+
+def _open(path: Path, problems: list[Problem]) -> Workbook | None:
+    try:
+        return read_workbook(path)
+    except InputError as exc:
+        problems.append(Problem("unreadable-file", path.name, params={"detail": str(exc).split(": ", 1)[-1]}))
+        return None
+
+
+def _load_table(
+    book: Workbook, sheet: Sheet, columns: tuple[Column, ...], identity: tuple[str, ...], loaded: Loaded
+) -> tuple[pd.DataFrame, Table] | None:
+    table, problems = locate_table(sheet, book.name, columns, identity)
+    loaded.problems.extend(problems)
+    if table is None or any(p.code == "missing-column" for p in problems):
+        return None
+    frame, cell_problems = parse_table(table, columns)
+    loaded.problems.extend(cell_problems)
+    loaded.letters[(book.name, sheet.name)] = {k: table.letter(k) for k in table.columns}
+    return frame, table
+
+
+def _submission_sheet(book: Workbook) -> Sheet | None:
+    named = find_sheet(book.sheets, SUBMISSION_SHEET)
+    if named is not None:
+        return named
+    others = {name_key(ACTIVITY_SHEET), name_key(INSTRUCTIONS_SHEET)}
+    return next((s for s in book.sheets if s.visible and name_key(s.name) not in others), None)
+
+
+# ---------------------------------------------------------------- submissions
+def read_submissions(paths: Iterable[Path], programme: Programme) -> Submissions:
+    columns = submission_columns(programme)
+    result = Submissions(pd.DataFrame(columns=[*(c.key for c in columns), "_file", "_sheet", "_row"]))
+    frames, activities = [], []
+    for path in expand_inputs(paths):
+        result.files.append(path)
+        book = _open(path, result.problems)
+        if book is None:
+            continue
+        sheet = _submission_sheet(book)
+        if sheet is None:
+            result.problems.append(Problem("missing-sheet", book.name, params={"expected": SUBMISSION_SHEET}))
+            continue
+        loaded = _load_table(book, sheet, columns, ("district", "community"), result)
+        if loaded is None:
+            continue
+        frame, _ = loaded
+        result.problems.extend(check_communities(frame, result, columns, programme))
+        frames.append(frame)
+        act_sheet = find_sheet(book.sheets, ACTIVITY_SHEET)
+        if act_sheet is not None:
+            acts = _read_activities(book, act_sheet, frame, programme, result)
+            if acts is not None:
+                activities.append(acts)
+    if frames:
+        result.frame = pd.concat(frames, ignore_index=True)
+    result.problems.extend(check_duplicates(result.frame, result))
+    if activities:
+        result.activities = pd.concat(activities, ignore_index=True)
+    return result
+
+
+def _where(loaded: Loaded, row: pd.Series, key: str) -> dict[str, str]:
+    return {
+        "file": row["_file"],
+        "sheet": row["_sheet"],
+        "cell": loaded.address(row["_file"], row["_sheet"], key, int(row["_row"])),
+    }
+
+
+def _flag(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    return frame[mask.fillna(False).astype(bool)]
+
+
+def _num(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series.map(lambda v: None if v is None else float(v)), errors="coerce")
+
+
+def check_communities(
+    frame: pd.DataFrame, loaded: Loaded, columns: tuple[Column, ...], programme: Programme
+) -> list[Problem]:
+    """Rules across the cells of one row, and the eligibility facts validate reports as warnings."""
+    out: list[Problem] = []
+    header = {c.key: c.header for c in columns}
+    year = programme.year
+
+    def add(code: str, mask: pd.Series, key: str, value: Any = None, **params: Any) -> None:
+        for _, row in _flag(frame, mask).iterrows():
+            shown = row[key] if value is None else value(row) if callable(value) else value
+            extra = {k: (v(row) if callable(v) else v) for k, v in params.items()}
+            out.append(Problem(code, **_where(loaded, row, key), field=header[key], value=shown, params=extra))
+
+    # V3 needs closed ≤ total to be data, not a typo: more closed than received is an error.
+    add("closed-exceeds-total", _num(frame.complaints_closed) > _num(frame.complaints), "complaints_closed",
+        total=lambda r: r["complaints"])
+    for item in programme.rubric.items:
+        if item.ratio_of:
+            base = column_for_header(columns, item.ratio_of)
+            if base is not None:
+                add("ratio-exceeds-base", _num(frame[item.id]) > _num(frame[base.key]), item.id,
+                    base_field=base.header, base=lambda r, k=base.key: r[k])
+    titled = frame.city_title.notna() & (frame.city_title != NO_TITLE)
+    add("city-title-year-missing", titled & frame.city_title_year.isna(), "city_title_year",
+        title=lambda r: r["city_title"])
+    add("city-title-year-without-title", (frame.city_title == NO_TITLE) & frame.city_title_year.notna(),
+        "city_title_year")
+    add("year-in-future", _num(frame.city_title_year) > year, "city_title_year", year=year)
+    deadline = programme.settings.submission_deadline
+    late = frame.fill_date.map(lambda d: d is not None and d > deadline)
+    add("late-submission", late, "fill_date", deadline=deadline.isoformat())
+    # Eligibility: facts about the community, reported as warnings (programme.md, 资格).
+    districts = {name_key(d) for d in programme.settings.districts}
+    outside = frame.district.map(lambda d: d is not None and name_key(d) not in districts)
+    add("eligibility-q1", outside, "district", districts="、".join(programme.settings.districts))
+    no_title = frame.district_title_year.isna() | (_num(frame.district_title_year) > year)
+    add("eligibility-q2", no_title, "district_title_year",
+        value=lambda r: r["district_title_year"] if r["district_title_year"] is not None else "空")
+    recommended = programme.rubric.recommend_value
+    add("eligibility-q4", frame.recommendation.notna() & (frame.recommendation != recommended), "recommendation")
+    repeat = programme.rubric.repeat_years
+    recent = titled & (year - _num(frame.city_title_year) < repeat) & (_num(frame.city_title_year) <= year)
+    blocks = recent & ((frame.city_title == DEMO_TITLE) | (frame.target != DEMO_TITLE))
+    add("eligibility-q3", blocks, "city_title", year=lambda r: r["city_title_year"], title=lambda r: r["city_title"])
+    return out
+
+
+def check_duplicates(frame: pd.DataFrame, loaded: Loaded) -> list[Problem]:
+    """(所属区, 社区名称) is unique across all submissions of the year: later copies are errors."""
+    if frame.empty:
+        return []
+    keys = frame.district.map(lambda d: name_key(d or "")) + "\x00" + frame.community.map(lambda c: name_key(c or ""))
+    named = frame.community.notna() & frame.district.notna()
+    out = []
+    first: dict[str, pd.Series] = {}
+    for idx in frame.index[named & keys.duplicated(keep=False)]:
+        row = frame.loc[idx]
+        key = keys[idx]
+        if key not in first:
+            first[key] = row
+            continue
+        orig = first[key]
+        other = _where(loaded, orig, "community")
+        out.append(
+            Problem(
+                "duplicate-community",
+                **_where(loaded, row, "community"),
+                field="社区名称",
+                value=row["community"],
+                params={
+                    "district": row["district"],
+                    "community": row["community"],
+                    "other": f"{other['file']} {other['sheet']}!{other['cell']}",
+                },
+            )
+        )
+    return out
+
+
+def _workbook_district(frame: pd.DataFrame, book: Workbook, programme: Programme) -> str:
+    """The district an activities sheet belongs to: the district most rows of its workbook name."""
+    known = [d for d in frame.district.dropna() if d in programme.settings.districts]
+    if known:
+        return Counter(known).most_common(1)[0][0]
+    return next((d for d in programme.settings.districts if d in book.name), "")
+
+
+def _read_activities(
+    book: Workbook, sheet: Sheet, frame: pd.DataFrame, programme: Programme, result: Submissions
+) -> pd.DataFrame | None:
+    loaded = _load_table(book, sheet, ACTIVITY_COLUMNS, ("name",), result)
+    if loaded is None:
+        return None
+    acts, _ = loaded
+    year = programme.year
+    for _, row in acts[acts.date.map(lambda d: d is not None and d.year != year)].iterrows():
+        result.problems.append(Problem("activity-outside-year", **_where(result, row, "date"),
+                                       field="日期", value=row["date"], params={"year": year}))
+    acts["district"] = _workbook_district(frame, book, programme)
+    return acts
+
+
+# ---------------------------------------------------------------- review sheets
+def read_reviews(paths: Iterable[Path], programme: Programme, communities: pd.DataFrame) -> Loaded:
+    columns = review_columns(programme)
+    result = Loaded(pd.DataFrame(columns=[*(c.key for c in columns), "_file", "_sheet", "_row"]))
+    frames = []
+    known = set()
+    if not communities.empty:
+        known = set(zip(communities.district.map(name_key), communities.community.map(name_key), strict=True))
+    allowed = {name_key(d) for d in programme.settings.districts} | {name_key(programme.settings.review.city_level)}
+    seen: dict[tuple[str, str, str], str] = {}
+    for path in expand_inputs(paths):
+        result.files.append(path)
+        book = _open(path, result.problems)
+        if book is None:
+            continue
+        for sheet in (s for s in book.sheets if s.visible):
+            loaded = _load_table(book, sheet, columns, ("reviewer", "community"), result)
+            if loaded is None:
+                continue
+            frame, _ = loaded
+            frames.append(frame)
+            for _, row in frame.iterrows():
+                if row["reviewer_district"] is not None and name_key(row["reviewer_district"]) not in allowed:
+                    result.problems.append(Problem(
+                        "review-unknown-district", **_where(result, row, "reviewer_district"), field="专家所在区",
+                        value=row["reviewer_district"], params={"city_level": programme.settings.review.city_level}))
+                if row["district"] is None or row["community"] is None:
+                    continue
+                key = (name_key(row["district"]), name_key(row["community"]))
+                if known and key not in known:
+                    result.problems.append(Problem(
+                        "review-unknown-community", **_where(result, row, "community"), field="社区名称",
+                        value=row["community"], params={"district": row["district"], "community": row["community"]}))
+                where = _where(result, row, "community")
+                dup = (name_key(row["reviewer"] or ""), *key)
+                if dup in seen:
+                    result.problems.append(Problem(
+                        "review-duplicate", **where, field="社区名称", value=row["community"],
+                        params={"reviewer": row["reviewer"], "district": row["district"],
+                                "community": row["community"], "other": seen[dup]}))
+                else:
+                    seen[dup] = f"{where['file']} {where['sheet']}!{where['cell']}"
+    result.problems = [_review_range(p, programme) for p in result.problems]
+    result.problems = _drop_recused(result.problems, frames, result, programme)
+    if frames:
+        result.frame = pd.concat(frames, ignore_index=True)
+    return result
+
+
+def _review_range(problem: Problem, programme: Programme) -> Problem:
+    """A review score outside 0..max is named as such."""
+    if problem.code != "number-out-of-range" or problem.field not in programme.rubric.item_ids:
+        return problem
+    item = programme.rubric.item(problem.field)
+    return Problem("review-score-out-of-range", problem.file, problem.sheet, problem.cell, problem.field,
+                   problem.value, {"max": str(item.max)})
+
+
+def _drop_recused(problems: list[Problem], frames: list[pd.DataFrame], result: Loaded, programme: Programme
+                  ) -> list[Problem]:
+    """A recused reviewer's row is ignored whether blank or filled (回避); a blank score of anyone
+    else is a warning, never an error, and never a 0."""
+    items = [i.id for i in programme.rubric.review_items]
+    flagged = {(p.file, p.sheet, p.cell) for p in problems}
+    recused_cells: set[tuple[str, str, str]] = set()
+    blank: list[Problem] = []
+    for frame in frames:
+        for _, row in frame.iterrows():
+            is_recused = (row["reviewer_district"] is not None and row["district"] is not None
+                          and name_key(row["reviewer_district"]) == name_key(row["district"]))
+            for item in items:
+                where = _where(result, row, item)
+                place = (where["file"], where["sheet"], where["cell"])
+                if is_recused:
+                    recused_cells.add(place)
+                elif row[item] is None and place not in flagged:
+                    blank.append(Problem("review-blank-score", **where, field=item, params={
+                        "reviewer": row["reviewer"], "community": row["community"]}))
+    kept = [p for p in problems if (p.file, p.sheet, p.cell) not in recused_cells or p.field not in items]
+    return kept + blank
+
+
+# ---------------------------------------------------------------- register
+def read_register(path: Path, programme: Programme) -> Loaded:
+    result = Loaded(pd.DataFrame(columns=[*(c.key for c in REGISTER_COLUMNS), "_file", "_sheet", "_row"]))
+    result.files.append(path)
+    book = _open(path, result.problems)
+    if book is None:
+        return result
+    sheet = next((s for s in book.sheets if s.visible), None)
+    if sheet is None:
+        result.problems.append(Problem("missing-sheet", book.name, params={"expected": "历年命名名录"}))
+        return result
+    loaded = _load_table(book, sheet, REGISTER_COLUMNS, ("community",), result)
+    if loaded is None:
+        return result
+    frame, _ = loaded
+    seen: dict[tuple[Any, str, str], str] = {}
+    for _, row in frame.iterrows():
+        if row["community"] is None or row["district"] is None:
+            continue
+        key = (row["year"], name_key(row["district"]), name_key(row["community"]))
+        where = _where(result, row, "community")
+        if key in seen:
+            result.problems.append(Problem("register-duplicate", **where, field="社区名称", value=row["community"],
+                                           params={"year": row["year"], "district": row["district"],
+                                                   "community": row["community"], "other": seen[key]}))
+        else:
+            seen[key] = f"{where['file']} {where['sheet']}!{where['cell']}"
+    result.frame = frame
+    return result
+
+
+def validate(
+    paths: Iterable[Path],
+    programme: Programme,
+    reviews: Iterable[Path] | None = None,
+    register: Path | None = None,
+) -> ValidationReport:
+    submissions = read_submissions(paths, programme)
+    report = ValidationReport(submissions)
+    if reviews is not None:
+        report.reviews = read_reviews(reviews, programme, submissions.frame)
+    if register is not None:
+        report.register = read_register(register, programme)
+    return report

@@ -1,0 +1,69 @@
+"""Small helpers for the workbooks greencomm writes: text that stays text, a header style, column
+widths that fit Chinese."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import unicodedata
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+THIN = Side(style="thin", color="9BAFC4")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def set_value(cell: Cell, value: Any) -> None:
+    """Write a value so that data never becomes a formula: text starting with = + - @ stays text."""
+    if isinstance(value, Decimal | Fraction):
+        value = float(value)
+    elif value is not None and not isinstance(value, int | float | bool | str | dt.date | dt.datetime):
+        value = str(value)
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.data_type = "s"
+
+
+def display_width(value: Any) -> int:
+    """Columns needed to show a value: East Asian wide characters count double."""
+    text = "" if value is None else str(value)
+    longest = 0
+    for line in text.splitlines() or [""]:
+        longest = max(longest, sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line))
+    return longest
+
+
+def style_header(sheet: Worksheet, row: int) -> None:
+    for cell in sheet[row]:
+        if cell.value is None:
+            continue
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.border = BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def fit_columns(sheet: Worksheet, caps: dict[int, int] | None = None, minimum: int = 6, maximum: int = 50) -> None:
+    widths: dict[int, int] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                widths[cell.column] = max(widths.get(cell.column, 0), display_width(cell.value))
+    for col, width in widths.items():
+        cap = (caps or {}).get(col, maximum)
+        sheet.column_dimensions[get_column_letter(col)].width = max(minimum, min(cap, width + 2))
+
+
+def to_bytes(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
