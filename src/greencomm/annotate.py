@@ -57,7 +57,7 @@ def _mark_cells(book: Workbook, problems: Iterable[Problem], lang: str) -> None:
 def _problem_sheet(book: Workbook, problems: Sequence[Problem], lang: str) -> Worksheet:
     if PROBLEM_SHEET in book.sheetnames:
         del book[PROBLEM_SHEET]
-    sheet = book.create_sheet(PROBLEM_SHEET, 0)
+    sheet: Worksheet = book.create_sheet(PROBLEM_SHEET, 0)
     sheet.append(HEADERS[lang])
     style_header(sheet, 1)
     words = SEVERITY_WORDS[lang]
@@ -92,14 +92,24 @@ def annotate(path: Path, problems: Sequence[Problem], lang: str = "zh") -> Workb
 def problem_list(problems: Sequence[Problem], lang: str = "zh") -> Workbook:
     """Every problem of a run, one per row, for the clerk's records."""
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
+    sheet: Worksheet = book.create_sheet(PROBLEM_SHEET)
+    del book[book.sheetnames[0]]
     sheet.title = PROBLEM_SHEET
     sheet.append(LIST_HEADERS[lang])
     style_header(sheet, 1)
     words = SEVERITY_WORDS[lang]
     for p in problems:
-        row = [p.file, p.sheet, p.cell, words[p.severity], p.code, p.field, p.value, p.text(lang), p.hint(lang)]
+        row = [
+            p.file,
+            p.sheet,
+            p.cell,
+            words[p.severity],
+            p.code,
+            p.field,
+            p.value,
+            p.text(lang),
+            p.hint(lang),
+        ]
         r = sheet.max_row + 1
         for col, value in enumerate(row, start=1):
             set_value(sheet.cell(r, col), value)

@@ -38,9 +38,12 @@ app = typer.Typer(
 
 # ---------------------------------------------------------------- shared options
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="设置文件（默认 ./greencomm.toml）/ settings file", dir_okay=False)
+    Path | None,
+    typer.Option("--config", "-c", help="设置文件（默认 ./greencomm.toml）/ settings file", dir_okay=False),
 ]
-YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="创建年度（默认取设置或今年）/ programme year")]
+YearOpt = Annotated[
+    int | None, typer.Option("--year", "-y", help="创建年度（默认取设置或今年）/ programme year")
+]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="消息语言 zh 或 en / message language")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="在标准输出打印 JSON / print JSON on stdout")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度与摘要 / no progress or summary")]
@@ -98,13 +101,16 @@ def _root(
 def template(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件 / output .xlsx")] = None,
     templates: Annotated[
-        Path | None, typer.Option("--templates", help="自定义模板文件夹 / your own templates folder", file_okay=False)
+        Path | None,
+        typer.Option("--templates", help="自定义模板文件夹 / your own templates folder", file_okay=False),
     ] = None,
     config: ConfigOpt = None,
     year: YearOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """生成空白的区级申报汇总表（下拉选项、百分比格式、填报说明、创建活动表）/ write the blank district workbook."""
+    """生成空白的区级申报汇总表 / write the blank district workbook.
+
+    下拉选项、百分比格式、填报说明、创建活动表 — drop-downs, percent cells, instructions, activities."""
     with _handled():
         programme = _programme(config, year)
         target = output or Path(f"{programme.year}年节能环保社区申报汇总表（模板）.xlsx")
@@ -123,7 +129,10 @@ def validate_command(
         Path | None, typer.Option("--register", help="历年命名名录 / the register of titles", dir_okay=False)
     ] = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="标注文件与问题清单的输出文件夹 / output folder", file_okay=False)
+        Path,
+        typer.Option(
+            "--output", "-o", help="标注文件与问题清单的输出文件夹 / output folder", file_okay=False
+        ),
     ] = Path("校验结果"),
     config: ConfigOpt = None,
     year: YearOpt = None,
@@ -131,7 +140,9 @@ def validate_command(
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """校验区级申报表，写出标注问题的副本和问题清单 / check district workbooks and mail back annotated copies."""
+    """校验区级申报表 / check district workbooks.
+
+    写出标注问题的副本和问题清单 — writes annotated copies to mail back and the problem list."""
     language = _lang(lang)
     console = _err_console(quiet)
     with _handled():
@@ -146,7 +157,8 @@ def validate_command(
             {
                 "year": programme.year,
                 "files": [
-                    {"file": str(f), "annotated": str(written[f]) if f in written else None} for f in report.files
+                    {"file": str(f), "annotated": str(written[f]) if f in written else None}
+                    for f in report.files
                 ],
                 "communities": len(report.submissions.frame),
                 "errors": errors,
@@ -194,8 +206,14 @@ def rubric(
             {
                 "title": programme.rubric.title,
                 "items": [
-                    {"id": i.id, "name": i.name, "max": float(i.max), "kind": i.kind, "column": i.column,
-                     "rule": i.rule_text()}
+                    {
+                        "id": i.id,
+                        "name": i.name,
+                        "max": float(i.max),
+                        "kind": i.kind,
+                        "column": i.column,
+                        "rule": i.rule_text(),
+                    }
                     for i in programme.rubric.items
                 ],
             }
@@ -210,4 +228,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

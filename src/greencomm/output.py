@@ -25,7 +25,9 @@ def _same(a: Path, b: Path) -> bool:
 def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
     for source in inputs:
         if _same(target, source):
-            raise OutputError(f"{target}: 输出文件与输入文件相同，已拒绝覆盖 / the output is an input file; refused")
+            raise OutputError(
+                f"{target}: 输出文件与输入文件相同，已拒绝覆盖 / the output is an input file; refused"
+            )
 
 
 @contextlib.contextmanager
@@ -65,7 +67,10 @@ def atomic_write(target: Path, write: Callable[[BinaryIO], None], inputs: Iterab
 
 
 def write_bytes(target: Path, data: bytes, inputs: Iterable[Path] = ()) -> Path:
-    return atomic_write(target, lambda handle: handle.write(data) and None, inputs)
+    def write(handle: BinaryIO) -> None:
+        handle.write(data)
+
+    return atomic_write(target, write, inputs)
 
 
 def write_text(target: Path, text: str, inputs: Iterable[Path] = ()) -> Path:

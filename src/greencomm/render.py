@@ -13,7 +13,14 @@ from greencomm.rubric import fmt
 from greencomm.schema import Programme
 from greencomm.validate import ValidationReport
 
-KIND_WORDS = {"bool": "是否", "levels": "分档", "ramp": "线性", "per_unit": "按项计分", "deduct": "扣分", "review": "现场评审"}
+KIND_WORDS = {
+    "bool": "是否",
+    "levels": "分档",
+    "ramp": "线性",
+    "per_unit": "按项计分",
+    "deduct": "扣分",
+    "review": "现场评审",
+}
 MAX_LINES = 200
 
 
@@ -22,24 +29,25 @@ def validation_summary(report: ValidationReport, lang: str) -> Table:
     table = Table(title="Validation" if en else "校验结果", show_lines=False)
     for header in (("File", "文件"), ("Rows", "行数"), ("Errors", "错误"), ("Warnings", "警告")):
         table.add_column(header[0] if en else header[1], justify="left" if header[0] == "File" else "right")
-    rows = Counter(report.submissions.frame["_file"]) if len(report.submissions.frame) else Counter()
+    per_file = Counter(report.submissions.frame["_file"]) if len(report.submissions.frame) else Counter()
     for part in (report.reviews, report.register):
         if part is not None and len(part.frame):
-            rows.update(part.frame["_file"])
+            per_file.update(part.frame["_file"])
     problems = report.problems
     for path in report.files:
         errors, warnings = count(p for p in problems if p.file == path.name)
         table.add_row(
             path.name,
-            str(rows.get(path.name, 0)),
+            str(per_file.get(path.name, 0)),
             f"[red]{errors}[/]" if errors else "0",
             f"[yellow]{warnings}[/]" if warnings else "0",
         )
     errors, warnings = count(problems)
+    files, rows = len(report.files), len(report.submissions.frame)
     table.caption = (
-        f"{len(report.files)} files, {len(report.submissions.frame)} communities: {errors} errors, {warnings} warnings"
+        f"{files} files, {rows} communities: {errors} errors, {warnings} warnings"
         if en
-        else f"共 {len(report.files)} 个文件、{len(report.submissions.frame)} 个社区：{errors} 个错误，{warnings} 个警告"
+        else f"共 {files} 个文件、{rows} 个社区：{errors} 个错误，{warnings} 个警告"
     )
     return table
 
@@ -61,7 +69,9 @@ def rubric_table(programme: Programme) -> Group:
     for cat in rubric.categories:
         items.add_row(f"[bold]{cat.id}[/]", f"[bold]{cat.name}[/]", f"[bold]{fmt(cat.max)}[/]", "", "", "")
         for item in rubric.items_of(cat.id):
-            items.add_row(item.id, item.name, fmt(item.max), KIND_WORDS[item.kind], item.column, item.rule_text())
+            items.add_row(
+                item.id, item.name, fmt(item.max), KIND_WORDS[item.kind], item.column, item.rule_text()
+            )
     vetoes = Table(title="一票否决")
     vetoes.add_column("编号")
     vetoes.add_column("否决条件")

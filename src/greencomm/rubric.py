@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from greencomm.errors import ConfigError
 from greencomm.values import header_base
@@ -146,7 +146,7 @@ class _Checker:
             self.fail("", "应为一个表 / must be a table")
         self.table: dict[str, Any] = table
 
-    def fail(self, key: str, message: str) -> None:
+    def fail(self, key: str, message: str) -> NoReturn:
         place = f"{self.where}: 字段 '{key}'" if key else self.where
         raise ConfigError(f"{self.source}: {place}: {message}")
 
@@ -160,7 +160,7 @@ class _Checker:
         value = self.table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(key, f"应为数字 / must be a number (got {value!r})")
-        result = Fraction(Decimal(repr(value)) if isinstance(value, float) else value)
+        result = Fraction(repr(value)) if isinstance(value, float) else Fraction(int(value))
         if result < 0 or (positive and result == 0):
             self.fail(key, f"应为{'正数' if positive else '非负数'} / must be {'> 0' if positive else '≥ 0'}")
         return result
@@ -200,7 +200,7 @@ def _item(source: str, raw: Any, index: int, categories: dict[str, Category]) ->
         if not isinstance(levels, dict) or not levels:
             check.fail("levels", "应为 {答案 = 分值} 的表 / must map answers to points")
         parsed = {}
-        for answer, points in levels.items():
+        for answer in levels:
             pts = _Checker(source, f"item {item_id} levels", levels).number(answer)
             if pts > maximum:
                 check.fail("levels", f"'{answer}' 的分值 {fmt(pts)} 超过满分 {fmt(maximum)}")

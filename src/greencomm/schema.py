@@ -71,7 +71,9 @@ class Programme:
         return Levels(
             pass_total=lv.pass_total if t.pass_total is None else Fraction(str(t.pass_total)),
             demonstration_total=(
-                lv.demonstration_total if t.demonstration_total is None else Fraction(str(t.demonstration_total))
+                lv.demonstration_total
+                if t.demonstration_total is None
+                else Fraction(str(t.demonstration_total))
             ),
             category_share=lv.category_share if t.category_share is None else Fraction(str(t.category_share)),
         )
@@ -172,7 +174,12 @@ REGISTER_COLUMNS = (
 def review_columns(programme: Programme) -> tuple[Column, ...]:
     scores = tuple(
         # A blank score is a warning about that reviewer (programme.md), never a missing value.
-        replace(item_column(i.id, programme), header=i.id, aliases=_item_aliases(i.id, i.column), value_required=False)
+        replace(
+            item_column(i.id, programme),
+            header=i.id,
+            aliases=_item_aliases(i.id, i.column),
+            value_required=False,
+        )
         for i in programme.rubric.review_items
     )
     return (

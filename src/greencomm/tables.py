@@ -27,8 +27,8 @@ from greencomm.values import (
     parse_percent,
     parse_phone,
     parse_text,
-    parse_yes_no,
     parse_year,
+    parse_yes_no,
 )
 from greencomm.workbook import Sheet
 
@@ -99,7 +99,9 @@ def locate_table(
                 problems.append(Problem("unknown-column", file, sheet.name, where, value=clean_text(value)))
         elif col.key in found:
             first = f"{get_column_letter(found[col.key] + 1)}{header + 1}"
-            problems.append(Problem("duplicate-column", file, sheet.name, where, col.header, params={"other": first}))
+            problems.append(
+                Problem("duplicate-column", file, sheet.name, where, col.header, params={"other": first})
+            )
         else:
             found[col.key] = c
     for col in columns:
@@ -114,7 +116,9 @@ def locate_table(
             continue
         if id_cols and all(c >= len(row) or is_blank(row[c]) for c in id_cols) and len(filled) <= 2:
             shown = "、".join(clean_text(v) for v in filled)[:40]
-            problems.append(Problem("ignored-row", file, sheet.name, f"A{r + 1}", value=shown, params={"row": r + 1}))
+            problems.append(
+                Problem("ignored-row", file, sheet.name, f"A{r + 1}", value=shown, params={"row": r + 1})
+            )
             continue
         records.append((r + 1, row))
     if not records:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,7 +142,8 @@ def read_submissions(paths: Iterable[Path], programme: Programme) -> Submissions
         if loaded is None:
             continue
         frame, _ = loaded
-        result.problems.extend(check_communities(frame, result, columns, programme))
+        flagged = {(p.file, p.sheet, p.cell) for p in result.problems if p.is_error}
+        result.problems.extend(check_communities(frame, result, columns, programme, flagged))
         frames.append(frame)
         act_sheet = find_sheet(book.sheets, ACTIVITY_SHEET)
         if act_sheet is not None:
@@ -174,33 +175,57 @@ def _num(series: pd.Series) -> pd.Series:
 
 
 def check_communities(
-    frame: pd.DataFrame, loaded: Loaded, columns: tuple[Column, ...], programme: Programme
+    frame: pd.DataFrame,
+    loaded: Loaded,
+    columns: tuple[Column, ...],
+    programme: Programme,
+    flagged: Collection[tuple[str, str, str]] = (),
 ) -> list[Problem]:
-    """Rules across the cells of one row, and the eligibility facts validate reports as warnings."""
+    """Rules across the cells of one row, and the eligibility facts validate reports as warnings.
+    A cell that already holds an error gets no second problem on top."""
     out: list[Problem] = []
     header = {c.key: c.header for c in columns}
     year = programme.year
 
     def add(code: str, mask: pd.Series, key: str, value: Any = None, **params: Any) -> None:
         for _, row in _flag(frame, mask).iterrows():
+            where = _where(loaded, row, key)
+            if (where["file"], where["sheet"], where["cell"]) in flagged:
+                continue
             shown = row[key] if value is None else value(row) if callable(value) else value
             extra = {k: (v(row) if callable(v) else v) for k, v in params.items()}
-            out.append(Problem(code, **_where(loaded, row, key), field=header[key], value=shown, params=extra))
+            out.append(Problem(code, **where, field=header[key], value=shown, params=extra))
 
     # V3 needs closed ≤ total to be data, not a typo: more closed than received is an error.
-    add("closed-exceeds-total", _num(frame.complaints_closed) > _num(frame.complaints), "complaints_closed",
-        total=lambda r: r["complaints"])
+    add(
+        "closed-exceeds-total",
+        _num(frame.complaints_closed) > _num(frame.complaints),
+        "complaints_closed",
+        total=lambda r: r["complaints"],
+    )
     for item in programme.rubric.items:
         if item.ratio_of:
             base = column_for_header(columns, item.ratio_of)
             if base is not None:
-                add("ratio-exceeds-base", _num(frame[item.id]) > _num(frame[base.key]), item.id,
-                    base_field=base.header, base=lambda r, k=base.key: r[k])
+                add(
+                    "ratio-exceeds-base",
+                    _num(frame[item.id]) > _num(frame[base.key]),
+                    item.id,
+                    base_field=base.header,
+                    base=lambda r, k=base.key: r[k],
+                )
     titled = frame.city_title.notna() & (frame.city_title != NO_TITLE)
-    add("city-title-year-missing", titled & frame.city_title_year.isna(), "city_title_year",
-        title=lambda r: r["city_title"])
-    add("city-title-year-without-title", (frame.city_title == NO_TITLE) & frame.city_title_year.notna(),
-        "city_title_year")
+    add(
+        "city-title-year-missing",
+        titled & frame.city_title_year.isna(),
+        "city_title_year",
+        title=lambda r: r["city_title"],
+    )
+    add(
+        "city-title-year-without-title",
+        (frame.city_title == NO_TITLE) & frame.city_title_year.notna(),
+        "city_title_year",
+    )
     add("year-in-future", _num(frame.city_title_year) > year, "city_title_year", year=year)
     deadline = programme.settings.submission_deadline
     late = frame.fill_date.map(lambda d: d is not None and d > deadline)
@@ -210,14 +235,28 @@ def check_communities(
     outside = frame.district.map(lambda d: d is not None and name_key(d) not in districts)
     add("eligibility-q1", outside, "district", districts="、".join(programme.settings.districts))
     no_title = frame.district_title_year.isna() | (_num(frame.district_title_year) > year)
-    add("eligibility-q2", no_title, "district_title_year",
-        value=lambda r: r["district_title_year"] if r["district_title_year"] is not None else "空")
+    add(
+        "eligibility-q2",
+        no_title,
+        "district_title_year",
+        value=lambda r: r["district_title_year"] if r["district_title_year"] is not None else "空",
+    )
     recommended = programme.rubric.recommend_value
-    add("eligibility-q4", frame.recommendation.notna() & (frame.recommendation != recommended), "recommendation")
+    add(
+        "eligibility-q4",
+        frame.recommendation.notna() & (frame.recommendation != recommended),
+        "recommendation",
+    )
     repeat = programme.rubric.repeat_years
     recent = titled & (year - _num(frame.city_title_year) < repeat) & (_num(frame.city_title_year) <= year)
     blocks = recent & ((frame.city_title == DEMO_TITLE) | (frame.target != DEMO_TITLE))
-    add("eligibility-q3", blocks, "city_title", year=lambda r: r["city_title_year"], title=lambda r: r["city_title"])
+    add(
+        "eligibility-q3",
+        blocks,
+        "city_title",
+        year=lambda r: r["city_title_year"],
+        title=lambda r: r["city_title"],
+    )
     return out
 
 
@@ -225,7 +264,11 @@ def check_duplicates(frame: pd.DataFrame, loaded: Loaded) -> list[Problem]:
     """(所属区, 社区名称) is unique across all submissions of the year: later copies are errors."""
     if frame.empty:
         return []
-    keys = frame.district.map(lambda d: name_key(d or "")) + "\x00" + frame.community.map(lambda c: name_key(c or ""))
+    keys = (
+        frame.district.map(lambda d: name_key(d or ""))
+        + "\x00"
+        + frame.community.map(lambda c: name_key(c or ""))
+    )
     named = frame.community.notna() & frame.district.notna()
     out = []
     first: dict[str, pd.Series] = {}
@@ -257,7 +300,7 @@ def _workbook_district(frame: pd.DataFrame, book: Workbook, programme: Programme
     """The district an activities sheet belongs to: the district most rows of its workbook name."""
     known = [d for d in frame.district.dropna() if d in programme.settings.districts]
     if known:
-        return Counter(known).most_common(1)[0][0]
+        return str(Counter(known).most_common(1)[0][0])
     return next((d for d in programme.settings.districts if d in book.name), "")
 
 
@@ -270,8 +313,15 @@ def _read_activities(
     acts, _ = loaded
     year = programme.year
     for _, row in acts[acts.date.map(lambda d: d is not None and d.year != year)].iterrows():
-        result.problems.append(Problem("activity-outside-year", **_where(result, row, "date"),
-                                       field="日期", value=row["date"], params={"year": year}))
+        result.problems.append(
+            Problem(
+                "activity-outside-year",
+                **_where(result, row, "date"),
+                field="日期",
+                value=row["date"],
+                params={"year": year},
+            )
+        )
     acts["district"] = _workbook_district(frame, book, programme)
     return acts
 
@@ -284,7 +334,9 @@ def read_reviews(paths: Iterable[Path], programme: Programme, communities: pd.Da
     known = set()
     if not communities.empty:
         known = set(zip(communities.district.map(name_key), communities.community.map(name_key), strict=True))
-    allowed = {name_key(d) for d in programme.settings.districts} | {name_key(programme.settings.review.city_level)}
+    allowed = {name_key(d) for d in programme.settings.districts} | {
+        name_key(programme.settings.review.city_level)
+    }
     seen: dict[tuple[str, str, str], str] = {}
     for path in expand_inputs(paths):
         result.files.append(path)
@@ -299,23 +351,45 @@ def read_reviews(paths: Iterable[Path], programme: Programme, communities: pd.Da
             frames.append(frame)
             for _, row in frame.iterrows():
                 if row["reviewer_district"] is not None and name_key(row["reviewer_district"]) not in allowed:
-                    result.problems.append(Problem(
-                        "review-unknown-district", **_where(result, row, "reviewer_district"), field="专家所在区",
-                        value=row["reviewer_district"], params={"city_level": programme.settings.review.city_level}))
+                    result.problems.append(
+                        Problem(
+                            "review-unknown-district",
+                            **_where(result, row, "reviewer_district"),
+                            field="专家所在区",
+                            value=row["reviewer_district"],
+                            params={"city_level": programme.settings.review.city_level},
+                        )
+                    )
                 if row["district"] is None or row["community"] is None:
                     continue
                 key = (name_key(row["district"]), name_key(row["community"]))
                 if known and key not in known:
-                    result.problems.append(Problem(
-                        "review-unknown-community", **_where(result, row, "community"), field="社区名称",
-                        value=row["community"], params={"district": row["district"], "community": row["community"]}))
+                    result.problems.append(
+                        Problem(
+                            "review-unknown-community",
+                            **_where(result, row, "community"),
+                            field="社区名称",
+                            value=row["community"],
+                            params={"district": row["district"], "community": row["community"]},
+                        )
+                    )
                 where = _where(result, row, "community")
                 dup = (name_key(row["reviewer"] or ""), *key)
                 if dup in seen:
-                    result.problems.append(Problem(
-                        "review-duplicate", **where, field="社区名称", value=row["community"],
-                        params={"reviewer": row["reviewer"], "district": row["district"],
-                                "community": row["community"], "other": seen[dup]}))
+                    result.problems.append(
+                        Problem(
+                            "review-duplicate",
+                            **where,
+                            field="社区名称",
+                            value=row["community"],
+                            params={
+                                "reviewer": row["reviewer"],
+                                "district": row["district"],
+                                "community": row["community"],
+                                "other": seen[dup],
+                            },
+                        )
+                    )
                 else:
                     seen[dup] = f"{where['file']} {where['sheet']}!{where['cell']}"
     result.problems = [_review_range(p, programme) for p in result.problems]
@@ -330,12 +404,20 @@ def _review_range(problem: Problem, programme: Programme) -> Problem:
     if problem.code != "number-out-of-range" or problem.field not in programme.rubric.item_ids:
         return problem
     item = programme.rubric.item(problem.field)
-    return Problem("review-score-out-of-range", problem.file, problem.sheet, problem.cell, problem.field,
-                   problem.value, {"max": str(item.max)})
+    return Problem(
+        "review-score-out-of-range",
+        problem.file,
+        problem.sheet,
+        problem.cell,
+        problem.field,
+        problem.value,
+        {"max": str(item.max)},
+    )
 
 
-def _drop_recused(problems: list[Problem], frames: list[pd.DataFrame], result: Loaded, programme: Programme
-                  ) -> list[Problem]:
+def _drop_recused(
+    problems: list[Problem], frames: list[pd.DataFrame], result: Loaded, programme: Programme
+) -> list[Problem]:
     """A recused reviewer's row is ignored whether blank or filled (回避); a blank score of anyone
     else is a warning, never an error, and never a 0."""
     items = [i.id for i in programme.rubric.review_items]
@@ -344,16 +426,25 @@ def _drop_recused(problems: list[Problem], frames: list[pd.DataFrame], result: L
     blank: list[Problem] = []
     for frame in frames:
         for _, row in frame.iterrows():
-            is_recused = (row["reviewer_district"] is not None and row["district"] is not None
-                          and name_key(row["reviewer_district"]) == name_key(row["district"]))
+            is_recused = (
+                row["reviewer_district"] is not None
+                and row["district"] is not None
+                and name_key(row["reviewer_district"]) == name_key(row["district"])
+            )
             for item in items:
                 where = _where(result, row, item)
                 place = (where["file"], where["sheet"], where["cell"])
                 if is_recused:
                     recused_cells.add(place)
                 elif row[item] is None and place not in flagged:
-                    blank.append(Problem("review-blank-score", **where, field=item, params={
-                        "reviewer": row["reviewer"], "community": row["community"]}))
+                    blank.append(
+                        Problem(
+                            "review-blank-score",
+                            **where,
+                            field=item,
+                            params={"reviewer": row["reviewer"], "community": row["community"]},
+                        )
+                    )
     kept = [p for p in problems if (p.file, p.sheet, p.cell) not in recused_cells or p.field not in items]
     return kept + blank
 
@@ -380,9 +471,20 @@ def read_register(path: Path, programme: Programme) -> Loaded:
         key = (row["year"], name_key(row["district"]), name_key(row["community"]))
         where = _where(result, row, "community")
         if key in seen:
-            result.problems.append(Problem("register-duplicate", **where, field="社区名称", value=row["community"],
-                                           params={"year": row["year"], "district": row["district"],
-                                                   "community": row["community"], "other": seen[key]}))
+            result.problems.append(
+                Problem(
+                    "register-duplicate",
+                    **where,
+                    field="社区名称",
+                    value=row["community"],
+                    params={
+                        "year": row["year"],
+                        "district": row["district"],
+                        "community": row["community"],
+                        "other": seen[key],
+                    },
+                )
+            )
         else:
             seen[key] = f"{where['file']} {where['sheet']}!{where['cell']}"
     result.frame = frame

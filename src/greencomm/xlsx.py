@@ -10,7 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
@@ -22,8 +22,10 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 FORMULA_START = ("=", "+", "-", "@")
 
 
-def set_value(cell: Cell, value: Any) -> None:
+def set_value(cell: Cell | MergedCell, value: Any) -> None:
     """Write a value so that data never becomes a formula: text starting with = + - @ stays text."""
+    if isinstance(cell, MergedCell):
+        raise ValueError(f"{cell.coordinate} is inside a merged range")
     if isinstance(value, Decimal | Fraction):
         value = float(value)
     elif value is not None and not isinstance(value, int | float | bool | str | dt.date | dt.datetime):
@@ -52,7 +54,9 @@ def style_header(sheet: Worksheet, row: int) -> None:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-def fit_columns(sheet: Worksheet, caps: dict[int, int] | None = None, minimum: int = 6, maximum: int = 50) -> None:
+def fit_columns(
+    sheet: Worksheet, caps: dict[int, int] | None = None, minimum: int = 6, maximum: int = 50
+) -> None:
     widths: dict[int, int] = {}
     for row in sheet.iter_rows():
         for cell in row:
