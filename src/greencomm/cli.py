@@ -20,6 +20,7 @@ from greencomm import __version__
 from greencomm.annotate import annotate, annotated_name, problem_list
 from greencomm.errors import GreencommError
 from greencomm.output import write_bytes
+from greencomm.pipeline import Results, evaluate, to_json
 from greencomm.problems import LANGS, count, default_lang
 from greencomm.render import problem_lines, rubric_table, validation_summary
 from greencomm.schema import Programme, load_programme
@@ -41,9 +42,7 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="设置文件（默认 ./greencomm.toml）/ settings file", dir_okay=False),
 ]
-YearOpt = Annotated[
-    int | None, typer.Option("--year", "-y", help="创建年度（默认取设置或今年）/ programme year")
-]
+YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="创建年度（默认取设置或今年）/ programme year")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="消息语言 zh 或 en / message language")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="在标准输出打印 JSON / print JSON on stdout")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度与摘要 / no progress or summary")]
@@ -130,9 +129,7 @@ def validate_command(
     ] = None,
     output: Annotated[
         Path,
-        typer.Option(
-            "--output", "-o", help="标注文件与问题清单的输出文件夹 / output folder", file_okay=False
-        ),
+        typer.Option("--output", "-o", help="标注文件与问题清单的输出文件夹 / output folder", file_okay=False),
     ] = Path("校验结果"),
     config: ConfigOpt = None,
     year: YearOpt = None,
@@ -157,8 +154,7 @@ def validate_command(
             {
                 "year": programme.year,
                 "files": [
-                    {"file": str(f), "annotated": str(written[f]) if f in written else None}
-                    for f in report.files
+                    {"file": str(f), "annotated": str(written[f]) if f in written else None} for f in report.files
                 ],
                 "communities": len(report.submissions.frame),
                 "errors": errors,
@@ -189,6 +185,97 @@ def write_validation_outputs(report: ValidationReport, folder: Path, lang: str) 
         written[path] = target
     write_bytes(folder / "问题清单.xlsx", to_bytes(problem_list(report.problems, lang)), inputs)
     return written
+
+
+# ---------------------------------------------------------------- score, rank, shortlist
+InputsArg = Annotated[
+    list[Path], typer.Argument(help="区级申报表或文件夹（或 score 生成的评分表）/ district workbooks or folders")
+]
+ReviewsOpt = Annotated[
+    list[Path] | None, typer.Option("--reviews", "-r", help="现场评审评分表或文件夹 / review sheets or folder")
+]
+RegisterOpt = Annotated[
+    Path | None, typer.Option("--register", help="历年命名名录 / the register of titles", dir_okay=False)
+]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="输出文件 / output .xlsx")]
+
+
+def _evaluate(
+    inputs: list[Path],
+    reviews: list[Path] | None,
+    register: Path | None,
+    config: Path | None,
+    year: int | None,
+    console: Console,
+) -> Results:
+    programme = _programme(config, year)
+    with console.status("正在评分… / scoring…"):
+        return evaluate(inputs, programme, reviews=reviews, register=register)
+
+
+def _finish(results: Results, language: str, as_json: bool, console: Console) -> None:
+    if as_json:
+        _print_json(to_json(results, language))
+    for line in problem_lines(results.problems, language):
+        console.print(line, markup=False)
+    raise typer.Exit(1 if results.has_errors else 0)
+
+
+@app.command()
+def score(
+    inputs: InputsArg,
+    reviews: ReviewsOpt = None,
+    register: RegisterOpt = None,
+    output: OutputOpt = None,
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    lang: LangOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """按考评标准评分，每一分都有出处 / score every community, every point explained."""
+    language, console = _lang(lang), _err_console(quiet)
+    with _handled():
+        results = _evaluate(inputs, reviews, register, config, year, console)
+    _finish(results, language, as_json, console)
+
+
+@app.command()
+def rank(
+    inputs: InputsArg,
+    reviews: ReviewsOpt = None,
+    register: RegisterOpt = None,
+    output: OutputOpt = None,
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    lang: LangOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """全市与区内排名，显示四个排序项 / city and district ranks with the ordering keys."""
+    language, console = _lang(lang), _err_console(quiet)
+    with _handled():
+        results = _evaluate(inputs, reviews, register, config, year, console)
+    _finish(results, language, as_json, console)
+
+
+@app.command()
+def shortlist(
+    inputs: InputsArg,
+    reviews: ReviewsOpt = None,
+    register: RegisterOpt = None,
+    output: OutputOpt = None,
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    lang: LangOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """名单：推荐现场评审／示范社区、节能环保社区、待审定、未通过及原因、奖励资金 / the lists."""
+    language, console = _lang(lang), _err_console(quiet)
+    with _handled():
+        results = _evaluate(inputs, reviews, register, config, year, console)
+    _finish(results, language, as_json, console)
 
 
 # ---------------------------------------------------------------- rubric

@@ -25,9 +25,7 @@ def _same(a: Path, b: Path) -> bool:
 def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
     for source in inputs:
         if _same(target, source):
-            raise OutputError(
-                f"{target}: 输出文件与输入文件相同，已拒绝覆盖 / the output is an input file; refused"
-            )
+            raise OutputError(f"{target}: 输出文件与输入文件相同，已拒绝覆盖 / the output is an input file; refused")
 
 
 @contextlib.contextmanager

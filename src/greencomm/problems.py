@@ -290,8 +290,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
     "register-disagrees": (
         "warning",
         "{district}“{community}”的已获市级称号（{workbook}）与历年命名名录（{register}）不一致，以名录为准",
-        "{district} “{community}”: the workbook says {workbook}, the register {register}; "
-        "the register decides",
+        "{district} “{community}”: the workbook says {workbook}, the register {register}; the register decides",
         "请核对",
         "check both",
     ),

@@ -69,9 +69,7 @@ def rubric_table(programme: Programme) -> Group:
     for cat in rubric.categories:
         items.add_row(f"[bold]{cat.id}[/]", f"[bold]{cat.name}[/]", f"[bold]{fmt(cat.max)}[/]", "", "", "")
         for item in rubric.items_of(cat.id):
-            items.add_row(
-                item.id, item.name, fmt(item.max), KIND_WORDS[item.kind], item.column, item.rule_text()
-            )
+            items.add_row(item.id, item.name, fmt(item.max), KIND_WORDS[item.kind], item.column, item.rule_text())
     vetoes = Table(title="一票否决")
     vetoes.add_column("编号")
     vetoes.add_column("否决条件")

@@ -102,6 +102,7 @@ class Rubric:
     vetoes: tuple[Veto, ...]
     eligibility: dict[str, EligibilityRule]
     source: str
+    ordering_category: str = "B"
 
     @property
     def item_ids(self) -> list[str]:
@@ -288,6 +289,9 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
     if sum((c.max for c in categories.values()), Fraction(0)) != total:
         top.fail("total", "各类别满分之和不等于总分 / category maxima do not add up to the total")
     vetoes = tuple(_veto(source, raw, n) for n, raw in enumerate(data.get("vetoes", [])))
+    ordering = _Checker(source, "[ordering]", data.get("ordering", {"category": "B"})).text("category").upper()
+    if ordering not in categories:
+        top.fail("ordering", f"类别 {ordering} 不存在 / no category {ordering}")
     raw_elig = data.get("eligibility", {})
     eligibility: dict[str, EligibilityRule] = {}
     for code in ELIGIBILITY_CODES:
@@ -305,6 +309,7 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
         vetoes=vetoes,
         eligibility=eligibility,
         source=source,
+        ordering_category=ordering,
     )
 
 

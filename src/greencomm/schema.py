@@ -42,6 +42,7 @@ class Column:
     maximum: Fraction | None = None
     help: str = ""
     aliases: tuple[str, ...] = ()  # other headers a district may use: the item id, no id
+    words: tuple[str, str] = ("是", "否")  # how the template offers a yes/no column
 
     @property
     def base(self) -> str:
@@ -71,9 +72,7 @@ class Programme:
         return Levels(
             pass_total=lv.pass_total if t.pass_total is None else Fraction(str(t.pass_total)),
             demonstration_total=(
-                lv.demonstration_total
-                if t.demonstration_total is None
-                else Fraction(str(t.demonstration_total))
+                lv.demonstration_total if t.demonstration_total is None else Fraction(str(t.demonstration_total))
             ),
             category_share=lv.category_share if t.category_share is None else Fraction(str(t.category_share)),
         )
@@ -99,10 +98,10 @@ IDENTITY = (
     Column("district_title_year", "区级称号获得年份", "year", value_required=False, help="四位年份，如 2021"),
     Column("city_title", "已获市级称号", "choice", choices=CITY_TITLES),
     Column("city_title_year", "市级称号获得年份", "year", value_required=False, help="已获市级称号时必填"),
-    Column("penalty", "近三年环境违法处罚", "yesno", help="有/无"),
+    Column("penalty", "近三年环境违法处罚", "yesno", help="有/无", words=("有", "无")),
     Column("complaints", "环境投诉件数", "integer", minimum=ZERO),
     Column("complaints_closed", "环境投诉按期办结件数", "integer", minimum=ZERO, help="不得大于环境投诉件数"),
-    Column("incident", "近三年重大环境污染或安全事件", "yesno", help="有/无"),
+    Column("incident", "近三年重大环境污染或安全事件", "yesno", help="有/无", words=("有", "无")),
     Column("recommendation", "区级推荐意见", "choice", choices=RECOMMENDATIONS),
 )
 
@@ -135,9 +134,8 @@ def _item_column(item_id: str, programme: Programme) -> Column:
         return Column(item.id, header, "number", minimum=ZERO, maximum=item.max, help=f"自评分 0–{item.max}")
     if item.kind == "ramp" and item.input == "percent":
         return Column(item.id, header, "percent", help="可填 85%、85 或 0.85")
-    if item.kind in ("per_unit", "deduct") or item.input == "ratio":
-        return Column(item.id, header, "integer", minimum=ZERO)
-    return Column(item.id, header, "number", minimum=ZERO)
+    # Counts (trainings, activities, kinds, problems, people) are whole numbers.
+    return Column(item.id, header, "integer", minimum=ZERO)
 
 
 def submission_columns(programme: Programme) -> tuple[Column, ...]:

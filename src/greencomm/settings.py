@@ -96,9 +96,7 @@ class Settings(_Strict):
     @model_validator(mode="after")
     def _deadline_in_year(self) -> Settings:
         if self.deadline is not None and self.deadline.year != self.year:
-            raise ValueError(
-                f"deadline {self.deadline} 不在 {self.year} 年度内 / is not in the programme year"
-            )
+            raise ValueError(f"deadline {self.deadline} 不在 {self.year} 年度内 / is not in the programme year")
         return self
 
     @property

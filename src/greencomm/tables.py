@@ -99,9 +99,7 @@ def locate_table(
                 problems.append(Problem("unknown-column", file, sheet.name, where, value=clean_text(value)))
         elif col.key in found:
             first = f"{get_column_letter(found[col.key] + 1)}{header + 1}"
-            problems.append(
-                Problem("duplicate-column", file, sheet.name, where, col.header, params={"other": first})
-            )
+            problems.append(Problem("duplicate-column", file, sheet.name, where, col.header, params={"other": first}))
         else:
             found[col.key] = c
     for col in columns:
@@ -116,9 +114,7 @@ def locate_table(
             continue
         if id_cols and all(c >= len(row) or is_blank(row[c]) for c in id_cols) and len(filled) <= 2:
             shown = "、".join(clean_text(v) for v in filled)[:40]
-            problems.append(
-                Problem("ignored-row", file, sheet.name, f"A{r + 1}", value=shown, params={"row": r + 1})
-            )
+            problems.append(Problem("ignored-row", file, sheet.name, f"A{r + 1}", value=shown, params={"row": r + 1}))
             continue
         records.append((r + 1, row))
     if not records:
@@ -173,9 +169,7 @@ def parse_table(table: Table, columns: tuple[Column, ...]) -> tuple[pd.DataFrame
     return pd.DataFrame(data, dtype=object), problems
 
 
-def _cell_problem(
-    table: Table, col: Column, row: int, raw: object, code: str, params: dict[str, str]
-) -> Problem:
+def _cell_problem(table: Table, col: Column, row: int, raw: object, code: str, params: dict[str, str]) -> Problem:
     extra = {"choices": "、".join(col.choices)} if col.choices else {}
     return Problem(
         code,

@@ -104,9 +104,19 @@ def _open(path: Path, problems: list[Problem]) -> Workbook | None:
 
 
 def _load_table(
-    book: Workbook, sheet: Sheet, columns: tuple[Column, ...], identity: tuple[str, ...], loaded: Loaded
+    book: Workbook,
+    sheet: Sheet,
+    columns: tuple[Column, ...],
+    identity: tuple[str, ...],
+    loaded: Loaded,
+    optional: bool = False,
 ) -> tuple[pd.DataFrame, Table] | None:
+    """An optional sheet (创建活动) left untouched, or with its header alone, holds nothing: no problem."""
+    if optional and all(v is None for row in sheet.rows for v in row):
+        return None
     table, problems = locate_table(sheet, book.name, columns, identity)
+    if optional and table is not None and not table.records:
+        return None
     loaded.problems.extend(problems)
     if table is None or any(p.code == "missing-column" for p in problems):
         return None
@@ -264,11 +274,7 @@ def check_duplicates(frame: pd.DataFrame, loaded: Loaded) -> list[Problem]:
     """(所属区, 社区名称) is unique across all submissions of the year: later copies are errors."""
     if frame.empty:
         return []
-    keys = (
-        frame.district.map(lambda d: name_key(d or ""))
-        + "\x00"
-        + frame.community.map(lambda c: name_key(c or ""))
-    )
+    keys = frame.district.map(lambda d: name_key(d or "")) + "\x00" + frame.community.map(lambda c: name_key(c or ""))
     named = frame.community.notna() & frame.district.notna()
     out = []
     first: dict[str, pd.Series] = {}
@@ -307,7 +313,7 @@ def _workbook_district(frame: pd.DataFrame, book: Workbook, programme: Programme
 def _read_activities(
     book: Workbook, sheet: Sheet, frame: pd.DataFrame, programme: Programme, result: Submissions
 ) -> pd.DataFrame | None:
-    loaded = _load_table(book, sheet, ACTIVITY_COLUMNS, ("name",), result)
+    loaded = _load_table(book, sheet, ACTIVITY_COLUMNS, ("name",), result, optional=True)
     if loaded is None:
         return None
     acts, _ = loaded
@@ -334,9 +340,7 @@ def read_reviews(paths: Iterable[Path], programme: Programme, communities: pd.Da
     known = set()
     if not communities.empty:
         known = set(zip(communities.district.map(name_key), communities.community.map(name_key), strict=True))
-    allowed = {name_key(d) for d in programme.settings.districts} | {
-        name_key(programme.settings.review.city_level)
-    }
+    allowed = {name_key(d) for d in programme.settings.districts} | {name_key(programme.settings.review.city_level)}
     seen: dict[tuple[str, str, str], str] = {}
     for path in expand_inputs(paths):
         result.files.append(path)

@@ -16,9 +16,7 @@ from typing import Any
 
 Parsed = tuple[Any, str | None]
 
-_BRACKETS = str.maketrans(
-    {"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"}
-)
+_BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"})
 _TRAILING_BRACKET = re.compile(r"\([^()]*\)$")
 _SPACE = re.compile(r"\s+")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")

@@ -69,11 +69,7 @@ def expand_inputs(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             for child in sorted(path.iterdir()):
-                if (
-                    child.is_file()
-                    and child.suffix.lower() in EXCEL_SUFFIXES
-                    and not child.name.startswith("~$")
-                ):
+                if child.is_file() and child.suffix.lower() in EXCEL_SUFFIXES and not child.name.startswith("~$"):
                     found[child] = None
         elif path.exists():
             if not path.name.startswith("~$"):

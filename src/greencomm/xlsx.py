@@ -54,9 +54,7 @@ def style_header(sheet: Worksheet, row: int) -> None:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-def fit_columns(
-    sheet: Worksheet, caps: dict[int, int] | None = None, minimum: int = 6, maximum: int = 50
-) -> None:
+def fit_columns(sheet: Worksheet, caps: dict[int, int] | None = None, minimum: int = 6, maximum: int = 50) -> None:
     widths: dict[int, int] = {}
     for row in sheet.iter_rows():
         for cell in row:

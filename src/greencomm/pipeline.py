@@ -1,0 +1,202 @@
+"""score → rank → shortlist in one pass: the public Python API behind the three commands.
+
+Each later command runs the steps before it, so all three share one result and one JSON shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from greencomm import __version__
+from greencomm.problems import Problem
+from greencomm.ranking import competition_rank, ordering_keys, pinyin_key, rank_within
+from greencomm.reviews import aggregate
+from greencomm.rules import base_eligibility, is_candidate, meets_pass_level, title_blocks, vetoes
+from greencomm.schema import Programme
+from greencomm.scoring import REVIEW, Scores, score_items
+from greencomm.shortlist import DEMONSTRATION, ONSITE, PENDING, STATUS_ORDER, decide, reasons
+from greencomm.validate import ValidationReport, sort_problems, validate
+
+
+@dataclass
+class Results:
+    programme: Programme
+    reviewed: bool
+    report: ValidationReport
+    scores: Scores
+    table: pd.DataFrame  # one row per community: identity, judgement, rank, status, reasons
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.report.submissions.frame
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+    def ordered(self) -> pd.DataFrame:
+        """Rows in rank order; ties in pinyin order of 社区名称 (which decides nothing)."""
+        return self.table.assign(_py=self.table.community.map(pinyin_key)).sort_values(
+            ["rank", "_py"], kind="mergesort"
+        )
+
+    @property
+    def confirmed(self) -> pd.DataFrame:
+        return self.ordered()[self.table.status == DEMONSTRATION]
+
+    def money(self) -> dict[str, Any]:
+        """Money is counted for confirmed 示范社区 only."""
+        count = int((self.table.status == DEMONSTRATION).sum())
+        payers = [
+            {"payer": p.name, "per_community": p.amount, "total": p.amount * count}
+            for p in self.programme.settings.payers
+        ]
+        return {"demonstrations": count, "payers": payers, "total": sum(p["total"] for p in payers)}
+
+
+def file_hashes(paths: Iterable[Path]) -> list[dict[str, str]]:
+    out = []
+    for path in paths:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        out.append({"file": str(path), "sha256": digest})
+    return out
+
+
+def evaluate(
+    submissions: Iterable[Path],
+    programme: Programme,
+    reviews: Iterable[Path] | None = None,
+    register: Path | None = None,
+) -> Results:
+    report = validate(submissions, programme, reviews=reviews, register=register)
+    return evaluate_report(report, programme)
+
+
+def evaluate_report(report: ValidationReport, programme: Programme) -> Results:
+    frame = report.submissions.frame
+    problems = list(report.problems)
+    reviewed = report.reviews is not None
+    aggregated: dict[Any, Any] = {}
+    if report.reviews is not None:
+        aggregated, review_problems = aggregate(report.reviews.frame, frame, programme)
+        problems += review_problems
+    scores = score_items(frame, programme, aggregated)
+    veto = vetoes(frame, programme)
+    eligibility = base_eligibility(frame, programme)
+    blocks = title_blocks(frame, programme, report.register.frame if report.register is not None else None)
+    for idx, book, reg in blocks.disagree:
+        row = frame.loc[idx]
+        cell = report.submissions.address(row["_file"], row["_sheet"], "city_title", int(row["_row"]))
+        problems.append(
+            Problem(
+                "register-disagrees",
+                row["_file"],
+                row["_sheet"],
+                cell,
+                "已获市级称号",
+                row["city_title"],
+                {"district": row["district"], "community": row["community"], "workbook": book, "register": reg},
+            )
+        )
+    pass_level = meets_pass_level(scores, veto, eligibility, blocks, programme)
+    candidate = is_candidate(frame, scores, veto, eligibility, blocks, programme)
+    keys = ordering_keys(
+        scores.total,
+        scores.categories[programme.rubric.ordering_category],
+        scores.review_subtotal,
+        frame.district_title_year,
+    )
+    rank = competition_rank(keys)
+    status, _ = decide(frame, scores, rank, candidate, pass_level, reviewed, programme)
+    # Q3 is judged for the title under consideration: 示范 for those still in the running for it.
+    for_demo = status.isin([DEMONSTRATION, PENDING, ONSITE])
+    q3 = blocks.demonstration.where(for_demo, blocks.pass_title)
+    eligibility = pd.Series(
+        [sorted([*e, "Q3"]) if blocked else e for e, blocked in zip(eligibility, q3, strict=True)],
+        index=frame.index,
+        dtype=object,
+    )
+    why = reasons(frame, scores, status, veto, eligibility, candidate, reviewed, programme)
+    flag_over = Decimal(str(programme.settings.review.self_eval_flag))
+    table = pd.DataFrame(
+        {
+            "district": frame.district,
+            "street": frame.street,
+            "community": frame.community,
+            "community_type": frame.community_type,
+            "target": frame.target,
+            "total": scores.total,
+            "review_subtotal": scores.review_subtotal,
+            "review_source": scores.review_source,
+            "vetoes": veto,
+            "eligibility": eligibility,
+            "candidate": candidate,
+            "status": status,
+            "reasons": why,
+            "rank": rank,
+            "district_rank": rank_within(keys, frame.district),
+            "title_held": blocks.held,
+            "self_eval_flag": (scores.review_source == REVIEW)
+            & ((scores.self_review_sum - scores.review_subtotal) > flag_over),
+            "district_title_year": frame.district_title_year,
+        },
+        index=frame.index,
+    )
+    table = pd.concat([table, keys], axis=1)
+    return Results(programme, reviewed, report, scores, table, sort_problems(problems))
+
+
+def _number(value: Decimal) -> float:
+    return float(value)
+
+
+def records(results: Results) -> list[dict[str, Any]]:
+    """cli.md's JSON shape, one dict per community, in rank order."""
+    ordered = results.ordered()
+    scores = results.scores
+    cats = [c.id for c in results.programme.rubric.categories]
+    out = []
+    for idx, row in ordered.iterrows():
+        out.append(
+            {
+                "district": row["district"],
+                "street": row["street"],
+                "community": row["community"],
+                "target": row["target"],
+                "total": _number(row["total"]),
+                "categories": {c: _number(scores.categories.at[idx, c]) for c in cats},
+                "items": {i: _number(v) for i, v in scores.points.loc[idx].items()},
+                "review_source": row["review_source"],
+                "review_subtotal": _number(row["review_subtotal"]),
+                "vetoes": list(row["vetoes"]),
+                "eligibility": list(row["eligibility"]),
+                "status": row["status"],
+                "reasons": list(row["reasons"]),
+                "rank": int(row["rank"]),
+                "district_rank": int(row["district_rank"]),
+                "self_eval_flag": bool(row["self_eval_flag"]),
+                "source": {"file": results.frame.at[idx, "_file"], "row": int(results.frame.at[idx, "_row"])},
+            }
+        )
+    return out
+
+
+def to_json(results: Results, lang: str = "zh") -> dict[str, Any]:
+    statuses = results.table.status.value_counts()
+    return {
+        "year": results.programme.year,
+        "reviewed": results.reviewed,
+        "version": __version__,
+        "counts": {s: int(statuses.get(s, 0)) for s in sorted(statuses.index, key=STATUS_ORDER.__getitem__)},
+        "money": results.money(),
+        "communities": records(results),
+        "problems": [p.to_dict(lang) for p in results.problems],
+    }

@@ -1,0 +1,218 @@
+"""Points per item, exactly: every rule computed as a fraction (multiply before dividing, never a
+binary float) and rounded once, half-up, to 2 decimals. Categories and the total are sums of the
+rounded items, so a reader can add them by hand.
+
+Each point keeps its explanation (input value → rule → points): `explain` and the detail sheet
+are read from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
+from typing import Any
+
+import pandas as pd
+
+from greencomm.rubric import Item, Rubric, fmt
+from greencomm.schema import Column, Programme, column_for_header, submission_columns
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+SELF, REVIEW = "self", "review"
+
+
+def round_half_up(value: Fraction) -> Decimal:
+    """四舍五入 to 2 decimals (not banker's rounding): 0.125 → 0.13, 0.115 → 0.12."""
+    sign = -1 if value < 0 else 1
+    cents = floor(abs(value) * 100 + Fraction(1, 2))
+    return (Decimal(sign * cents) / 100).quantize(CENT)
+
+
+def _fraction(value: Any) -> Fraction | None:
+    if value is None or isinstance(value, bool):
+        return None
+    return Fraction(value)
+
+
+def _clamp01(x: Fraction) -> Fraction:
+    return min(Fraction(1), max(Fraction(0), x))
+
+
+@dataclass(frozen=True)
+class Point:
+    """One item of one community: what went in, which rule, what came out."""
+
+    exact: Fraction
+    points: Decimal
+    shown: str  # the input as a person reads it: "85%", "是", "35 ÷ 2000 = 1.75%"
+    rule: str  # the rule as applied: "5 × (85 − 50) ÷ 50"
+
+
+def _missing(item: Item) -> Point:
+    return Point(Fraction(0), ZERO, "（无有效值）", "无有效填报值，计0分")
+
+
+def score_bool(item: Item, value: Any) -> Point:
+    if value is None:
+        return _missing(item)
+    exact = item.max if value else Fraction(0)
+    return Point(exact, round_half_up(exact), "是" if value else "否", item.rule_text())
+
+
+def score_levels(item: Item, value: Any) -> Point:
+    if value is None or value not in item.levels:
+        return _missing(item)
+    exact = item.levels[value]
+    return Point(exact, round_half_up(exact), str(value), f"“{value}”得{fmt(exact)}分")
+
+
+def _ramp(item: Item, x: Fraction, shown: str) -> Point:
+    exact = item.max * _clamp01((x - item.lo) / (item.hi - item.lo))
+    if x <= item.lo:
+        rule = f"≤{fmt(item.lo)}，得0分"
+    elif x >= item.hi:
+        rule = f"≥{fmt(item.hi)}，得满分{fmt(item.max)}"
+    else:
+        rule = f"{fmt(item.max)} × ({_show(x)} − {fmt(item.lo)}) ÷ {fmt(item.hi - item.lo)}"
+    return Point(exact, round_half_up(exact), shown, rule)
+
+
+def _show(x: Fraction) -> str:
+    """A fraction in decimals: exact when it terminates, else to 4 places with an ellipsis."""
+    d = x.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    if d == 1:
+        return fmt(x)
+    return f"{float(x):.4f}…"
+
+
+def score_ramp(item: Item, value: Any, base: Any = None) -> Point:
+    x = _fraction(value)
+    if x is None:
+        return _missing(item)
+    if item.input == "ratio":
+        denominator = _fraction(base)
+        if not denominator:
+            return _missing(item)
+        percent = x * 100 / denominator
+        return _ramp(item, percent, f"{fmt(x)} ÷ {fmt(denominator)} = {_show(percent)}%")
+    unit = "%" if item.input == "percent" else ""
+    return _ramp(item, x, f"{fmt(x)}{unit}")
+
+
+def score_per_unit(item: Item, value: Any) -> Point:
+    x = _fraction(value)
+    if x is None:
+        return _missing(item)
+    exact = min(item.max, item.per * x)
+    return Point(exact, round_half_up(exact), f"{fmt(x)}种", f"{fmt(x)} × {fmt(item.per)}，最高{fmt(item.max)}")
+
+
+def score_deduct(item: Item, value: Any) -> Point:
+    x = _fraction(value)
+    if x is None:
+        return _missing(item)
+    exact = max(Fraction(0), item.max - item.per * x)
+    return Point(exact, round_half_up(exact), f"{fmt(x)}件", f"{fmt(item.max)} − {fmt(item.per)} × {fmt(x)}，不低于0")
+
+
+def score_self(item: Item, value: Any) -> Point:
+    """A review item before review: the district's self-evaluation stands in, marked as such."""
+    x = _fraction(value)
+    if x is None:
+        return _missing(item)
+    exact = min(item.max, max(Fraction(0), x))
+    return Point(exact, round_half_up(exact), f"自评{fmt(x)}", "现场评审前以自评分代替")
+
+
+SCORERS: dict[str, Callable[[Item, Any], Point]] = {
+    "bool": score_bool,
+    "levels": score_levels,
+    "ramp": score_ramp,
+    "per_unit": score_per_unit,
+    "deduct": score_deduct,
+    "review": score_self,
+}
+
+
+@dataclass(frozen=True)
+class ReviewedItem:
+    """The reviewers' aggregate for one item of one community (see reviews.py)."""
+
+    mean: Fraction | None  # None: no usable score (an error; the self-evaluation stands in)
+    scores: tuple[Decimal, ...]  # the scores used, after recusal and trimming
+    note: str  # "7位专家，去掉最高最低，5位平均"
+
+
+@dataclass
+class Scores:
+    """Points of every community, aligned with the typed input frame's index."""
+
+    points: pd.DataFrame  # item id → Decimal
+    explained: pd.DataFrame  # item id → Point
+    categories: pd.DataFrame  # category id → Decimal
+    total: pd.Series  # Decimal
+    review_subtotal: pd.Series  # Decimal
+    review_source: pd.Series  # "self" | "review"
+    self_review_sum: pd.Series  # Decimal: the self-evaluated review items
+
+
+def _base_column(item: Item, columns: tuple[Column, ...]) -> str | None:
+    if not item.ratio_of:
+        return None
+    col = column_for_header(columns, item.ratio_of)
+    return col.key if col else None
+
+
+def score_items(
+    frame: pd.DataFrame,
+    programme: Programme,
+    reviewed: Mapping[Any, Mapping[str, ReviewedItem]] | None = None,
+) -> Scores:
+    """Every item of every row. `reviewed` maps a row index to its reviewers' aggregates."""
+    rubric: Rubric = programme.rubric
+    columns = submission_columns(programme)
+    reviewed = reviewed or {}
+    explained: dict[str, list[Point]] = {}
+    for item in rubric.items:
+        base = _base_column(item, columns)
+        values = frame[item.id].tolist()
+        bases = frame[base].tolist() if base else [None] * len(frame)
+        if item.kind == "ramp":
+            explained[item.id] = [score_ramp(item, v, b) for v, b in zip(values, bases, strict=True)]
+        else:
+            explained[item.id] = [SCORERS[item.kind](item, v) for v in values]
+    self_sum = [sum((explained[i.id][n].points for i in rubric.review_items), ZERO) for n in range(len(frame))]
+    sources = []
+    for n, idx in enumerate(frame.index):
+        got = reviewed.get(idx)
+        sources.append(REVIEW if got else SELF)
+        for item_id, agg in (got or {}).items():
+            if agg.mean is not None:
+                shown = "、".join(fmt(s) for s in agg.scores)
+                explained[item_id][n] = Point(agg.mean, round_half_up(agg.mean), f"专家评分 {shown}", agg.note)
+            else:
+                old = explained[item_id][n]
+                explained[item_id][n] = Point(old.exact, old.points, old.shown, agg.note)
+    explained_df = pd.DataFrame(explained, index=frame.index, dtype=object)
+    points = explained_df.map(lambda p: p.points)
+    categories = pd.DataFrame(
+        {c.id: points[[i.id for i in rubric.items_of(c.id)]].sum(axis=1) for c in rubric.categories},
+        index=frame.index,
+    )
+    review_ids = [i.id for i in rubric.review_items]
+    return Scores(
+        points=points,
+        explained=explained_df,
+        categories=categories.map(lambda d: Decimal(d).quantize(CENT)),
+        total=categories.sum(axis=1).map(lambda d: Decimal(d).quantize(CENT)),
+        review_subtotal=points[review_ids].sum(axis=1).map(lambda d: Decimal(d).quantize(CENT)),
+        review_source=pd.Series(sources, index=frame.index, dtype=object),
+        self_review_sum=pd.Series(self_sum, index=frame.index, dtype=object),
+    )

@@ -1,0 +1,111 @@
+"""Who gets which title (programme.md, Levels): the on-site list before review, the 示范社区 after it,
+待审定 for ties across a cut-off, 节能环保社区 for the rest who meet the level, 未通过 with every
+reason in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pandas as pd
+
+from greencomm.rubric import fmt
+from greencomm.schema import DEMO_TITLE, Programme
+from greencomm.scoring import REVIEW, Scores
+
+ONSITE, DEMONSTRATION, PENDING, PASSED, FAILED = "推荐现场评审", "示范社区", "待审定", "节能环保社区", "未通过"
+STATUS_ORDER = {DEMONSTRATION: 0, PENDING: 1, ONSITE: 2, PASSED: 3, FAILED: 4}
+
+
+@dataclass(frozen=True)
+class Cut:
+    """The result of cutting an ordered candidate list at a quota."""
+
+    chosen: pd.Index  # confirmed
+    tied: pd.Index  # tied on every key across the cut-off (待审定 after review)
+
+
+def cut(ranks: pd.Series, quota: int, grow_on_tie: bool) -> Cut:
+    """The first `quota` by rank. Entries tied on all keys across the cut-off are never split by
+    chance: before review the list grows to take them all (grow_on_tie); after review they are all
+    marked 待审定 and the confirmed count is reduced."""
+    ordered = ranks.sort_values(kind="mergesort")
+    if len(ordered) <= quota:
+        return Cut(ordered.index, pd.Index([]))
+    last_in, first_out = ordered.iloc[quota - 1], ordered.iloc[quota]
+    if last_in != first_out:
+        return Cut(ordered.index[:quota], pd.Index([]))
+    if grow_on_tie:
+        return Cut(ordered.index[ordered <= last_in], pd.Index([]))
+    return Cut(ordered.index[ordered < last_in], ordered.index[ordered == last_in])
+
+
+def decide(
+    frame: pd.DataFrame,
+    scores: Scores,
+    ranks: pd.Series,
+    candidate: pd.Series,
+    pass_level: pd.Series,
+    reviewed: bool,
+    programme: Programme,
+) -> tuple[pd.Series, pd.Index]:
+    """Status of every row, and the tied rows (待审定). Before review the first 30 candidates are
+    推荐现场评审; after review only reviewed candidates can be chosen and the first 20 are 示范社区."""
+    quotas = programme.settings.quotas
+    status = pd.Series(FAILED, index=frame.index, dtype=object)
+    status[pass_level] = PASSED
+    if reviewed:
+        pool = candidate & (scores.review_source == REVIEW)
+        chosen = cut(ranks[pool], quotas.demonstration, grow_on_tie=False)
+        status[chosen.chosen] = DEMONSTRATION
+        status[chosen.tied] = PENDING
+        return status, chosen.tied
+    chosen = cut(ranks[candidate], quotas.onsite, grow_on_tie=True)
+    status[chosen.chosen] = ONSITE
+    return status, pd.Index([])
+
+
+def reasons(
+    frame: pd.DataFrame,
+    scores: Scores,
+    status: pd.Series,
+    vetoes: pd.Series,
+    eligibility: pd.Series,
+    candidate: pd.Series,
+    reviewed: bool,
+    programme: Programme,
+) -> pd.Series:
+    """Every reason a community did not get what it applied for, in words."""
+    rubric, levels, quotas = programme.rubric, programme.levels, programme.settings.quotas
+    veto_names = {v.id: v.name for v in rubric.vetoes}
+    out = []
+    for idx in frame.index:
+        got = status[idx]
+        said: list[str] = [f"一票否决 {v}：{veto_names[v]}" for v in vetoes[idx]]
+        said += [f"资格 {q}：{rubric.eligibility[q].name}" for q in eligibility[idx]]
+        total = scores.total[idx]
+        if Fraction(total) < levels.pass_total:
+            said.append(f"总分 {total} 低于 {fmt(levels.pass_total)} 分")
+        if frame.target[idx] == DEMO_TITLE and got in (PASSED, FAILED):
+            if Fraction(total) < levels.demonstration_total:
+                said.append(f"总分 {total} 低于示范社区标准 {fmt(levels.demonstration_total)} 分")
+            for cat in rubric.categories:
+                floor = levels.category_share * cat.max
+                if Fraction(scores.categories[cat.id][idx]) < floor:
+                    said.append(
+                        f"{cat.name}得分 {scores.categories[cat.id][idx]} 低于该类满分 {fmt(cat.max)} 的"
+                        f" {fmt(levels.category_share * 100)}%（{fmt(floor)} 分）"
+                    )
+            if candidate[idx] and not said:
+                if not reviewed:
+                    said.append(f"未进入前 {quotas.onsite} 名推荐现场评审")
+                elif scores.review_source[idx] != REVIEW:
+                    said.append("未参加现场评审")
+                else:
+                    said.append(f"评审后排名未进入前 {quotas.demonstration} 名")
+        if got == PENDING:
+            said.append(f"与第 {quotas.demonstration} 名在全部排序项上并列，提请领导小组审定")
+        if got in (DEMONSTRATION, ONSITE):
+            said = []
+        out.append(said)
+    return pd.Series(out, index=frame.index, dtype=object)
