@@ -92,8 +92,8 @@ def evaluate_report(report: ValidationReport, programme: Programme) -> Results:
     veto = vetoes(frame, programme)
     eligibility = base_eligibility(frame, programme)
     blocks = title_blocks(frame, programme, report.register.frame if report.register is not None else None)
-    for idx, book, reg in blocks.disagree:
-        row = frame.loc[idx]
+    for where, book, reg in blocks.disagree:
+        row = frame.loc[where]
         cell = report.submissions.address(row["_file"], row["_sheet"], "city_title", int(row["_row"]))
         problems.append(
             Problem(
@@ -154,7 +154,7 @@ def evaluate_report(report: ValidationReport, programme: Programme) -> Results:
     return Results(programme, reviewed, report, scores, table, sort_problems(problems))
 
 
-def _number(value: Decimal) -> float:
+def _number(value: Any) -> float:
     return float(value)
 
 
@@ -164,7 +164,8 @@ def records(results: Results) -> list[dict[str, Any]]:
     scores = results.scores
     cats = [c.id for c in results.programme.rubric.categories]
     out = []
-    for idx, row in ordered.iterrows():
+    for key, row in ordered.iterrows():
+        idx: Any = key
         out.append(
             {
                 "district": row["district"],
@@ -183,7 +184,7 @@ def records(results: Results) -> list[dict[str, Any]]:
                 "rank": int(row["rank"]),
                 "district_rank": int(row["district_rank"]),
                 "self_eval_flag": bool(row["self_eval_flag"]),
-                "source": {"file": results.frame.at[idx, "_file"], "row": int(results.frame.at[idx, "_row"])},
+                "source": {"file": results.frame.at[idx, "_file"], "row": int(str(results.frame.at[idx, "_row"]))},
             }
         )
     return out

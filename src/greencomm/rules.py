@@ -4,7 +4,7 @@ the two levels, all read from the rubric and the settings."""
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -62,7 +62,7 @@ class TitleBlocks:
     demonstration: pd.Series  # bool: blocked for 示范社区
     pass_title: pd.Series  # bool: blocked for 节能环保社区
     held: pd.Series  # str: the title held, in words, for reasons ("2025年节能环保社区")
-    disagree: list[tuple[Hashable, str, str]]  # row, workbook's title, register's title (a warning)
+    disagree: list[tuple[Any, str, str]]  # row, workbook's title, register's title (a warning)
 
 
 def _blocks(titles: list[tuple[int, str]], year: int, window: int) -> tuple[bool, bool, str]:
@@ -82,7 +82,7 @@ def title_blocks(frame: pd.DataFrame, programme: Programme, register: pd.DataFra
         for t, y in zip(frame.city_title, frame.city_title_year, strict=True)
     ]
     sources = from_book
-    disagree: list[tuple[Hashable, str, str]] = []
+    disagree: list[tuple[Any, str, str]] = []
     if register is not None:
         valid = register[register.state == VALID].dropna(subset=["year", "district", "community", "title"])
         held: dict[tuple[str, str], list[tuple[int, str]]] = {}
