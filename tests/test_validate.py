@@ -92,9 +92,7 @@ def test_cross_field_rules(write_submission: WriteBook, programme: Programme) ->
 
 
 def test_veto_facts_are_not_errors(write_submission: WriteBook, programme: Programme) -> None:
-    rows = [
-        valid_row(occupancy="50%", penalty="有", complaints=4, complaints_closed=2, incident="有", E6="55%")
-    ]
+    rows = [valid_row(occupancy="50%", penalty="有", complaints=4, complaints_closed=2, incident="有", E6="55%")]
     assert not validate([write_submission(rows)], programme).has_errors
 
 
@@ -106,9 +104,7 @@ def test_eligibility_and_lateness_are_warnings(write_submission: WriteBook, prog
         valid_row(community="丁社区", city_title="节能环保社区", city_title_year=YEAR - 1),
         valid_row(community="戊社区", recommendation="不同意推荐"),
         valid_row(community="己社区", fill_date=dt.date(YEAR, 10, 8)),
-        valid_row(
-            community="庚社区", city_title="节能环保社区", city_title_year=YEAR - 3
-        ),  # 3 years ago: free
+        valid_row(community="庚社区", city_title="节能环保社区", city_title_year=YEAR - 3),  # 3 years ago: free
         valid_row(
             community="辛社区", city_title="节能环保社区", city_title_year=YEAR - 1, target="节能环保示范社区"
         ),  # may apply for 示范
@@ -164,9 +160,7 @@ def test_lock_files_are_skipped(write_submission: WriteBook, programme: Programm
     assert report.problems == [] and [f.name for f in report.files] == ["芙蓉区.xlsx"]
 
 
-def test_stray_note_rows_are_ignored_with_a_warning(
-    write_submission: WriteBook, programme: Programme
-) -> None:
+def test_stray_note_rows_are_ignored_with_a_warning(write_submission: WriteBook, programme: Programme) -> None:
     path = write_submission([valid_row()], title=False)
     book = openpyxl.load_workbook(path)
     book.active["A4"] = "填表人：王芳"

@@ -11,6 +11,7 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from greencomm.problems import Problem
@@ -69,7 +70,7 @@ def _problem_sheet(book: Workbook, problems: Sequence[Problem], lang: str) -> Wo
             set_value(sheet.cell(row, col), value)
         if p.cell and p.sheet in book.sheetnames:
             link = sheet.cell(row, 3)
-            link.hyperlink = f"#'{p.sheet}'!{p.cell}"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{p.sheet}'!{p.cell}")  # in-document
             link.font = Font(color="0563C1", underline="single")
         sheet.cell(row, 2).fill = FILLS[p.severity]
         for col in (6, 7):
@@ -89,27 +90,13 @@ def annotate(path: Path, problems: Sequence[Problem], lang: str = "zh") -> Workb
     return book
 
 
-def problem_list(problems: Sequence[Problem], lang: str = "zh") -> Workbook:
-    """Every problem of a run, one per row, for the clerk's records."""
-    book = Workbook()
-    sheet: Worksheet = book.create_sheet(PROBLEM_SHEET)
-    del book[book.sheetnames[0]]
-    sheet.title = PROBLEM_SHEET
+def write_problem_rows(sheet: Worksheet, problems: Sequence[Problem], lang: str = "zh") -> None:
+    """Every problem of a run, one per row, with the file it is in."""
     sheet.append(LIST_HEADERS[lang])
     style_header(sheet, 1)
     words = SEVERITY_WORDS[lang]
     for p in problems:
-        row = [
-            p.file,
-            p.sheet,
-            p.cell,
-            words[p.severity],
-            p.code,
-            p.field,
-            p.value,
-            p.text(lang),
-            p.hint(lang),
-        ]
+        row = [p.file, p.sheet, p.cell, words[p.severity], p.code, p.field, p.value, p.text(lang), p.hint(lang)]
         r = sheet.max_row + 1
         for col, value in enumerate(row, start=1):
             set_value(sheet.cell(r, col), value)
@@ -117,4 +104,12 @@ def problem_list(problems: Sequence[Problem], lang: str = "zh") -> Workbook:
     fit_columns(sheet, caps={1: 40, 8: 60, 9: 40})
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+
+
+def problem_list(problems: Sequence[Problem], lang: str = "zh") -> Workbook:
+    """The clerk's record of a run, as its own workbook."""
+    book = Workbook()
+    sheet: Worksheet = book.create_sheet(PROBLEM_SHEET)
+    del book[book.sheetnames[0]]
+    write_problem_rows(sheet, problems, lang)
     return book

@@ -19,10 +19,11 @@ from greencomm.problems import Problem
 from greencomm.ranking import competition_rank, ordering_keys, pinyin_key, rank_within
 from greencomm.reviews import aggregate
 from greencomm.rules import base_eligibility, is_candidate, meets_pass_level, title_blocks, vetoes
-from greencomm.schema import Programme
+from greencomm.schema import REGISTER_SHEET, RESULTS_SHEET, REVIEW_SHEET, Programme
 from greencomm.scoring import REVIEW, Scores, score_items
 from greencomm.shortlist import DEMONSTRATION, ONSITE, PENDING, STATUS_ORDER, decide, reasons
 from greencomm.validate import ValidationReport, sort_problems, validate
+from greencomm.workbook import expand_inputs, sheet_names
 
 
 @dataclass
@@ -76,7 +77,15 @@ def evaluate(
     reviews: Iterable[Path] | None = None,
     register: Path | None = None,
 ) -> Results:
-    report = validate(submissions, programme, reviews=reviews, register=register)
+    paths = expand_inputs(submissions)
+    carried = [p for p in paths if RESULTS_SHEET in sheet_names(p)]
+    if carried:  # a workbook of score/rank/shortlist carries its inputs as read
+        names = sheet_names(carried[0])
+        if reviews is None and REVIEW_SHEET in names:
+            reviews = carried
+        if register is None and REGISTER_SHEET in names:
+            register = carried[0]
+    report = validate(paths, programme, reviews=reviews, register=register)
     return evaluate_report(report, programme)
 
 

@@ -27,6 +27,7 @@ ACTIVITY_SHEET = "创建活动"
 REVIEW_SHEET = "现场评审评分表"
 REGISTER_SHEET = "历年命名名录"
 INSTRUCTIONS_SHEET = "填报说明"
+RESULTS_SHEET = "评分依据"  # the provenance sheet that marks greencomm's own result workbooks
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,13 @@ ACTIVITY_COLUMNS = (
     Column("type", "类型", "choice", choices=ACTIVITY_TYPES),
     Column("name", "名称", "text"),
     Column("participants", "参加人次", "integer", minimum=ZERO),
+)
+
+# Reading also accepts a 所属区 column, which greencomm's own result workbooks carry (one sheet for
+# all districts); a district's own sheet has none and takes its workbook's district.
+ACTIVITY_READ_COLUMNS = (
+    *ACTIVITY_COLUMNS,
+    Column("district", "所属区", "text", required=False, value_required=False),
 )
 
 REGISTER_COLUMNS = (

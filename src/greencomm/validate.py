@@ -18,12 +18,14 @@ import pandas as pd
 from greencomm.errors import InputError
 from greencomm.problems import Problem
 from greencomm.schema import (
-    ACTIVITY_COLUMNS,
+    ACTIVITY_READ_COLUMNS,
     ACTIVITY_SHEET,
     CITY_TITLES,
     DEMO_TITLE,
     INSTRUCTIONS_SHEET,
     REGISTER_COLUMNS,
+    REGISTER_SHEET,
+    REVIEW_SHEET,
     SUBMISSION_SHEET,
     Column,
     Programme,
@@ -313,7 +315,7 @@ def _workbook_district(frame: pd.DataFrame, book: Workbook, programme: Programme
 def _read_activities(
     book: Workbook, sheet: Sheet, frame: pd.DataFrame, programme: Programme, result: Submissions
 ) -> pd.DataFrame | None:
-    loaded = _load_table(book, sheet, ACTIVITY_COLUMNS, ("name",), result, optional=True)
+    loaded = _load_table(book, sheet, ACTIVITY_READ_COLUMNS, ("name",), result, optional=True)
     if loaded is None:
         return None
     acts, _ = loaded
@@ -328,7 +330,7 @@ def _read_activities(
                 params={"year": year},
             )
         )
-    acts["district"] = _workbook_district(frame, book, programme)
+    acts["district"] = acts["district"].where(acts["district"].notna(), _workbook_district(frame, book, programme))
     return acts
 
 
@@ -347,7 +349,8 @@ def read_reviews(paths: Iterable[Path], programme: Programme, communities: pd.Da
         book = _open(path, result.problems)
         if book is None:
             continue
-        for sheet in (s for s in book.sheets if s.visible):
+        named = find_sheet(book.sheets, REVIEW_SHEET)
+        for sheet in [named] if named is not None else [s for s in book.sheets if s.visible]:
             loaded = _load_table(book, sheet, columns, ("reviewer", "community"), result)
             if loaded is None:
                 continue
@@ -460,9 +463,9 @@ def read_register(path: Path, programme: Programme) -> Loaded:
     book = _open(path, result.problems)
     if book is None:
         return result
-    sheet = next((s for s in book.sheets if s.visible), None)
+    sheet = find_sheet(book.sheets, REGISTER_SHEET) or next((s for s in book.sheets if s.visible), None)
     if sheet is None:
-        result.problems.append(Problem("missing-sheet", book.name, params={"expected": "历年命名名录"}))
+        result.problems.append(Problem("missing-sheet", book.name, params={"expected": REGISTER_SHEET}))
         return result
     loaded = _load_table(book, sheet, REGISTER_COLUMNS, ("community",), result)
     if loaded is None:

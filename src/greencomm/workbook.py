@@ -62,6 +62,19 @@ def read_workbook(path: Path) -> Workbook:
     return Workbook(path, sheets)
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The sheet names alone (cheap: no cell is read); [] when the file cannot be opened."""
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception:  # an unreadable file is reported where it is read
+        return []
+    names = list(book.sheet_names)
+    close = getattr(book, "close", None)
+    if close is not None:
+        close()
+    return names
+
+
 def expand_inputs(paths: Iterable[Path]) -> list[Path]:
     """Files as given and the workbooks directly inside folders, sorted by name (so results and the
     'later duplicate' never depend on the order of the command line); Office lock files skipped."""
