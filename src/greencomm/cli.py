@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,9 +20,11 @@ from greencomm import __version__
 from greencomm.annotate import annotate, annotated_name, problem_list
 from greencomm.errors import GreencommError
 from greencomm.output import write_bytes
-from greencomm.pipeline import Results, evaluate, to_json
+from greencomm.pipeline import Results, evaluate, find_community, to_json
 from greencomm.problems import LANGS, count, default_lang
-from greencomm.render import problem_lines, rubric_table, validation_summary
+from greencomm.register import add_titles
+from greencomm.render import explain_view, problem_lines, results_summary, rubric_table, validation_summary
+from greencomm.results_xlsx import rank_workbook, scored_workbook, shortlist_workbook
 from greencomm.schema import Programme, load_programme
 from greencomm.template import build_template
 from greencomm.validate import ValidationReport, validate
@@ -213,11 +215,38 @@ def _evaluate(
         return evaluate(inputs, programme, reviews=reviews, register=register)
 
 
-def _finish(results: Results, language: str, as_json: bool, console: Console) -> None:
+WRITERS: dict[str, tuple[Callable[[Results, str], Any], str]] = {
+    "score": (scored_workbook, "评分结果.xlsx"),
+    "rank": (rank_workbook, "排名.xlsx"),
+    "shortlist": (shortlist_workbook, "名单.xlsx"),
+}
+
+
+def _results_command(
+    kind: str,
+    inputs: list[Path],
+    reviews: list[Path] | None,
+    register: Path | None,
+    output: Path | None,
+    config: Path | None,
+    year: int | None,
+    lang: str | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """score, rank and shortlist: the same evaluation, each writing its own workbook."""
+    language, console = _lang(lang), _err_console(quiet)
+    writer, default_name = WRITERS[kind]
+    with _handled():
+        results = _evaluate(inputs, reviews, register, config, year, console)
+        target = output or Path(default_name)
+        write_bytes(target, to_bytes(writer(results, language)), results.report.files)
     if as_json:
         _print_json(to_json(results, language))
+    console.print(results_summary(results, kind))
     for line in problem_lines(results.problems, language):
         console.print(line, markup=False)
+    console.print(f"已写出 / written: {target}")
     raise typer.Exit(1 if results.has_errors else 0)
 
 
@@ -227,17 +256,21 @@ def score(
     reviews: ReviewsOpt = None,
     register: RegisterOpt = None,
     output: OutputOpt = None,
+    explain: Annotated[
+        str | None, typer.Option("--explain", help="显示某社区的得分明细 / show one community's breakdown")
+    ] = None,
     config: ConfigOpt = None,
     year: YearOpt = None,
     lang: LangOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """按考评标准评分，每一分都有出处 / score every community, every point explained."""
-    language, console = _lang(lang), _err_console(quiet)
-    with _handled():
-        results = _evaluate(inputs, reviews, register, config, year, console)
-    _finish(results, language, as_json, console)
+    """按考评标准评分，每一分都有出处 / score every community, every point explained.
+
+    写出评分结果.xlsx：评分汇总、得分明细（填报值→规则→得分）、评分依据（输入文件哈希、标准、设置、版本）。"""
+    if explain is not None:
+        _explain(explain, inputs, reviews, register, config, year)
+    _results_command("score", inputs, reviews, register, output, config, year, lang, as_json, quiet)
 
 
 @app.command()
@@ -252,11 +285,8 @@ def rank(
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """全市与区内排名，显示四个排序项 / city and district ranks with the ordering keys."""
-    language, console = _lang(lang), _err_console(quiet)
-    with _handled():
-        results = _evaluate(inputs, reviews, register, config, year, console)
-    _finish(results, language, as_json, console)
+    """全市与区内排名，显示四个排序项 / city and district ranks with the four ordering keys."""
+    _results_command("rank", inputs, reviews, register, output, config, year, lang, as_json, quiet)
 
 
 @app.command()
@@ -271,11 +301,59 @@ def shortlist(
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """名单：推荐现场评审／示范社区、节能环保社区、待审定、未通过及原因、奖励资金 / the lists."""
-    language, console = _lang(lang), _err_console(quiet)
+    """名单：推荐现场评审／示范社区、待审定、节能环保社区、未通过及原因、奖励资金 / the lists and the money."""
+    _results_command("shortlist", inputs, reviews, register, output, config, year, lang, as_json, quiet)
+
+
+def _explain(
+    who: str,
+    inputs: list[Path],
+    reviews: list[Path] | None,
+    register: Path | None,
+    config: Path | None,
+    year: int | None,
+) -> None:
+    console = _err_console()
     with _handled():
         results = _evaluate(inputs, reviews, register, config, year, console)
-    _finish(results, language, as_json, console)
+        rows = find_community(results, who)
+    Console(highlight=False).print(*[explain_view(results, idx) for idx in rows])
+    raise typer.Exit(1 if results.has_errors else 0)
+
+
+@app.command()
+def explain(
+    community: Annotated[str, typer.Argument(help="社区名称，或“区 社区名称” / community name, or 'district name'")],
+    inputs: InputsArg,
+    reviews: ReviewsOpt = None,
+    register: RegisterOpt = None,
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+) -> None:
+    """显示一个社区的全部得分明细、否决、资格与结果 / one community's full breakdown."""
+    _explain(community, inputs, reviews, register, config, year)
+
+
+register_app = typer.Typer(help="历年命名名录 / the register of titles", no_args_is_help=True)
+app.add_typer(register_app, name="register")
+
+
+@register_app.command("add")
+def register_add(
+    inputs: InputsArg,
+    register: Annotated[Path, typer.Option("--register", help="历年命名名录 / the register", dir_okay=False)],
+    reviews: ReviewsOpt = None,
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """把本年度最终称号追加到历年命名名录（先备份原名录）/ add the year's final titles to the register."""
+    console = _err_console(quiet)
+    with _handled():
+        results = _evaluate(inputs, reviews, None, config, year, console)
+        added, backup = add_titles(results, register)
+    console.print(f"已追加 {added} 个称号到 {register}；原名录已备份为 {backup}")
+    console.print(f"added {added} titles to {register}; the register as it was is kept as {backup}")
 
 
 # ---------------------------------------------------------------- rubric

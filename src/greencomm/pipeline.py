@@ -5,6 +5,7 @@ Each later command runs the steps before it, so all three share one result and o
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from greencomm import __version__
+from greencomm.errors import UsageError
 from greencomm.problems import Problem
 from greencomm.ranking import competition_rank, ordering_keys, pinyin_key, rank_within
 from greencomm.reviews import aggregate
@@ -23,6 +25,7 @@ from greencomm.schema import REGISTER_SHEET, RESULTS_SHEET, REVIEW_SHEET, Progra
 from greencomm.scoring import REVIEW, Scores, score_items
 from greencomm.shortlist import DEMONSTRATION, ONSITE, PENDING, STATUS_ORDER, decide, reasons
 from greencomm.validate import ValidationReport, sort_problems, validate
+from greencomm.values import name_key
 from greencomm.workbook import expand_inputs, sheet_names
 
 
@@ -61,6 +64,20 @@ class Results:
             for p in self.programme.settings.payers
         ]
         return {"demonstrations": count, "payers": payers, "total": sum(p["total"] for p in payers)}
+
+
+def find_community(results: Results, who: str) -> list[Any]:
+    """Rows named by `社区名称` or `所属区 社区名称`; a clear error with near names otherwise."""
+    table = results.table
+    wanted = name_key(who)
+    names = table.community.map(lambda c: name_key(c or ""))
+    full = table.district.map(lambda d: name_key(d or "")) + names
+    hits = table.index[(names == wanted) | (full == wanted.replace(" ", ""))].tolist()
+    if hits:
+        return hits
+    near = difflib.get_close_matches(wanted, sorted(set(names) | set(full)), n=5)
+    hint = f"；相近的名称 / did you mean: {'、'.join(near)}" if near else ""
+    raise UsageError(f"找不到社区“{who}” / no community named {who!r}{hint}")
 
 
 def file_hashes(paths: Iterable[Path]) -> list[dict[str, str]]:

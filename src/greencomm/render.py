@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from rich.console import Group
 from rich.table import Table
 
+from greencomm.pipeline import Results
 from greencomm.problems import Problem, count
 from greencomm.rubric import fmt
 from greencomm.schema import Programme
+from greencomm.scoring import REVIEW
+from greencomm.shortlist import STATUS_ORDER
 from greencomm.validate import ValidationReport
 
 KIND_WORDS = {
@@ -88,3 +92,56 @@ def rubric_table(programme: Programme) -> Group:
         f"且各类别得分 ≥ 该类满分的 {fmt(levels.category_share * 100)}%",
     )
     return Group(items, vetoes, rules)
+
+
+def results_summary(results: Results, kind: str) -> Table:
+    """How many of each status, and the money, for the terminal."""
+    stage = "现场评审后" if results.reviewed else "现场评审前"
+    table = Table(title=f"{results.programme.year}年 {kind}（{stage}）")
+    table.add_column("结果")
+    table.add_column("社区数", justify="right")
+    counts = results.table.status.value_counts()
+    for status in sorted(counts.index, key=STATUS_ORDER.__getitem__):
+        table.add_row(status, str(counts[status]))
+    money = results.money()
+    if results.reviewed:
+        payers = "，".join(f"{p['payer']} {p['total']:,} 元" for p in money["payers"])
+        table.caption = f"奖励资金：{payers}，合计 {money['total']:,} 元（{money['demonstrations']} 个示范社区）"
+    return table
+
+
+def explain_view(results: Results, idx: Any) -> Group:
+    """One community: every item's input → rule → points, the subtotals, vetoes, eligibility, result."""
+    rubric = results.programme.rubric
+    row = results.table.loc[idx]
+    scores = results.scores
+    head = Table.grid(padding=(0, 2))
+    head.add_row("社区", f"{row['district']} {row['street']} {row['community']}（{row['community_type']}）")
+    source = results.frame.loc[idx]
+    head.add_row("来源", f"{source['_file']} {source['_sheet']} 第{source['_row']}行")
+    head.add_row("申报类别", str(row["target"]))
+    head.add_row(
+        "总分",
+        f"[bold]{row['total']}[/]（评审项小计 {row['review_subtotal']}，"
+        f"{'现场评审' if row['review_source'] == REVIEW else '自评分代替评审项'}）",
+    )
+    head.add_row("排名", f"全市第 {row['rank']} 名，{row['district']}第 {row['district_rank']} 名")
+    head.add_row("结果", f"[bold]{row['status']}[/]")
+    vetoes = "、".join(f"{v} {next(x.name for x in rubric.vetoes if x.id == v)}" for v in row["vetoes"])
+    head.add_row("一票否决", vetoes or "无")
+    eligibility = "、".join(f"{q} {rubric.eligibility[q].name}" for q in row["eligibility"])
+    head.add_row("资格", eligibility or "符合")
+    if row["reasons"]:
+        head.add_row("原因", "；".join(row["reasons"]))
+    items = Table(show_lines=False)
+    for header, justify in (("编号", "left"), ("考评项目", "left"), ("满分", "right"), ("填报值", "left"),
+                            ("计分规则", "left"), ("得分", "right")):  # fmt: skip
+        items.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for cat in rubric.categories:
+        for item in rubric.items_of(cat.id):
+            point = scores.point(idx, item.id)
+            items.add_row(item.id, item.name, fmt(item.max), point.shown, point.rule, str(point.points))
+        items.add_row("", f"[bold]{cat.id} {cat.name} 小计[/]", fmt(cat.max), "", "",
+                      f"[bold]{scores.categories.loc[idx, cat.id]!s}[/]", end_section=True)  # fmt: skip
+    items.add_row("", "[bold]总分[/]", fmt(rubric.total), "", "", f"[bold]{row['total']}[/]")
+    return Group(head, items)

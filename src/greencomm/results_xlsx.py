@@ -34,7 +34,6 @@ from greencomm.schema import (
     review_columns,
     submission_columns,
 )
-from greencomm.scoring import Point
 from greencomm.shortlist import DEMONSTRATION, FAILED, ONSITE, PASSED, PENDING
 from greencomm.xlsx import fit_columns, set_value, style_header
 
@@ -126,13 +125,13 @@ def summary_sheet(book: Workbook, results: Results) -> None:
 def detail_sheet(book: Workbook, results: Results) -> None:
     """Every point explained: input value → rule → points, and where the input came from."""
     rubric = results.programme.rubric
-    frame, explained = results.frame, results.scores.explained
+    frame = results.frame
     letters = results.report.submissions.letters
     rows = []
     for idx, row in results.ordered().iterrows():
         where = (str(frame.at[idx, "_file"]), str(frame.at[idx, "_sheet"]))
         for item in rubric.items:
-            point: Point = explained.at[idx, item.id]  # type: ignore[assignment]
+            point = results.scores.point(idx, item.id)
             letter = letters.get(where, {}).get(item.id, "")
             cell = f"{where[0]} {where[1]}!{letter}{int(str(frame.at[idx, '_row']))}" if letter else ""
             rows.append([

@@ -162,6 +162,10 @@ class Scores:
     review_source: pd.Series  # "self" | "review"
     self_review_sum: pd.Series  # Decimal: the self-evaluated review items
 
+    def point(self, row: Any, item_id: str) -> Point:
+        found: Point = self.explained.at[row, item_id]  # type: ignore[assignment]
+        return found
+
 
 def _base_column(item: Item, columns: tuple[Column, ...]) -> str | None:
     if not item.ratio_of:

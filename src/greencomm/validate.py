@@ -457,13 +457,18 @@ def _drop_recused(
 
 
 # ---------------------------------------------------------------- register
+def register_sheet(book: Workbook) -> Sheet | None:
+    """The sheet named 历年命名名录, else the first visible one."""
+    return find_sheet(book.sheets, REGISTER_SHEET) or next((s for s in book.sheets if s.visible), None)
+
+
 def read_register(path: Path, programme: Programme) -> Loaded:
     result = Loaded(pd.DataFrame(columns=[*(c.key for c in REGISTER_COLUMNS), "_file", "_sheet", "_row"]))
     result.files.append(path)
     book = _open(path, result.problems)
     if book is None:
         return result
-    sheet = find_sheet(book.sheets, REGISTER_SHEET) or next((s for s in book.sheets if s.visible), None)
+    sheet = register_sheet(book)
     if sheet is None:
         result.problems.append(Problem("missing-sheet", book.name, params={"expected": REGISTER_SHEET}))
         return result
