@@ -21,6 +21,15 @@ demo: $(STAMP)
 	$(BIN)/greencomm validate sample_data/submissions --reviews sample_data/reviews \
 		--register sample_data/register.xlsx --year $(YEAR) -o $(OUT)/校验结果
 	-$(BIN)/greencomm validate sample_data/flawed --year $(YEAR) -o $(OUT)/校验结果-问题样例 -q
+	$(BIN)/greencomm score sample_data/submissions --year $(YEAR) -o $(OUT)/评审前-评分结果.xlsx -q
+	$(BIN)/greencomm rank $(OUT)/评审前-评分结果.xlsx --year $(YEAR) -o $(OUT)/评审前-排名.xlsx -q
+	$(BIN)/greencomm shortlist $(OUT)/评审前-排名.xlsx --year $(YEAR) -o $(OUT)/评审前-推荐现场评审名单.xlsx
+	$(BIN)/greencomm score sample_data/submissions --reviews sample_data/reviews \
+		--register sample_data/register.xlsx --year $(YEAR) -o $(OUT)/评分结果.xlsx -q
+	$(BIN)/greencomm rank $(OUT)/评分结果.xlsx --year $(YEAR) -o $(OUT)/排名.xlsx -q
+	$(BIN)/greencomm shortlist $(OUT)/排名.xlsx --year $(YEAR) -o $(OUT)/名单.xlsx --json > $(OUT)/名单.json
+	cp sample_data/register.xlsx $(OUT)/历年命名名录.xlsx
+	$(BIN)/greencomm register add $(OUT)/名单.xlsx --register $(OUT)/历年命名名录.xlsx --year $(YEAR)
 	@echo "demo outputs are in $(OUT)/"
 
 ## test: install, then every check: ruff, ruff format, mypy, pytest

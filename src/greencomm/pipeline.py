@@ -150,7 +150,7 @@ def evaluate_report(report: ValidationReport, programme: Programme) -> Results:
         index=frame.index,
         dtype=object,
     )
-    why = reasons(frame, scores, status, veto, eligibility, candidate, reviewed, programme)
+    why = reasons(frame, scores, status, veto, eligibility, candidate, reviewed, programme, blocks.held)
     flag_over = Decimal(str(programme.settings.review.self_eval_flag))
     table = pd.DataFrame(
         {

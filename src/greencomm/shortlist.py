@@ -74,6 +74,7 @@ def reasons(
     candidate: pd.Series,
     reviewed: bool,
     programme: Programme,
+    title_held: pd.Series,
 ) -> pd.Series:
     """Every reason a community did not get what it applied for, in words."""
     rubric, levels, quotas = programme.rubric, programme.levels, programme.settings.quotas
@@ -82,7 +83,10 @@ def reasons(
     for idx in frame.index:
         got = status[idx]
         said: list[str] = [f"一票否决 {v}：{veto_names[v]}" for v in vetoes[idx]]
-        said += [f"资格 {q}：{rubric.eligibility[q].name}" for q in eligibility[idx]]
+        said += [
+            f"资格 {q}：{rubric.eligibility[q].name}" + (f"（{title_held[idx]}）" if q == "Q3" else "")
+            for q in eligibility[idx]
+        ]
         total = scores.total[idx]
         if Fraction(total) < levels.pass_total:
             said.append(f"总分 {total} 低于 {fmt(levels.pass_total)} 分")

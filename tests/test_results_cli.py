@@ -1,0 +1,185 @@
+"""score, rank, shortlist, explain and register add through the CLI, on the committed sample year."""
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from greencomm.cli import app
+from greencomm.pipeline import evaluate, to_json
+from greencomm.schema import Programme
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+SUBMISSIONS, REVIEWS, REGISTER = SAMPLE / "submissions", SAMPLE / "reviews", SAMPLE / "register.xlsx"
+FINAL = [str(SUBMISSIONS), "--reviews", str(REVIEWS), "--register", str(REGISTER), "--year", "2026"]
+runner = CliRunner()
+
+
+def _json(args: list[str]) -> dict:
+    result = runner.invoke(app, [*args, "--json", "-q"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_json_is_exactly_the_python_api(programme: Programme, tmp_path: Path) -> None:
+    doc = _json(["shortlist", *FINAL, "-o", str(tmp_path / "名单.xlsx")])
+    direct = to_json(evaluate([SUBMISSIONS], programme, reviews=[REVIEWS], register=REGISTER))
+    assert doc == json.loads(json.dumps(direct, ensure_ascii=False, default=str))
+
+
+def test_score_rank_shortlist_share_one_shape(tmp_path: Path) -> None:
+    docs = [_json([cmd, *FINAL, "-o", str(tmp_path / f"{cmd}.xlsx")]) for cmd in ("score", "rank", "shortlist")]
+    assert docs[0]["communities"] == docs[1]["communities"] == docs[2]["communities"]
+    record = docs[0]["communities"][0]
+    for key in ("district", "street", "community", "target", "total", "categories", "items", "review_source",
+                "vetoes", "eligibility", "status", "reasons", "rank", "district_rank"):  # fmt: skip
+        assert key in record
+    assert all(round(v, 2) == v for c in docs[0]["communities"] for v in c["items"].values())
+
+
+# The sample year checked by hand: the 20 with the best totals among the reviewed candidates who
+# are eligible, free of vetoes, ≥ 90 in total and ≥ 60% in every category (rank order).
+DEMONSTRATION = [
+    "开福区 洪塘塘社区", "雨花区 长岭苑社区", "开福区 东屯社区", "雨花区 石门里社区", "天心区 涂家坪社区",
+    "望城区 清风桥社区", "开福区 恒达坪社区", "望城区 东屯湾社区", "岳麓区 瑞丰岭社区", "天心区 育英社区",
+    "望城区 郭亮社区", "岳麓区 长岭湖社区", "芙蓉区 建湘坪社区", "开福区 鸿铭岭社区", "雨花区 万家塘社区",
+    "岳麓区 湘府园社区", "天心区 西湖桥社区", "开福区 南园社区", "芙蓉区 金峰社区", "天心区 青竹湖社区",
+]  # fmt: skip
+NOT_PASSED = {  # designed cases (sample_data/designed_cases.json) and the reason each must give
+    "芙蓉区 龙湾塘社区": "一票否决 V1",
+    "天心区 观音社区": "一票否决 V2",
+    "岳麓区 三角苑社区": "一票否决 V3",
+    "开福区 松桂园社区": "一票否决 V4",
+    "望城区 解放坪社区": "一票否决 V5",
+    "长沙县 松雅社区": "资格 Q1",
+    "岳麓区 咸嘉新村社区": "资格 Q2",
+    "芙蓉区 枫树岭社区": "资格 Q3：3年内已获同一市级称号（2025年节能环保示范社区）",
+    "雨花区 赤岗苑社区": "资格 Q4",
+}
+
+
+def test_sample_year_by_hand(tmp_path: Path) -> None:
+    doc = _json(["shortlist", *FINAL, "-o", str(tmp_path / "名单.xlsx")])
+    by_name = {f"{c['district']} {c['community']}": c for c in doc["communities"]}
+    chosen = [n for n, c in by_name.items() if c["status"] == "示范社区"]
+    assert chosen == DEMONSTRATION
+    assert all(by_name[n]["review_source"] == "review" for n in chosen)
+    assert doc["money"] == {
+        "demonstrations": 20,
+        "payers": [
+            {"payer": "市环保局", "per_community": 10000, "total": 200000},
+            {"payer": "市能源局", "per_community": 10000, "total": 200000},
+        ],
+        "total": 400000,
+    }
+    for name, reason in NOT_PASSED.items():
+        assert by_name[name]["status"] == "未通过", name
+        assert any(r.startswith(reason) for r in by_name[name]["reasons"]), (name, by_name[name]["reasons"])
+    f_short = by_name["岳麓区 星城塘社区"]  # 特色创新 5.5 of 10: below 60%, so 节能环保社区 only
+    assert f_short["status"] == "节能环保社区"
+    assert f_short["reasons"] == ["特色创新得分 5.50 低于该类满分 10 的 60%（6 分）"]
+
+
+def test_before_review_thirty_are_recommended(tmp_path: Path) -> None:
+    doc = _json(["shortlist", str(SUBMISSIONS), "--year", "2026", "-o", str(tmp_path / "n.xlsx")])
+    assert doc["reviewed"] is False
+    assert doc["counts"]["推荐现场评审"] == 30
+    assert all(c["review_source"] == "self" for c in doc["communities"])
+
+
+def test_later_commands_agree_when_given_a_result_workbook(tmp_path: Path) -> None:
+    scored = tmp_path / "评分结果.xlsx"
+    first = _json(["score", *FINAL, "-o", str(scored)])
+    again = _json(["shortlist", str(scored), "--year", "2026", "-o", str(tmp_path / "名单.xlsx")])
+    strip = lambda doc: [{k: v for k, v in c.items() if k != "source"} for c in doc["communities"]]  # noqa: E731
+    assert strip(first) == strip(again)
+    assert again["reviewed"] is True and again["money"] == first["money"]
+
+
+def test_scored_workbook_explains_every_point(tmp_path: Path) -> None:
+    scored = tmp_path / "评分结果.xlsx"
+    doc = _json(["score", *FINAL, "-o", str(scored)])
+    book = openpyxl.load_workbook(scored)
+    assert book.sheetnames[:3] == ["评分汇总", "得分明细", "问题清单"]
+    summary = book["评分汇总"]
+    assert summary.freeze_panes == "F2" and summary.auto_filter.ref
+    headers = [c.value for c in summary[1]]
+    status_col = headers.index("结果") + 1
+    for row in range(2, summary.max_row + 1):
+        if summary.cell(row, status_col).value == "未通过":
+            assert summary.cell(row, status_col).fill.fgColor.rgb.endswith("FFC7CE")
+    detail = book["得分明细"]
+    assert detail.max_row - 1 == 29 * len(doc["communities"])
+    first = [c.value for c in detail[2]]
+    assert first[2] == "A1"
+    assert re.fullmatch(r"2026年.+区节能环保社区申报汇总表\.xlsx 申报汇总表![A-Z]+\d+", first[9])
+    provenance = [[c.value for c in row] for row in book["评分依据"].iter_rows()]
+    digest = hashlib.sha256(REGISTER.read_bytes()).hexdigest()
+    assert [str(REGISTER), digest] in [r[:2] for r in provenance]
+
+
+def test_explain_one_community() -> None:
+    result = runner.invoke(app, ["explain", "芙蓉区 龙湾塘社区", *FINAL], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "一票否决  V1 入住率低于60%" in result.stdout
+    for item in ("A1", "B1", "E3", "F2"):
+        assert f"│ {item} " in result.stdout
+
+
+def test_explain_unknown_name_suggests() -> None:
+    result = runner.invoke(app, ["explain", "龙湾堂社区", str(SUBMISSIONS), "--year", "2026"])
+    assert result.exit_code == 2
+    assert "龙湾塘社区" in result.stderr
+
+
+def test_register_add_backs_up_and_refuses_twice(tmp_path: Path) -> None:
+    register = tmp_path / "名录.xlsx"
+    register.write_bytes(REGISTER.read_bytes())
+    before = openpyxl.load_workbook(register)["历年命名名录"].max_row
+    args = [
+        "register",
+        "add",
+        str(SUBMISSIONS),
+        "--reviews",
+        str(REVIEWS),
+        "--register",
+        str(register),
+        "--year",
+        "2026",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    rows = list(openpyxl.load_workbook(register)["历年命名名录"].iter_rows(values_only=True))
+    added = rows[before:]
+    assert len(added) == 66
+    assert sum(1 for r in added if r[3] == "节能环保示范社区") == 20
+    assert all(r[0] == 2026 and r[4] == "有效" for r in added)
+    [backup] = tmp_path.glob("名录.备份-*.xlsx")
+    assert backup.read_bytes() == REGISTER.read_bytes()
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1
+    assert "已有 2026 年的称号" in again.stderr
+    assert len(list(openpyxl.load_workbook(register)["历年命名名录"].iter_rows())) == len(rows)
+
+
+def test_register_add_refuses_before_review(tmp_path: Path) -> None:
+    register = tmp_path / "名录.xlsx"
+    result = runner.invoke(app, ["register", "add", str(SUBMISSIONS), "--register", str(register), "--year", "2026"])
+    assert result.exit_code == 1
+    assert "现场评审前的名单不是最终结果" in result.stderr
+    assert not register.exists()
+
+
+@pytest.mark.parametrize("command", ["score", "rank", "shortlist"])
+def test_output_that_is_an_input_is_refused(command: str, tmp_path: Path) -> None:
+    scored = tmp_path / "s.xlsx"
+    _json(["score", str(SUBMISSIONS), "--year", "2026", "-o", str(scored)])
+    before = scored.read_bytes()
+    result = runner.invoke(app, [command, str(scored), "--year", "2026", "-o", str(scored)])
+    assert result.exit_code == 1
+    assert "输出文件与输入文件相同" in result.stderr
+    assert scored.read_bytes() == before
