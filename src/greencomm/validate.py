@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,36 +272,40 @@ def check_communities(
     return out
 
 
-def check_duplicates(frame: pd.DataFrame, loaded: Loaded) -> list[Problem]:
-    """(所属区, 社区名称) is unique across all submissions of the year: later copies are errors."""
-    if frame.empty:
-        return []
-    keys = frame.district.map(lambda d: name_key(d or "")) + "\x00" + frame.community.map(lambda c: name_key(c or ""))
-    named = frame.community.notna() & frame.district.notna()
+def later_duplicates(
+    frame: pd.DataFrame, loaded: Loaded, keys: pd.Series, code: str, params: Callable[[pd.Series], dict[str, Any]]
+) -> list[Problem]:
+    """Rows whose key an earlier row already has (files in name order, rows top down): each later
+    copy is an error at its 社区名称 cell, naming the first. A None key is never a duplicate."""
     out = []
-    first: dict[str, pd.Series] = {}
+    first: dict[Any, str] = {}
+    named = keys.notna()
     for idx in frame.index[named & keys.duplicated(keep=False)]:
         row = frame.loc[idx]
-        key = keys[idx]
-        if key not in first:
-            first[key] = row
+        where = _where(loaded, row, "community")
+        if keys[idx] not in first:
+            first[keys[idx]] = f"{where['file']} {where['sheet']}!{where['cell']}"
             continue
-        orig = first[key]
-        other = _where(loaded, orig, "community")
         out.append(
-            Problem(
-                "duplicate-community",
-                **_where(loaded, row, "community"),
-                field="社区名称",
-                value=row["community"],
-                params={
-                    "district": row["district"],
-                    "community": row["community"],
-                    "other": f"{other['file']} {other['sheet']}!{other['cell']}",
-                },
-            )
-        )
+            Problem(code, **where, field="社区名称", value=row["community"], params={
+                **params(row), "other": first[keys[idx]]})
+        )  # fmt: skip
     return out
+
+
+def _key(*parts: pd.Series) -> pd.Series:
+    """Names compared as programme.md says (NFKC, trimmed); None when a part is blank."""
+    cleaned = [p.map(lambda v: None if v is None else name_key(v)).tolist() for p in parts]
+    keys = [None if None in combo else "\x00".join(combo) for combo in zip(*cleaned, strict=True)]
+    return pd.Series(keys, index=parts[0].index, dtype=object)
+
+
+def check_duplicates(frame: pd.DataFrame, loaded: Loaded) -> list[Problem]:
+    """(所属区, 社区名称) is unique across all submissions of the year: later copies are errors."""
+    return later_duplicates(
+        frame, loaded, _key(frame.district, frame.community), "duplicate-community",
+        lambda r: {"district": r["district"], "community": r["community"]},
+    )  # fmt: skip
 
 
 def _workbook_district(frame: pd.DataFrame, book: Workbook, programme: Programme) -> str:
@@ -339,11 +343,6 @@ def read_reviews(paths: Iterable[Path], programme: Programme, communities: pd.Da
     columns = review_columns(programme)
     result = Loaded(pd.DataFrame(columns=[*(c.key for c in columns), "_file", "_sheet", "_row"]))
     frames = []
-    known = set()
-    if not communities.empty:
-        known = set(zip(communities.district.map(name_key), communities.community.map(name_key), strict=True))
-    allowed = {name_key(d) for d in programme.settings.districts} | {name_key(programme.settings.review.city_level)}
-    seen: dict[tuple[str, str, str], str] = {}
     for path in expand_inputs(paths):
         result.files.append(path)
         book = _open(path, result.problems)
@@ -352,58 +351,39 @@ def read_reviews(paths: Iterable[Path], programme: Programme, communities: pd.Da
         named = find_sheet(book.sheets, REVIEW_SHEET)
         for sheet in [named] if named is not None else [s for s in book.sheets if s.visible]:
             loaded = _load_table(book, sheet, columns, ("reviewer", "community"), result)
-            if loaded is None:
-                continue
-            frame, _ = loaded
-            frames.append(frame)
-            for _, row in frame.iterrows():
-                if row["reviewer_district"] is not None and name_key(row["reviewer_district"]) not in allowed:
-                    result.problems.append(
-                        Problem(
-                            "review-unknown-district",
-                            **_where(result, row, "reviewer_district"),
-                            field="专家所在区",
-                            value=row["reviewer_district"],
-                            params={"city_level": programme.settings.review.city_level},
-                        )
-                    )
-                if row["district"] is None or row["community"] is None:
-                    continue
-                key = (name_key(row["district"]), name_key(row["community"]))
-                if known and key not in known:
-                    result.problems.append(
-                        Problem(
-                            "review-unknown-community",
-                            **_where(result, row, "community"),
-                            field="社区名称",
-                            value=row["community"],
-                            params={"district": row["district"], "community": row["community"]},
-                        )
-                    )
-                where = _where(result, row, "community")
-                dup = (name_key(row["reviewer"] or ""), *key)
-                if dup in seen:
-                    result.problems.append(
-                        Problem(
-                            "review-duplicate",
-                            **where,
-                            field="社区名称",
-                            value=row["community"],
-                            params={
-                                "reviewer": row["reviewer"],
-                                "district": row["district"],
-                                "community": row["community"],
-                                "other": seen[dup],
-                            },
-                        )
-                    )
-                else:
-                    seen[dup] = f"{where['file']} {where['sheet']}!{where['cell']}"
+            if loaded is not None:
+                frames.append(loaded[0])
     result.problems = [_review_range(p, programme) for p in result.problems]
     result.problems = _drop_recused(result.problems, frames, result, programme)
     if frames:
         result.frame = pd.concat(frames, ignore_index=True)
+    result.problems += check_review_rows(result.frame, result, programme, communities)
     return result
+
+
+def check_review_rows(
+    frame: pd.DataFrame, loaded: Loaded, programme: Programme, communities: pd.DataFrame
+) -> list[Problem]:
+    """Who reviewed whom: a known reviewer district, a community that applied, one row per pair."""
+    out: list[Problem] = []
+    city_level = programme.settings.review.city_level
+    allowed = {name_key(d) for d in programme.settings.districts} | {name_key(city_level)}
+    strange = frame.reviewer_district.map(lambda d: d is not None and name_key(d) not in allowed)
+    for _, row in _flag(frame, strange).iterrows():
+        out.append(Problem("review-unknown-district", **_where(loaded, row, "reviewer_district"), field="专家所在区",
+                           value=row["reviewer_district"], params={"city_level": city_level}))  # fmt: skip
+    keys = _key(frame.district, frame.community)
+    if not communities.empty:
+        known = set(_key(communities.district, communities.community).dropna())
+        for _, row in _flag(frame, keys.map(lambda k: k is not None and k not in known)).iterrows():
+            out.append(Problem("review-unknown-community", **_where(loaded, row, "community"), field="社区名称",
+                               value=row["community"],
+                               params={"district": row["district"], "community": row["community"]}))  # fmt: skip
+    out += later_duplicates(
+        frame, loaded, _key(frame.reviewer, frame.district, frame.community), "review-duplicate",
+        lambda r: {"reviewer": r["reviewer"], "district": r["district"], "community": r["community"]},
+    )  # fmt: skip
+    return out
 
 
 def _review_range(problem: Problem, programme: Programme) -> Problem:
@@ -476,29 +456,10 @@ def read_register(path: Path, programme: Programme) -> Loaded:
     if loaded is None:
         return result
     frame, _ = loaded
-    seen: dict[tuple[Any, str, str], str] = {}
-    for _, row in frame.iterrows():
-        if row["community"] is None or row["district"] is None:
-            continue
-        key = (row["year"], name_key(row["district"]), name_key(row["community"]))
-        where = _where(result, row, "community")
-        if key in seen:
-            result.problems.append(
-                Problem(
-                    "register-duplicate",
-                    **where,
-                    field="社区名称",
-                    value=row["community"],
-                    params={
-                        "year": row["year"],
-                        "district": row["district"],
-                        "community": row["community"],
-                        "other": seen[key],
-                    },
-                )
-            )
-        else:
-            seen[key] = f"{where['file']} {where['sheet']}!{where['cell']}"
+    result.problems += later_duplicates(
+        frame, result, _key(frame.year, frame.district, frame.community), "register-duplicate",
+        lambda r: {"year": r["year"], "district": r["district"], "community": r["community"]},
+    )  # fmt: skip
     result.frame = frame
     return result
 
