@@ -295,7 +295,8 @@ def later_duplicates(
 
 def _key(*parts: pd.Series) -> pd.Series:
     """Names compared as programme.md says (NFKC, trimmed); None when a part is blank."""
-    cleaned = [p.map(lambda v: None if v is None else name_key(v)).tolist() for p in parts]
+    # A plain list: Series.map would infer pandas' string dtype and turn None into NaN.
+    cleaned = [[None if v is None else name_key(v) for v in p.tolist()] for p in parts]
     keys = [None if None in combo else "\x00".join(combo) for combo in zip(*cleaned, strict=True)]
     return pd.Series(keys, index=parts[0].index, dtype=object)
 
