@@ -74,7 +74,7 @@ def test_header_frozen_filtered_and_printable(programme: Programme, tmp_path: Pa
     assert ws.auto_filter.ref == f"A{HEADER_ROW}:{last}{LAST}"
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize or 0) == 8  # A3
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)  # one page wide
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (3, 0)  # three pages wide, readable
     assert ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == f"$1:${HEADER_ROW}"
 

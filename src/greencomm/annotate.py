@@ -15,7 +15,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from greencomm.problems import Problem
-from greencomm.xlsx import fit_columns, set_value, style_header
+from greencomm.xlsx import fit_columns, print_setup, set_value, style_header
 
 PROBLEM_SHEET = "问题清单"
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
@@ -78,6 +78,7 @@ def _problem_sheet(book: Workbook, problems: Sequence[Problem], lang: str) -> Wo
     fit_columns(sheet, caps={6: 60, 7: 40})
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+    print_setup(sheet)
     return sheet
 
 
@@ -104,6 +105,7 @@ def write_problem_rows(sheet: Worksheet, problems: Sequence[Problem], lang: str 
     fit_columns(sheet, caps={1: 40, 8: 60, 9: 40})
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+    print_setup(sheet)
 
 
 def problem_list(problems: Sequence[Problem], lang: str = "zh") -> Workbook:

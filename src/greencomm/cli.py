@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -72,6 +73,16 @@ def _handled() -> Iterator[None]:
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    except Exception as exc:  # a bug of ours: said plainly; the traceback only when asked for
+        if os.environ.get("GREENCOMM_DEBUG"):
+            raise
+        _err_console().print(
+            f"[bold red]内部错误 / internal error:[/] {type(exc).__name__}: {exc}\n"
+            "请把输入文件和这条信息发给维护人员；设置 GREENCOMM_DEBUG=1 可显示详细信息。"
+            " / please send the input files and this message to the maintainers (GREENCOMM_DEBUG=1 shows details).",
+            markup=True,
+        )
+        raise typer.Exit(1) from None
 
 
 def _programme(config: Path | None, year: int | None) -> Programme:

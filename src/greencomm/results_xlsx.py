@@ -35,7 +35,7 @@ from greencomm.schema import (
     submission_columns,
 )
 from greencomm.shortlist import DEMONSTRATION, FAILED, ONSITE, PASSED, PENDING
-from greencomm.xlsx import fit_columns, set_value, style_header
+from greencomm.xlsx import fit_columns, print_setup, set_value, style_header
 
 MARKER = "greencomm 评分结果"
 STATUS_FILLS = {
@@ -85,6 +85,7 @@ def add_table(
     sheet.freeze_panes = "A2"
     if rows:
         sheet.auto_filter.ref = sheet.dimensions
+    print_setup(sheet)
     return sheet
 
 

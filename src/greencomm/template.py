@@ -43,6 +43,7 @@ INSTRUCTIONS_TEMPLATE = "instructions.md.j2"
 HEADER_ROW = 3  # 申报汇总表: title, notes, then the header
 DATA_ROWS = 200  # pre-formatted rows: more communities than any district recommends in a year
 FIRST_YEAR = 1990  # earliest title year accepted: catches 2-digit years, older than any district title
+PRINT_PAGES_WIDE = 3
 YES_NO = ("是", "否")
 HAVE_NONE = ("有", "无")  # V2/V4 ask whether something happened: 有/无 is what districts write
 LIST_LIMIT = 255  # Excel refuses an inline dropdown list longer than this
@@ -199,7 +200,8 @@ def _write_table(ws: Worksheet, columns: Sequence[Column], header_row: int, prog
     ws.freeze_panes = f"{get_column_letter(keep + 1)}{first}"  # rows below the header, names kept in view
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.paperSize = ws.PAPERSIZE_A3
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0  # one page wide, as many pages tall
+    # 50 columns on one sheet of paper are unreadable (looked at as PDF): three A3 pages wide, readable.
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = PRINT_PAGES_WIDE, 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_title_rows = f"1:{header_row}"
 

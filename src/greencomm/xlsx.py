@@ -65,6 +65,16 @@ def fit_columns(sheet: Worksheet, caps: dict[int, int] | None = None, minimum: i
         sheet.column_dimensions[get_column_letter(col)].width = max(minimum, min(cap, width + 2))
 
 
+def print_setup(sheet: Worksheet, header_rows: str = "1:1") -> None:
+    """Landscape A4, one page wide, the header repeated: printable as it is mailed."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = header_rows
+
+
 def to_bytes(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
