@@ -19,7 +19,8 @@ from greencomm.rubric import fmt
 from greencomm.schema import ACTIVITY_COLUMNS, Programme, load_programme, submission_columns
 from greencomm.settings import Settings
 from greencomm.tables import parse_cell
-from greencomm.template import DATA_ROWS, build_template, templates_path
+from greencomm.template import DATA_ROWS, build_template
+from greencomm.templating import templates_path
 from greencomm.validate import validate
 from greencomm.values import header_base
 

@@ -10,14 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -25,7 +21,6 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from greencomm.errors import ConfigError
 from greencomm.rubric import Item, fmt
 from greencomm.schema import (
     ACTIVITY_COLUMNS,
@@ -37,7 +32,9 @@ from greencomm.schema import (
     column_for_header,
     submission_columns,
 )
+from greencomm.templating import chinese_date, render_text
 from greencomm.values import EXCEL_EPOCH
+from greencomm.xlsx import display_width
 
 INSTRUCTIONS_TEMPLATE = "instructions.md.j2"
 HEADER_ROW = 3  # 申报汇总表: title, notes, then the header
@@ -70,28 +67,6 @@ WRAP_CENTER = Alignment(wrap_text=True, horizontal="center", vertical="center")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 LINE_HEIGHT = 15  # points per text line at the default 11pt font
 SCREEN_WIDTH = 150  # character widths visible on a laptop screen: title and notes stay in view
-
-
-def templates_path(templates_dir: Path | None = None) -> Path:
-    """The folder of Jinja templates: the clerk's folder (`--templates`) when given; else the one
-    installed with the package (a wheel gets the repo's templates/ there through hatch
-    force-include); else the repo's templates/ beside src/ (an editable install)."""
-    if templates_dir is not None:
-        return templates_dir
-    installed = resources.files("greencomm") / "templates"
-    if installed.is_dir():
-        return Path(str(installed))
-    return Path(__file__).resolve().parents[2] / "templates"
-
-
-def chinese_date(day: dt.date) -> str:
-    """2026年9月30日: no leading zeros, as official documents write dates."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def display_width(text: str) -> int:
-    """Columns a text takes on screen: CJK and full-width characters count double."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 # ---------------------------------------------------------------- data sheets
@@ -285,24 +260,8 @@ def _header_of(columns: tuple[Column, ...], field: str) -> str:
 
 
 def render_instructions(programme: Programme, templates_dir: Path | None = None) -> str:
-    """The instructions text. A clerk's folder may hold only some templates; the rest are ours."""
-    search = [templates_path(templates_dir)] + ([templates_path()] if templates_dir else [])
-    # user templates run sandboxed (cli.md); plain text into cells, so no HTML autoescape
-    env = SandboxedEnvironment(
-        loader=FileSystemLoader(search),
-        undefined=StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    try:
-        return env.get_template(INSTRUCTIONS_TEMPLATE).render(_context(programme))
-    except TemplateSyntaxError as exc:  # a clerk's edited copy: name the file and line to fix
-        raise ConfigError(
-            f"{exc.filename or INSTRUCTIONS_TEMPLATE}: 第{exc.lineno}行: 模板语法错误（{exc.message}）"
-        ) from exc
-    except TemplateError as exc:  # undefined names, sandbox refusals
-        raise ConfigError(f"{INSTRUCTIONS_TEMPLATE}: 模板出错（{exc}）/ template error") from exc
+    """The instructions text (plain text into cells, so no escaping)."""
+    return render_text(INSTRUCTIONS_TEMPLATE, _context(programme), templates_dir)
 
 
 _RULE_LINE = re.compile(r"^\|?(\s*:?-{3,}:?\s*\|)*\s*:?-{3,}:?\s*\|?$")  # Markdown table separator
