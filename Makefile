@@ -6,7 +6,7 @@ OUT := out
 YEAR := 2026
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint types unit sample-data clean
+.PHONY: demo test lint types unit sample-data templates clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,8 @@ demo: $(STAMP)
 	$(BIN)/greencomm rank $(OUT)/评分结果.xlsx --year $(YEAR) -o $(OUT)/排名.xlsx -q
 	$(BIN)/greencomm shortlist $(OUT)/排名.xlsx --year $(YEAR) -o $(OUT)/名单.xlsx --json > $(OUT)/名单.json
 	cp sample_data/register.xlsx $(OUT)/历年命名名录.xlsx
+	$(BIN)/greencomm publicize $(OUT)/名单.xlsx --year $(YEAR) --start $(YEAR)-12-01 -o $(OUT)/公示
+	$(BIN)/greencomm report $(OUT)/名单.xlsx --year $(YEAR) --date $(YEAR)-12-20 -o $(OUT)/年度总结
 	$(BIN)/greencomm register add $(OUT)/名单.xlsx --register $(OUT)/历年命名名录.xlsx --year $(YEAR)
 	@echo "demo outputs are in $(OUT)/"
 
@@ -36,8 +38,8 @@ demo: $(STAMP)
 test: lint types unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests sample_data
-	$(BIN)/ruff format --check src tests sample_data
+	$(BIN)/ruff check src tests sample_data tools
+	$(BIN)/ruff format --check src tests sample_data tools
 
 types: $(STAMP)
 	$(BIN)/mypy src
@@ -47,6 +49,10 @@ unit: $(STAMP)
 
 sample-data: $(STAMP)
 	$(BIN)/python sample_data/generate.py
+
+## templates: rebuild the Word templates (GB/T 9704 layout) from tools/make_docx_templates.py
+templates: $(STAMP)
+	$(BIN)/python tools/make_docx_templates.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ Human text goes to stderr; `--json` prints one JSON object on stdout and nothing
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import sys
@@ -17,8 +18,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from greencomm import __version__
+from greencomm import __version__, documents
 from greencomm.annotate import annotate, annotated_name, problem_list
+from greencomm.documents import CHART_FOLDER, Document, render
 from greencomm.errors import GreencommError
 from greencomm.output import write_bytes
 from greencomm.pipeline import Results, evaluate, find_community, to_json
@@ -29,6 +31,7 @@ from greencomm.results_xlsx import rank_workbook, scored_workbook, shortlist_wor
 from greencomm.schema import Programme, load_programme
 from greencomm.template import build_template
 from greencomm.validate import ValidationReport, validate
+from greencomm.values import parse_date
 from greencomm.xlsx import to_bytes
 
 app = typer.Typer(
@@ -365,6 +368,86 @@ def register_add(
         added, backup = add_titles(results, register)
     console.print(f"已追加 {added} 个称号到 {register}；原名录已备份为 {backup}")
     console.print(f"added {added} titles to {register}; the register as it was is kept as {backup}")
+
+
+# ---------------------------------------------------------------- documents
+TemplatesOpt = Annotated[
+    Path | None, typer.Option("--templates", help="自定义模板文件夹 / your own templates folder", file_okay=False)
+]
+FolderOpt = Annotated[Path | None, typer.Option("--output", "-o", help="输出文件夹 / output folder", file_okay=False)]
+
+
+def _write_document(
+    document: Document, kind: str, stem: str, folder: Path, templates: Path | None, results: Results, quiet: bool
+) -> None:
+    console = _err_console(quiet)
+    files = render(document, kind, stem, templates)
+    for name, data in files.items():
+        write_bytes(folder / name, data, results.report.files)
+    for warning in document.warnings:
+        _err_console().print(f"[yellow]注意 / note:[/] {warning}", markup=True)
+    for line in problem_lines(results.problems, default_lang()):
+        console.print(line, markup=False)
+    console.print(f"已写出 / written: {', '.join(str(folder / n) for n in files if not n.startswith(CHART_FOLDER))}")
+
+
+@app.command()
+def publicize(
+    inputs: InputsArg,
+    reviews: ReviewsOpt = None,
+    register: RegisterOpt = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="公示开始日期 YYYY-MM-DD（默认下一个工作日）/ first day")
+    ] = None,
+    output: FolderOpt = None,
+    templates: TemplatesOpt = None,
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """公示（.docx 与 .md）：名单按区排列、公示期按工作日计算 / write the public notice."""
+    console = _err_console(quiet)
+    first = _date_option(start, "--start")
+    with _handled():
+        results = _evaluate(inputs, reviews, register, config, year, console)
+        document = documents.publicity(results, first)
+        stem = f"{results.programme.year}年节能环保社区拟命名名单公示"
+        _write_document(document, "publicity", stem, output or Path("公示"), templates, results, quiet)
+    raise typer.Exit(1 if results.has_errors else 0)
+
+
+@app.command()
+def report(
+    inputs: InputsArg,
+    reviews: ReviewsOpt = None,
+    register: RegisterOpt = None,
+    date: Annotated[str | None, typer.Option("--date", help="落款日期 YYYY-MM-DD（默认今天）/ date signed")] = None,
+    output: FolderOpt = None,
+    templates: TemplatesOpt = None,
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """年度总结（.docx 与 .md，含图表）/ write the year's summary with figures and charts."""
+    console = _err_console(quiet)
+    signed = _date_option(date, "--date")
+    with _handled():
+        results = _evaluate(inputs, reviews, register, config, year, console)
+        document = documents.report(results, signed)
+        stem = f"{results.programme.year}年节能环保社区创建工作总结"
+        _write_document(document, "report", stem, output or Path("年度总结"), templates, results, quiet)
+    raise typer.Exit(1 if results.has_errors else 0)
+
+
+def _date_option(value: str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    parsed, problem = parse_date(value)
+    if problem:
+        raise typer.BadParameter(f"应为日期，如 2026-12-01 / must be a date like 2026-12-01, not {value!r}",
+                                 param_hint=name)  # fmt: skip
+    assert isinstance(parsed, dt.date)
+    return parsed
 
 
 # ---------------------------------------------------------------- rubric

@@ -127,17 +127,26 @@ def find_template(name: str, templates_dir: Path | None = None) -> Path:
     raise ConfigError(f"{name}: 找不到模板 / template not found")
 
 
-def render_docx(name: str, context: dict[str, Any], templates_dir: Path | None = None) -> bytes:
+def render_docx(
+    name: str,
+    context: dict[str, Any],
+    templates_dir: Path | None = None,
+    images: dict[str, bytes] | None = None,
+    image_width_mm: int = 150,
+) -> bytes:
     """A Word template (Jinja inside .docx, docxtpl) rendered in the sandbox; `&` and `<` in data
-    are XML-escaped, line breaks become Word line breaks."""
-    from docxtpl import DocxTemplate  # imported here: only the documents need Word
+    are XML-escaped, line breaks become Word line breaks; `images` (name → PNG) reach the template
+    as `charts.<name>`."""
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage  # imported here: only the documents need Word
 
     path = find_template(name, templates_dir)
     env = environment(templates_dir)
     env.filters["br"] = _docx_breaks
     try:
         doc = DocxTemplate(str(path))
-        doc.render(context, jinja_env=env, autoescape=True)
+        pictures = {k: InlineImage(doc, io.BytesIO(v), width=Mm(image_width_mm)) for k, v in (images or {}).items()}
+        doc.render({**context, "charts": {**context.get("charts", {}), **pictures}}, jinja_env=env, autoescape=True)
     except TemplateError as exc:
         raise _template_error(name, exc) from exc
     except Exception as exc:  # a file that is not a Word document, or a broken one

@@ -1,0 +1,241 @@
+"""Builds templates/publicity.docx and templates/report.docx: Word templates (Jinja inside .docx,
+rendered by docxtpl) laid out after GB/T 9704 — A4; margins 37/35/28/26 mm; body 仿宋 三号 (16 pt)
+with a fixed 28.95 pt line (22 lines a page); title 小标宋 二号 (22 pt); headings 黑体 / 楷体;
+page numbers 四号 "— 1 —", odd pages right, even pages left.
+
+A clerk may restyle the generated files in Word or WPS and pass their folder with --templates.
+Run: .venv/bin/python tools/make_docx_templates.py   (make templates)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.text.paragraph import Paragraph
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+BODY_FONT, TITLE_FONT, HEI, KAI, SONG = "仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312", "宋体"
+LATIN = "Times New Roman"
+BODY_PT, TITLE_PT, TABLE_PT, PAGE_PT = 16, 22, 12, 14
+LINE_PT = 28.95
+
+
+def _fonts(element: object, east_asian: str, latin: str = LATIN) -> None:
+    r_pr = element.get_or_add_rPr()  # type: ignore[attr-defined]
+    fonts = r_pr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        r_pr.insert(0, fonts)
+    for attr, name in (("w:ascii", latin), ("w:hAnsi", latin), ("w:eastAsia", east_asian)):
+        fonts.set(qn(attr), name)
+
+
+def _styles(doc: DocumentObject) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(BODY_PT)
+    _fonts(normal.element, BODY_FONT)
+    fmt = normal.paragraph_format
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(LINE_PT)
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.first_line_indent = Pt(BODY_PT * 2)  # 首行缩进两字
+    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    for name, font, size in (("Title", TITLE_FONT, TITLE_PT), ("Heading 1", HEI, BODY_PT), ("Heading 2", KAI, BODY_PT)):
+        style = doc.styles[name]
+        style.font.size, style.font.bold, style.font.italic = Pt(size), False, False
+        style.font.color.rgb = None
+        _fonts(style.element, font)
+        f = style.paragraph_format
+        f.line_spacing_rule, f.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(LINE_PT if size == BODY_PT else 36)
+        f.space_before = f.space_after = Pt(0)
+        f.first_line_indent = Pt(0 if name == "Title" else BODY_PT * 2)
+        f.alignment = WD_ALIGN_PARAGRAPH.CENTER if name == "Title" else WD_ALIGN_PARAGRAPH.LEFT
+        f.keep_with_next = True
+        borders = style.element.pPr.find(qn("w:pBdr")) if style.element.pPr is not None else None
+        if borders is not None:  # Word's Title has a rule under it; an official title has none
+            style.element.pPr.remove(borders)
+    caption = doc.styles["Caption"]
+    caption.font.size, caption.font.bold, caption.font.italic = Pt(TABLE_PT), False, False
+    caption.font.color.rgb = None
+    _fonts(caption.element, HEI)
+    caption.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    caption.paragraph_format.first_line_indent = Pt(0)
+
+
+def _page_number(paragraph: Paragraph) -> None:
+    """— PAGE — in 宋体 四号 (GB/T 9704 7.5)."""
+
+    def run(text: str | None = None, field: str | None = None) -> None:
+        r = paragraph.add_run(text or "")
+        r.font.size = Pt(PAGE_PT)
+        _fonts(r._r, SONG)
+        if field:
+            for kind, instr in (("begin", None), (None, field), ("end", None)):
+                if kind:
+                    el = OxmlElement("w:fldChar")
+                    el.set(qn("w:fldCharType"), kind)
+                else:
+                    el = OxmlElement("w:instrText")
+                    el.set(qn("xml:space"), "preserve")
+                    el.text = instr
+                r._r.append(el)
+
+    run("— ")
+    run(field=" PAGE ")
+    run(" —")
+
+
+def _setup(doc: DocumentObject) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.footer_distance = Mm(28 - 7)  # page number 7 mm below the text block
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, align, indent in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"),
+                                  (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")):  # fmt: skip
+        p = footer.paragraphs[0]
+        p.alignment = align
+        p.paragraph_format.first_line_indent = Pt(0)
+        setattr(p.paragraph_format, f"{indent}_indent", Pt(PAGE_PT))  # 一字距离
+        _page_number(p)
+    _styles(doc)
+
+
+def _p(doc: DocumentObject, text: str, style: str | None = None, align: str | None = None, indent: bool = True
+       ) -> Paragraph:  # fmt: skip
+    p = doc.add_paragraph(text, style=style)
+    if align:
+        p.alignment = {"center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT,
+                       "left": WD_ALIGN_PARAGRAPH.LEFT}[align]  # fmt: skip
+    if not indent or align in ("center", "right"):
+        p.paragraph_format.first_line_indent = Pt(0)
+    return p
+
+
+def _chart(doc: DocumentObject, name: str) -> None:
+    """A picture needs its own height: the body's exact line spacing would clip it to one line."""
+    p = _p(doc, f"{{{{ charts.{name} }}}}", align="center")
+    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+
+
+def _table(doc: DocumentObject, headers: list[str], cells: list[str], loop: str, widths: list[float]) -> None:
+    """A table with a header row and one templated row repeated by `{%tr for … %}`."""
+    table = doc.add_table(rows=4, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    rows = [headers, [f"{{%tr for {loop} %}}"] + [""] * (len(headers) - 1), cells,
+            ["{%tr endfor %}"] + [""] * (len(headers) - 1)]  # fmt: skip
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            cell = table.cell(r, c)
+            cell.width = Mm(widths[c])
+            p = cell.paragraphs[0]
+            p.paragraph_format.first_line_indent = Pt(0)
+            p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = p.add_run(value)
+            run.font.size = Pt(TABLE_PT)
+            if r == 0:
+                _fonts(run._r, HEI)
+    header = table.rows[0]._tr
+    tr_pr = header.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")  # the header row repeats on each page
+    tr_pr.append(repeat)
+
+
+def publicity() -> DocumentObject:
+    doc = Document()
+    _setup(doc)
+    _p(doc, "{{ title }}", "Title")
+    _p(doc, "")
+    _p(doc, "{{ basis }}")
+    _p(doc, "{{ process }}")
+    _p(doc, "{%p for part in lists %}", indent=False)
+    _p(doc, "{{ part.heading }}（{{ part.count }}个）", "Heading 1")
+    _table(doc, ["序号", "所属区", "所属街道", "社区名称"],
+           ["{{ row.seq }}", "{{ row.district|br }}", "{{ row.street|br }}", "{{ row.community|br }}"],
+           "row in part.rows", [18, 35, 50, 50])  # fmt: skip
+    _p(doc, "{%p endfor %}", indent=False)
+    _p(doc, "{{ period }}")
+    _p(doc, "{{ objection }}")
+    _p(doc, "联系地址：{{ contact.address }}", align="left")
+    _p(doc, "联系电话：{{ contact.phone }}", align="left")
+    _p(doc, "电子邮箱：{{ contact.email }}", align="left")
+    _p(doc, "")
+    _p(doc, "{{ issuer }}", align="right")
+    _p(doc, "{{ issued|cn_date }}", align="right")
+    return doc
+
+
+def report() -> DocumentObject:
+    doc = Document()
+    _setup(doc)
+    _p(doc, "{{ title }}", "Title")
+    _p(doc, "")
+    _p(doc, "{{ opening }}")
+    _p(doc, "一、申报与命名情况", "Heading 1")
+    _p(doc, "{{ applications_text }}")
+    _p(doc, "表1　各区申报与命名情况", "Caption")
+    _table(doc, ["区", "申报", "示范社区", "节能环保社区", "待审定", "未通过", "通过率"],
+           ["{{ r.name }}", "{{ r.applied }}", "{{ r.demonstration }}", "{{ r.passed }}", "{{ r.pending }}",
+            "{{ r.failed }}", "{{ r.rate }}"], "r in by_district", [28, 20, 24, 28, 20, 20, 22])  # fmt: skip
+    _chart(doc, "districts")
+    _p(doc, "表2　各类型社区申报与命名情况", "Caption")
+    _table(doc, ["社区类型", "申报", "示范社区", "节能环保社区", "待审定", "未通过", "通过率"],
+           ["{{ r.name }}", "{{ r.applied }}", "{{ r.demonstration }}", "{{ r.passed }}", "{{ r.pending }}",
+            "{{ r.failed }}", "{{ r.rate }}"], "r in by_type", [34, 18, 22, 28, 18, 18, 22])  # fmt: skip
+    _p(doc, "二、评分情况", "Heading 1")
+    _p(doc, "{{ scores_text }}")
+    _chart(doc, "scores")
+    _p(doc, "表3　各类别平均得分", "Caption")
+    _table(doc, ["类别", "满分", "平均得分", "得分率"],
+           ["{{ c.name }}", "{{ c.max }}", "{{ c.average }}", "{{ c.rate }}"], "c in categories",
+           [60, 25, 30, 30])  # fmt: skip
+    _chart(doc, "categories")
+    _p(doc, "三、示范社区与奖励资金", "Heading 1")
+    _p(doc, "{{ demonstration_text }}")
+    _p(doc, "表4　节能环保示范社区名单", "Caption")
+    _table(doc, ["序号", "所属区", "所属街道", "社区名称", "总分"],
+           ["{{ d.seq }}", "{{ d.district|br }}", "{{ d.street|br }}", "{{ d.community|br }}", "{{ d.total }}"],
+           "d in demonstrations", [16, 30, 40, 45, 22])  # fmt: skip
+    _p(doc, "表5　奖励资金", "Caption")
+    _table(doc, ["出资单位", "示范社区（个）", "每个（元）", "合计（元）", "合计（大写）"],
+           ["{{ m.payer }}", "{{ m.count }}", "{{ m.per|thousands }}", "{{ m.total|thousands }}", "{{ m.capital }}"],
+           "m in money", [35, 28, 28, 30, 36])  # fmt: skip
+    _p(doc, "四、宣传培训活动", "Heading 1")
+    _p(doc, "{{ activities_text }}")
+    _p(doc, "表6　各区创建活动", "Caption")
+    _table(doc, ["类型", "批次", "参加人次"], ["{{ a.type }}", "{{ a.batches }}", "{{ a.people }}"],
+           "a in activities", [50, 40, 50])  # fmt: skip
+    _p(doc, "五、历年创建情况", "Heading 1")
+    _p(doc, "{{ trend_text }}")
+    _chart(doc, "trend")
+    _p(doc, "")
+    _p(doc, "{{ issuer }}", align="right")
+    _p(doc, "{{ issued|cn_date }}", align="right")
+    return doc
+
+
+def main(out: Path = TEMPLATES) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, build in (("publicity.docx", publicity), ("report.docx", report)):
+        doc = build()
+        doc.core_properties.author = "greencomm"
+        doc.core_properties.title = name
+        doc.save(str(out / name))
+        print(f"wrote {out / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else TEMPLATES))
