@@ -84,8 +84,8 @@ def final_docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 def test_notice_period_over_national_day() -> None:
     assert notice_period(dt.date(2026, 9, 28), 5) == (dt.date(2026, 9, 28), dt.date(2026, 10, 9), False)
-    first, last, moved = notice_period(dt.date(2026, 10, 3), 5)  # a holiday: moves to the next working day
-    assert moved and first == dt.date(2026, 10, 8)
+    # A start in the holiday moves to 8 Oct; Saturday 10 Oct is an adjusted working day (调休).
+    assert notice_period(dt.date(2026, 10, 3), 5) == (dt.date(2026, 10, 8), dt.date(2026, 10, 13), True)
     assert chinese_date(dt.date(2026, 12, 1)) == "2026年12月1日"
     assert (capital_yuan(20000), capital_yuan(400000), capital_yuan(10000)) == ("贰万元", "肆拾万元", "壹万元")
 
