@@ -133,6 +133,12 @@ def test_report_money_lists_activities_and_charts(final_docs: tuple[Path, dict])
         assert f"培训{len(training)}批{sum(training)}人次" in joined
         assert "2026年12月20日" in joined
     doc = Document(str(out / f"{REP}.docx"))
+    by_district = [[c.text for c in row.cells] for row in doc.tables[0].rows][1:]
+    for name, applied, demonstration, passed, *_ in by_district:
+        mine = [c for c in shortlist["communities"] if name == "合计" or c["district"] == name]
+        assert int(applied) == len(mine), name
+        assert int(demonstration) == sum(c["status"] == "示范社区" for c in mine), name
+        assert int(passed) == sum(c["status"] == "节能环保社区" for c in mine), name
     assert len(doc.inline_shapes) == (4 if cjk_font() else 0)  # without a CJK font: no charts, a clear note
     md = (out / f"{REP}.md").read_text("utf-8")
     for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md):
