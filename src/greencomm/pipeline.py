@@ -118,20 +118,6 @@ def evaluate_report(report: ValidationReport, programme: Programme) -> Results:
     veto = vetoes(frame, programme)
     eligibility = base_eligibility(frame, programme)
     blocks = title_blocks(frame, programme, report.register.frame if report.register is not None else None)
-    for where, book, reg in blocks.disagree:
-        row = frame.loc[where]
-        cell = report.submissions.address(row["_file"], row["_sheet"], "city_title", int(row["_row"]))
-        problems.append(
-            Problem(
-                "register-disagrees",
-                row["_file"],
-                row["_sheet"],
-                cell,
-                "已获市级称号",
-                row["city_title"],
-                {"district": row["district"], "community": row["community"], "workbook": book, "register": reg},
-            )
-        )
     pass_level = meets_pass_level(scores, veto, eligibility, blocks, programme)
     candidate = is_candidate(frame, scores, veto, eligibility, blocks, programme)
     keys = ordering_keys(

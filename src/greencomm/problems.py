@@ -216,10 +216,10 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
     ),
     "eligibility-q3": (
         "warning",
-        "资格 Q3：{year} 年已获“{title}”，3年内不得重复申报",
-        "eligibility Q3: holds “{title}” since {year}; no repeat within 3 years",
-        "该称号在3年内不能再次获得",
-        "the same title cannot be awarded again within 3 years",
+        "资格 Q3：已获{held}，3年内不得重复申报同一称号",
+        "eligibility Q3: holds {held}; the same title cannot be awarded again within 3 years",
+        "以历年命名名录为准（给出名录时）",
+        "the register decides when it is given",
     ),
     "eligibility-q4": (
         "warning",
@@ -276,8 +276,8 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "error",
         "{community}“{field}”没有可用的专家评分",
         "{community} “{field}” has no usable review score",
-        "请安排非回避专家评分",
-        "have a reviewer who is not recused score it",
+        "该社区按未评审处理，不能入选示范社区；请安排非回避专家评分",
+        "it counts as not reviewed and cannot be chosen; have a reviewer who is not recused score it",
     ),
     "review-unknown-district": (
         "error",

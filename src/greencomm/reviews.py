@@ -71,12 +71,14 @@ def aggregate(
         aggregated = {}
         for item, scores in given.items():
             mean, used, note = aggregate_item(scores, rules.trim_from)
-            aggregated[item] = ReviewedItem(mean, used, note if mean is not None else note + "，暂以自评分代替")
+            aggregated[item] = ReviewedItem(mean, used, note)
             params = {"community": f"{key[0]}{key[1]}", "count": len(scores), "min": rules.min_reviewers}
             if mean is None:
                 problems.append(Problem("review-no-reviewers", field=item, params=params))
             elif len(scores) < rules.min_reviewers:
                 problems.append(Problem("review-few-reviewers", field=item, params=params))
+        if any(a.mean is None for a in aggregated.values()):
+            continue  # not reviewed on every item: judged as not reviewed, so it cannot be chosen
         for idx in rows_by_key[key]:
             result[idx] = aggregated
     return result, problems

@@ -145,7 +145,7 @@ SCORERS: dict[str, Callable[[Item, Any], Point]] = {
 class ReviewedItem:
     """The reviewers' aggregate for one item of one community (see reviews.py)."""
 
-    mean: Fraction | None  # None: no usable score (an error; the self-evaluation stands in)
+    mean: Fraction | None  # None: no usable score (an error; the community counts as not reviewed)
     scores: tuple[Decimal, ...]  # the scores used, after recusal and trimming
     note: str  # "7位专家，去掉最高最低，5位平均"
 
@@ -198,12 +198,9 @@ def score_items(
         got = reviewed.get(idx)
         sources.append(REVIEW if got else SELF)
         for item_id, agg in (got or {}).items():
-            if agg.mean is not None:
+            if agg.mean is not None:  # reviews.aggregate passes only communities reviewed on every item
                 shown = "、".join(fmt(s) for s in agg.scores)
                 explained[item_id][n] = Point(agg.mean, round_half_up(agg.mean), f"专家评分 {shown}", agg.note)
-            else:
-                old = explained[item_id][n]
-                explained[item_id][n] = Point(old.exact, old.points, old.shown, agg.note)
     explained_df = pd.DataFrame(explained, index=frame.index, dtype=object)
     points = explained_df.map(lambda p: p.points)
     categories = pd.DataFrame(

@@ -100,7 +100,7 @@ def reasons(
                         f"{cat.name}得分 {scores.categories[cat.id][idx]} 低于该类满分 {fmt(cat.max)} 的"
                         f" {fmt(levels.category_share * 100)}%（{fmt(floor)} 分）"
                     )
-            if candidate[idx] and not said:
+            if candidate[idx]:  # in the running, not chosen: say where it fell, with any other reason
                 if not reviewed:
                     said.append(f"未进入前 {quotas.onsite} 名推荐现场评审")
                 elif scores.review_source[idx] != REVIEW:

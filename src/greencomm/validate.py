@@ -17,6 +17,7 @@ import pandas as pd
 
 from greencomm.errors import InputError
 from greencomm.problems import Problem
+from greencomm.rules import title_blocks
 from greencomm.schema import (
     ACTIVITY_READ_COLUMNS,
     ACTIVITY_SHEET,
@@ -259,16 +260,6 @@ def check_communities(
         frame.recommendation.notna() & (frame.recommendation != recommended),
         "recommendation",
     )
-    repeat = programme.rubric.repeat_years
-    recent = titled & (year - _num(frame.city_title_year) < repeat) & (_num(frame.city_title_year) <= year)
-    blocks = recent & ((frame.city_title == DEMO_TITLE) | (frame.target != DEMO_TITLE))
-    add(
-        "eligibility-q3",
-        blocks,
-        "city_title",
-        year=lambda r: r["city_title_year"],
-        title=lambda r: r["city_title"],
-    )
     return out
 
 
@@ -477,4 +468,30 @@ def validate(
         report.reviews = read_reviews(reviews, programme, submissions.frame)
     if register is not None:
         report.register = read_register(register, programme)
+    submissions.problems += check_titles(submissions, report.register, programme)
     return report
+
+
+def check_titles(submissions: Submissions, register: Loaded | None, programme: Programme) -> list[Problem]:
+    """Q3 warnings, judged for the title applied for, from the register when given (it is
+    authoritative: a 撤销 entry blocks nothing) and a warning where it and the workbook disagree."""
+    frame = submissions.frame
+    if frame.empty:
+        return []
+    blocks = title_blocks(frame, programme, register.frame if register is not None else None)
+    flagged = {(p.file, p.sheet, p.cell) for p in submissions.problems if p.is_error}
+    out = []
+    for_demo = frame.target == DEMO_TITLE
+    blocked = (for_demo & blocks.demonstration) | (~for_demo & blocks.pass_title)
+    for idx in frame.index[blocked]:
+        row = frame.loc[idx]
+        where = _where(submissions, row, "city_title")
+        if (where["file"], where["sheet"], where["cell"]) not in flagged:
+            out.append(Problem("eligibility-q3", **where, field="已获市级称号", value=row["city_title"],
+                               params={"held": blocks.held[idx]}))  # fmt: skip
+    for idx, book, reg in blocks.disagree:
+        row = frame.loc[idx]
+        out.append(Problem("register-disagrees", **_where(submissions, row, "city_title"), field="已获市级称号",
+                           value=row["city_title"], params={"district": row["district"], "community": row["community"],
+                                                            "workbook": book, "register": reg}))  # fmt: skip
+    return out
