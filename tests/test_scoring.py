@@ -5,13 +5,14 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
+import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import WriteBook, valid_row
 from greencomm.rubric import Item, load_rubric
-from greencomm.schema import Programme
+from greencomm.schema import Programme, load_programme
 from greencomm.scoring import (
     SCORERS,
     round_half_up,
@@ -261,3 +262,35 @@ def test_round_half_up_agrees_with_decimal_quantize(numerator: int, denominator:
     got = round_half_up(Fraction(numerator, denominator))
     assert got == expected
     assert _two_places(got)
+
+
+# ---------------------------------------------------------------- totals are sums, for any input
+def _item_value(item: Item) -> st.SearchStrategy[object]:
+    if item.kind == "bool":
+        return st.booleans()
+    if item.kind == "levels":
+        return st.sampled_from(list(item.levels))
+    if item.kind == "review":
+        return st.decimals(min_value=0, max_value=Decimal(item.max.numerator) / item.max.denominator, places=1)
+    if item.input == "percent":
+        return st.decimals(min_value=0, max_value=100, places=2)
+    return st.integers(min_value=0, max_value=60)
+
+
+RUBRIC_ITEMS = load_rubric().items
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(*[_item_value(i) for i in RUBRIC_ITEMS]), min_size=1, max_size=6))
+def test_totals_are_sums_of_rounded_items(rows: list[tuple[object, ...]]) -> None:
+    programme = load_programme(year=2026)
+    frame = pd.DataFrame([dict(zip([i.id for i in RUBRIC_ITEMS], r, strict=True)) for r in rows], dtype=object)
+    frame["population"], frame["households"] = 2000, 1000
+    scores = score_items(frame, programme)
+    for idx in frame.index:
+        for cat in programme.rubric.categories:
+            items = [scores.points.at[idx, i.id] for i in programme.rubric.items_of(cat.id)]
+            assert scores.categories.at[idx, cat.id] == sum(items, Decimal(0))
+            assert 0 <= scores.categories.at[idx, cat.id] <= cat.max
+        assert scores.total[idx] == sum((scores.categories.at[idx, c.id] for c in programme.rubric.categories),
+                                        Decimal(0))  # fmt: skip
