@@ -81,17 +81,18 @@ def add_titles(results: Results, register: Path, now: dt.datetime | None = None)
             raise RegisterError(
                 f"{register}: 名录中已有 {year} 年的称号，不能重复写入 / {year} is already in the register"
             )
-        found = register_sheet(read_workbook(register))
+        grid = read_workbook(register)
+        found = register_sheet(grid)
         assert found is not None  # read_register found it
-        table, _ = locate_table(found, register.name, REGISTER_COLUMNS, ("community",))
+        table, _ = locate_table(grid.sheet(found), register.name, REGISTER_COLUMNS, ("community",))
         assert table is not None
         book = openpyxl.load_workbook(register)
-        sheet = book[found.name]
+        sheet = book[found]
         columns = table.columns
         stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
         backup = register.with_name(f"{register.stem}.备份-{stamp}{register.suffix}")
         write_bytes(backup, register.read_bytes())
-        first = max([r for r, _ in table.records], default=table.header_row) + 1
+        first = int(table.rows.max()) + 1 if table.height else table.header_row + 1
     else:
         book, sheet, columns = _new_register()
         first = 2

@@ -36,7 +36,7 @@ from greencomm.schema import (
 )
 from greencomm.tables import Table, find_sheet, locate_table, parse_table
 from greencomm.values import name_key
-from greencomm.workbook import Sheet, Workbook, expand_inputs, read_workbook
+from greencomm.workbook import Workbook, expand_inputs, read_workbook
 
 NO_TITLE = CITY_TITLES[0]
 
@@ -108,33 +108,39 @@ def _open(path: Path, problems: list[Problem]) -> Workbook | None:
 
 def _load_table(
     book: Workbook,
-    sheet: Sheet,
+    name: str,
     columns: tuple[Column, ...],
     identity: tuple[str, ...],
     loaded: Loaded,
     optional: bool = False,
 ) -> tuple[pd.DataFrame, Table] | None:
-    """An optional sheet (创建活动) left untouched, or with its header alone, holds nothing: no problem."""
-    if optional and all(v is None for row in sheet.rows for v in row):
+    """A sheet's table, parsed. An optional sheet (创建活动) left untouched, or with its header
+    alone, holds nothing: no problem."""
+    try:
+        sheet = book.sheet(name)
+    except InputError as exc:
+        loaded.problems.append(Problem("unreadable-file", book.name, name, params={"detail": str(exc)}))
+        return None
+    if optional and sheet.is_blank:
         return None
     table, problems = locate_table(sheet, book.name, columns, identity)
-    if optional and table is not None and not table.records:
+    if optional and table is not None and not table.height:
         return None
     loaded.problems.extend(problems)
     if table is None or any(p.code == "missing-column" for p in problems):
         return None
     frame, cell_problems = parse_table(table, columns)
     loaded.problems.extend(cell_problems)
-    loaded.letters[(book.name, sheet.name)] = {k: table.letter(k) for k in table.columns}
+    loaded.letters[(book.name, name)] = {k: table.letter(k) for k in table.columns}
     return frame, table
 
 
-def _submission_sheet(book: Workbook) -> Sheet | None:
-    named = find_sheet(book.sheets, SUBMISSION_SHEET)
+def _submission_sheet(book: Workbook) -> str | None:
+    named = find_sheet(book.sheet_names, SUBMISSION_SHEET)
     if named is not None:
         return named
     others = {name_key(ACTIVITY_SHEET), name_key(INSTRUCTIONS_SHEET)}
-    return next((s for s in book.sheets if s.visible and name_key(s.name) not in others), None)
+    return next((s for s in book.visible_names if name_key(s) not in others), None)
 
 
 # ---------------------------------------------------------------- submissions
@@ -158,7 +164,7 @@ def read_submissions(paths: Iterable[Path], programme: Programme) -> Submissions
         flagged = {(p.file, p.sheet, p.cell) for p in result.problems if p.is_error}
         result.problems.extend(check_communities(frame, result, columns, programme, flagged))
         frames.append(frame)
-        act_sheet = find_sheet(book.sheets, ACTIVITY_SHEET)
+        act_sheet = find_sheet(book.sheet_names, ACTIVITY_SHEET)
         if act_sheet is not None:
             acts = _read_activities(book, act_sheet, frame, programme, result)
             if acts is not None:
@@ -309,7 +315,7 @@ def _workbook_district(frame: pd.DataFrame, book: Workbook, programme: Programme
 
 
 def _read_activities(
-    book: Workbook, sheet: Sheet, frame: pd.DataFrame, programme: Programme, result: Submissions
+    book: Workbook, sheet: str, frame: pd.DataFrame, programme: Programme, result: Submissions
 ) -> pd.DataFrame | None:
     loaded = _load_table(book, sheet, ACTIVITY_READ_COLUMNS, ("name",), result, optional=True)
     if loaded is None:
@@ -340,8 +346,8 @@ def read_reviews(paths: Iterable[Path], programme: Programme, communities: pd.Da
         book = _open(path, result.problems)
         if book is None:
             continue
-        named = find_sheet(book.sheets, REVIEW_SHEET)
-        for sheet in [named] if named is not None else [s for s in book.sheets if s.visible]:
+        named = find_sheet(book.sheet_names, REVIEW_SHEET)
+        for sheet in [named] if named is not None else book.visible_names:
             loaded = _load_table(book, sheet, columns, ("reviewer", "community"), result)
             if loaded is not None:
                 frames.append(loaded[0])
@@ -429,9 +435,9 @@ def _drop_recused(
 
 
 # ---------------------------------------------------------------- register
-def register_sheet(book: Workbook) -> Sheet | None:
+def register_sheet(book: Workbook) -> str | None:
     """The sheet named 历年命名名录, else the first visible one."""
-    return find_sheet(book.sheets, REGISTER_SHEET) or next((s for s in book.sheets if s.visible), None)
+    return find_sheet(book.sheet_names, REGISTER_SHEET) or next(iter(book.visible_names), None)
 
 
 def read_register(path: Path, programme: Programme) -> Loaded:

@@ -167,6 +167,7 @@ def parse_choice(value: object, options: tuple[str, ...]) -> Parsed:
 _YEAR_TEXT = re.compile(r"^(\d{4})(年|年度)?$")
 _DATE_TEXT = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _DATE_DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SERIAL = re.compile(r"^[2-7]\d{4}(\.0+)?$")
 _TIME_PART = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
@@ -185,6 +186,8 @@ def parse_date(value: object) -> Parsed:
         value = str(int(value)) if float(value).is_integer() else str(value)
     text = _TIME_PART.sub("", nfkc(value).strip())  # '2026-09-15 00:00:00' → '2026-09-15'
     text = _SPACE.sub("", text)
+    if _SERIAL.match(text):  # an Excel day number that lost its date format
+        return parse_date(float(text))
     match = _DATE_TEXT.match(text) or _DATE_DIGITS.match(text)
     if not match:
         return None, "invalid-date"
