@@ -246,8 +246,8 @@ def test_levels(
 def keys_of(rows: list[tuple[str, str, str, int | None]]) -> pd.DataFrame:
     """(total, category B, review subtotal, 区级称号获得年份) per row."""
     cols = list(zip(*rows, strict=True))
-    decimal = [pd.Series([Decimal(v) for v in col], dtype=object) for col in cols[:3]]
-    return ordering_keys(*decimal, pd.Series(cols[3], dtype=object))
+    cents = [pd.Series([int(Decimal(v) * 100) for v in col], dtype="int64") for col in cols[:3]]
+    return ordering_keys(*cents, pd.Series(cols[3], dtype=object))
 
 
 def test_competition_ranks_city_wide_and_within_own_district() -> None:

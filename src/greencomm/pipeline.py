@@ -9,7 +9,6 @@ import difflib
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -121,9 +120,9 @@ def evaluate_report(report: ValidationReport, programme: Programme) -> Results:
     pass_level = meets_pass_level(scores, veto, eligibility, blocks, programme)
     candidate = is_candidate(frame, scores, veto, eligibility, blocks, programme)
     keys = ordering_keys(
-        scores.total,
-        scores.categories[programme.rubric.ordering_category],
-        scores.review_subtotal,
+        scores.total_cents,
+        scores.category_cents[programme.rubric.ordering_category],
+        scores.review_cents,
         frame.district_title_year,
     )
     rank = competition_rank(keys)
@@ -137,7 +136,7 @@ def evaluate_report(report: ValidationReport, programme: Programme) -> Results:
         dtype=object,
     )
     why = reasons(frame, scores, status, veto, eligibility, candidate, reviewed, programme, blocks.held)
-    flag_over = Decimal(str(programme.settings.review.self_eval_flag))
+    flag_over = round(programme.settings.review.self_eval_flag * 100)
     table = pd.DataFrame(
         {
             "district": frame.district,
@@ -157,7 +156,7 @@ def evaluate_report(report: ValidationReport, programme: Programme) -> Results:
             "district_rank": rank_within(keys, frame.district),
             "title_held": blocks.held,
             "self_eval_flag": (scores.review_source == REVIEW)
-            & ((scores.self_review_sum - scores.review_subtotal) > flag_over),
+            & ((scores.self_review_cents - scores.review_cents) > flag_over),
             "district_title_year": frame.district_title_year,
         },
         index=frame.index,
@@ -166,37 +165,40 @@ def evaluate_report(report: ValidationReport, programme: Programme) -> Results:
     return Results(programme, reviewed, report, scores, table, sort_problems(problems))
 
 
-def _number(value: Any) -> float:
-    return float(value)
-
-
 def records(results: Results) -> list[dict[str, Any]]:
-    """cli.md's JSON shape, one dict per community, in rank order."""
+    """cli.md's JSON shape, one dict per community, in rank order. Scores go out as JSON numbers
+    with at most 2 decimals (cents ÷ 100)."""
     ordered = results.ordered()
     scores = results.scores
-    cats = [c.id for c in results.programme.rubric.categories]
+    at = scores.index.get_indexer(ordered.index)
+    items = {i: (scores.cents[i].to_numpy()[at] / 100).tolist() for i in scores.cents.columns}
+    cats = {c: (scores.category_cents[c].to_numpy()[at] / 100).tolist() for c in scores.category_cents.columns}
+    total = (scores.total_cents.to_numpy()[at] / 100).tolist()
+    review = (scores.review_cents.to_numpy()[at] / 100).tolist()
+    files = results.frame["_file"].to_numpy()[at].tolist()
+    rows = results.frame["_row"].to_numpy()[at].tolist()
     out = []
-    for key, row in ordered.iterrows():
-        idx: Any = key
+    records_in_order: list[Any] = list(ordered.itertuples(index=False))
+    for n, row in enumerate(records_in_order):
         out.append(
             {
-                "district": row["district"],
-                "street": row["street"],
-                "community": row["community"],
-                "target": row["target"],
-                "total": _number(row["total"]),
-                "categories": {c: _number(scores.categories.at[idx, c]) for c in cats},
-                "items": {i: _number(v) for i, v in scores.points.loc[idx].items()},
-                "review_source": row["review_source"],
-                "review_subtotal": _number(row["review_subtotal"]),
-                "vetoes": list(row["vetoes"]),
-                "eligibility": list(row["eligibility"]),
-                "status": row["status"],
-                "reasons": list(row["reasons"]),
-                "rank": int(row["rank"]),
-                "district_rank": int(row["district_rank"]),
-                "self_eval_flag": bool(row["self_eval_flag"]),
-                "source": {"file": results.frame.at[idx, "_file"], "row": int(str(results.frame.at[idx, "_row"]))},
+                "district": row.district,
+                "street": row.street,
+                "community": row.community,
+                "target": row.target,
+                "total": total[n],
+                "categories": {c: v[n] for c, v in cats.items()},
+                "items": {i: v[n] for i, v in items.items()},
+                "review_source": row.review_source,
+                "review_subtotal": review[n],
+                "vetoes": list(row.vetoes),
+                "eligibility": list(row.eligibility),
+                "status": row.status,
+                "reasons": list(row.reasons),
+                "rank": int(row.rank),
+                "district_rank": int(row.district_rank),
+                "self_eval_flag": bool(row.self_eval_flag),
+                "source": {"file": files[n], "row": int(rows[n])},
             }
         )
     return out

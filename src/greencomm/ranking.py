@@ -5,7 +5,6 @@ order of 社区名称, which decides nothing."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -17,21 +16,17 @@ BLANK_YEAR = 10_000  # sorts after every real year
 KEY_COLUMNS = ["key_total", "key_category", "key_review", "key_year"]
 
 
-def _cents(value: Decimal) -> int:
-    return int(value * 100)
-
-
 def ordering_keys(total: pd.Series, category: pd.Series, review: pd.Series, year: pd.Series) -> pd.DataFrame:
-    """Integer keys, smallest first: exact, so equal scores are equal keys."""
+    """Integer keys, smallest first, from scores in integer cents: exact, so equal scores are equal keys."""
     return pd.DataFrame(
         {
-            "key_total": total.map(lambda v: -_cents(v)),
-            "key_category": category.map(lambda v: -_cents(v)),
-            "key_review": review.map(lambda v: -_cents(v)),
-            "key_year": year.map(lambda y: BLANK_YEAR if y is None else int(y)),
+            "key_total": -total.astype("int64"),
+            "key_category": -category.astype("int64"),
+            "key_review": -review.astype("int64"),
+            "key_year": year.map(lambda y: BLANK_YEAR if y is None else int(y)).astype("int64"),
         },
         index=total.index,
-    ).astype("int64")
+    )
 
 
 def competition_rank(keys: pd.DataFrame) -> pd.Series:

@@ -3,6 +3,7 @@ the two levels, all read from the rubric and the settings."""
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,13 +124,17 @@ def base_eligibility(frame: pd.DataFrame, programme: Programme) -> pd.Series:
     return pd.Series(out, index=frame.index, dtype=object)
 
 
+def threshold_cents(level: Fraction) -> int:
+    """The least whole number of cents that reaches `level` points (so ≥ compares exactly)."""
+    return math.ceil(level * 100)
+
+
 def meets_pass_level(
     scores: Scores, veto: pd.Series, eligibility: pd.Series, blocks: TitleBlocks, programme: Programme
 ) -> pd.Series:
     """节能环保社区: eligible (Q3 judged for this title), no veto, total ≥ 80."""
-    level = programme.levels.pass_total
-    enough = scores.total.map(lambda t: Fraction(t) >= level)
-    return enough & veto.map(lambda v: not v) & eligibility.map(lambda e: not e) & ~blocks.pass_title
+    enough = scores.total_cents >= threshold_cents(programme.levels.pass_total)
+    return enough & veto.map(len).eq(0) & eligibility.map(len).eq(0) & ~blocks.pass_title
 
 
 def is_candidate(
@@ -143,15 +148,9 @@ def is_candidate(
     """示范社区 candidate: applied for 示范, eligible (Q3 judged for 示范), no veto, total ≥ 90, every
     category ≥ 60% of its maximum (exactly 60% is enough)."""
     levels = programme.levels
-    enough = scores.total.map(lambda t: Fraction(t) >= levels.demonstration_total)
-    every_category = pd.Series(True, index=frame.index)
+    enough = scores.total_cents >= threshold_cents(levels.demonstration_total)
     for cat in programme.rubric.categories:
-        every_category &= scores.categories[cat.id].map(lambda x, m=cat.max: Fraction(x) >= levels.category_share * m)
+        enough &= scores.category_cents[cat.id] >= threshold_cents(levels.category_share * cat.max)
     return (
-        (frame.target == DEMO_TITLE)
-        & enough
-        & every_category
-        & veto.map(lambda v: not v)
-        & eligibility.map(lambda e: not e)
-        & ~blocks.demonstration
+        (frame.target == DEMO_TITLE) & enough & veto.map(len).eq(0) & eligibility.map(len).eq(0) & ~blocks.demonstration
     )

@@ -12,9 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 from math import floor
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from greencomm.rubric import Item, Rubric, fmt
@@ -150,21 +152,72 @@ class ReviewedItem:
     note: str  # "7位专家，去掉最高最低，5位平均"
 
 
+def cents_to_decimal(cents: int) -> Decimal:
+    return Decimal(int(cents)).scaleb(-2)
+
+
+def format_cents(cents: int) -> str:
+    """91.35 from 9135: a score to exactly 2 decimals, as people read it."""
+    whole, part = divmod(int(cents), 100)
+    return f"{whole}.{part:02d}"
+
+
+def _cents(points: Decimal) -> int:
+    return int(points.scaleb(2))
+
+
 @dataclass
 class Scores:
-    """Points of every community, aligned with the typed input frame's index."""
+    """Points of every community as integer cents (exact, fast to add and compare), aligned with the
+    typed input frame's index; Decimal views for display. Every point keeps its explanation: one
+    Point per distinct input of an item, shared by the rows that gave that input."""
 
-    points: pd.DataFrame  # item id → Decimal
-    explained: pd.DataFrame  # item id → Point
-    categories: pd.DataFrame  # category id → Decimal
-    total: pd.Series  # Decimal
-    review_subtotal: pd.Series  # Decimal
+    index: pd.Index
+    cents: pd.DataFrame  # item id → int64 cents
+    category_cents: pd.DataFrame  # category id → int64 cents
+    review_cents: pd.Series  # the review items' subtotal
+    self_review_cents: pd.Series  # the self-evaluated review items' subtotal
     review_source: pd.Series  # "self" | "review"
-    self_review_sum: pd.Series  # Decimal: the self-evaluated review items
+    _codes: dict[str, np.ndarray]  # item → position of each row's Point in _points[item]
+    _points: dict[str, list[Point]]
+    _reviewed: dict[tuple[Any, str], Point]  # (row, item) → the reviewers' Point
+
+    @property
+    def total_cents(self) -> pd.Series:
+        return self.category_cents.sum(axis=1)
 
     def point(self, row: Any, item_id: str) -> Point:
-        found: Point = self.explained.at[row, item_id]  # type: ignore[assignment]
-        return found
+        reviewed = self._reviewed.get((row, item_id))
+        if reviewed is not None:
+            return reviewed
+        return self._points[item_id][self._codes[item_id][self.index.get_loc(row)]]
+
+    # Decimal views: for people and tests, not for the hot path.
+    @cached_property
+    def points(self) -> pd.DataFrame:
+        return self.cents.map(cents_to_decimal).astype(object)
+
+    @cached_property
+    def categories(self) -> pd.DataFrame:
+        return self.category_cents.map(cents_to_decimal).astype(object)
+
+    @cached_property
+    def total(self) -> pd.Series:
+        return self.total_cents.map(cents_to_decimal).astype(object)
+
+    @cached_property
+    def review_subtotal(self) -> pd.Series:
+        return self.review_cents.map(cents_to_decimal).astype(object)
+
+    @cached_property
+    def self_review_sum(self) -> pd.Series:
+        return self.self_review_cents.map(cents_to_decimal).astype(object)
+
+    @property
+    def explained(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {i: [self.point(r, i) for r in self.index] for i in self._codes}, index=self.index, dtype=object
+        )
 
 
 def _base_column(item: Item, columns: tuple[Column, ...]) -> str | None:
@@ -172,6 +225,17 @@ def _base_column(item: Item, columns: tuple[Column, ...]) -> str | None:
         return None
     col = column_for_header(columns, item.ratio_of)
     return col.key if col else None
+
+
+def _score_column(item: Item, values: np.ndarray, bases: np.ndarray | None) -> tuple[np.ndarray, list[Point]]:
+    """Each distinct input (with its base, for a ratio) scored once; rows share the Point."""
+    keys = list(zip(values.tolist(), bases.tolist(), strict=True)) if bases is not None else values.tolist()
+    codes, uniques = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=False)
+    if item.kind == "ramp":
+        points = [score_ramp(item, *k) if bases is not None else score_ramp(item, k) for k in uniques]
+    else:
+        points = [SCORERS[item.kind](item, k) for k in uniques]
+    return np.asarray(codes, dtype=np.int64), points
 
 
 def score_items(
@@ -183,37 +247,46 @@ def score_items(
     rubric: Rubric = programme.rubric
     columns = submission_columns(programme)
     reviewed = reviewed or {}
-    explained: dict[str, list[Point]] = {}
+    codes: dict[str, np.ndarray] = {}
+    points: dict[str, list[Point]] = {}
+    cents: dict[str, np.ndarray] = {}
     for item in rubric.items:
         base = _base_column(item, columns)
-        values = frame[item.id].tolist()
-        bases = frame[base].tolist() if base else [None] * len(frame)
-        if item.kind == "ramp":
-            explained[item.id] = [score_ramp(item, v, b) for v, b in zip(values, bases, strict=True)]
-        else:
-            explained[item.id] = [SCORERS[item.kind](item, v) for v in values]
-    self_sum = [sum((explained[i.id][n].points for i in rubric.review_items), ZERO) for n in range(len(frame))]
-    sources = []
-    for n, idx in enumerate(frame.index):
-        got = reviewed.get(idx)
-        sources.append(REVIEW if got else SELF)
-        for item_id, agg in (got or {}).items():
+        values = frame[item.id].to_numpy(dtype=object)
+        bases = frame[base].to_numpy(dtype=object) if base else None
+        codes[item.id], points[item.id] = _score_column(item, values, bases)
+        per_point = np.array([_cents(p.points) for p in points[item.id]], dtype=np.int64)
+        cents[item.id] = per_point[codes[item.id]] if len(frame) else np.zeros(0, dtype=np.int64)
+    review_ids = [i.id for i in rubric.review_items]
+    self_review = sum((cents[i] for i in review_ids), np.zeros(len(frame), dtype=np.int64))
+    overrides: dict[tuple[Any, str], Point] = {}
+    sources = np.full(len(frame), SELF, dtype=object)
+    position = {label: n for n, label in enumerate(frame.index)}
+    for row, items in reviewed.items():
+        if row not in position:
+            continue
+        n = position[row]
+        sources[n] = REVIEW
+        for item_id, agg in items.items():
             if agg.mean is not None:  # reviews.aggregate passes only communities reviewed on every item
                 shown = "、".join(fmt(s) for s in agg.scores)
-                explained[item_id][n] = Point(agg.mean, round_half_up(agg.mean), f"专家评分 {shown}", agg.note)
-    explained_df = pd.DataFrame(explained, index=frame.index, dtype=object)
-    points = explained_df.map(lambda p: p.points)
+                point = Point(agg.mean, round_half_up(agg.mean), f"专家评分 {shown}", agg.note)
+                overrides[(row, item_id)] = point
+                cents[item_id][n] = _cents(point.points)
+    cents_frame = pd.DataFrame(cents, index=frame.index, dtype=np.int64)
     categories = pd.DataFrame(
-        {c.id: points[[i.id for i in rubric.items_of(c.id)]].sum(axis=1) for c in rubric.categories},
+        {c.id: cents_frame[[i.id for i in rubric.items_of(c.id)]].sum(axis=1) for c in rubric.categories},
         index=frame.index,
+        dtype=np.int64,
     )
-    review_ids = [i.id for i in rubric.review_items]
     return Scores(
-        points=points,
-        explained=explained_df,
-        categories=categories.map(lambda d: Decimal(d).quantize(CENT)),
-        total=categories.sum(axis=1).map(lambda d: Decimal(d).quantize(CENT)),
-        review_subtotal=points[review_ids].sum(axis=1).map(lambda d: Decimal(d).quantize(CENT)),
+        index=frame.index,
+        cents=cents_frame,
+        category_cents=categories,
+        review_cents=cents_frame[review_ids].sum(axis=1).astype(np.int64),
+        self_review_cents=pd.Series(self_review, index=frame.index, dtype=np.int64),
         review_source=pd.Series(sources, index=frame.index, dtype=object),
-        self_review_sum=pd.Series(self_sum, index=frame.index, dtype=object),
+        _codes=codes,
+        _points=points,
+        _reviewed=overrides,
     )

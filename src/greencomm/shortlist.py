@@ -5,13 +5,14 @@ reason in words."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
+from typing import Any
 
 import pandas as pd
 
 from greencomm.rubric import fmt
+from greencomm.rules import threshold_cents
 from greencomm.schema import DEMO_TITLE, Programme
-from greencomm.scoring import REVIEW, Scores
+from greencomm.scoring import REVIEW, Scores, format_cents
 
 ONSITE, DEMONSTRATION, PENDING, PASSED, FAILED = "推荐现场评审", "示范社区", "待审定", "节能环保社区", "未通过"
 STATUS_ORDER = {DEMONSTRATION: 0, PENDING: 1, ONSITE: 2, PASSED: 3, FAILED: 4}
@@ -76,28 +77,37 @@ def reasons(
     programme: Programme,
     title_held: pd.Series,
 ) -> pd.Series:
-    """Every reason a community did not get what it applied for, in words."""
+    """Every reason a community did not get what it applied for, in words. Only the rows that have
+    reasons are visited."""
     rubric, levels, quotas = programme.rubric, programme.levels, programme.settings.quotas
     veto_names = {v.id: v.name for v in rubric.vetoes}
-    out = []
-    for idx in frame.index:
+    pass_cents = threshold_cents(levels.pass_total)
+    demo_cents = threshold_cents(levels.demonstration_total)
+    floors = {c.id: (c, levels.category_share * c.max) for c in rubric.categories}
+    total: dict[Any, int] = scores.total_cents.to_dict()
+    applied_demo = frame.target == DEMO_TITLE
+    needs = (
+        (status == FAILED) | (status == PENDING) | (applied_demo & status.isin([PASSED, FAILED]))
+    )  # fmt: skip
+    out: pd.Series = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
+    category: dict[str, dict[Any, int]] = {c: scores.category_cents[c].to_dict() for c in floors}
+    for idx in frame.index[needs.to_numpy()]:
         got = status[idx]
         said: list[str] = [f"一票否决 {v}：{veto_names[v]}" for v in vetoes[idx]]
         said += [
             f"资格 {q}：{rubric.eligibility[q].name}" + (f"（{title_held[idx]}）" if q == "Q3" else "")
             for q in eligibility[idx]
         ]
-        total = scores.total[idx]
-        if Fraction(total) < levels.pass_total:
-            said.append(f"总分 {total} 低于 {fmt(levels.pass_total)} 分")
-        if frame.target[idx] == DEMO_TITLE and got in (PASSED, FAILED):
-            if Fraction(total) < levels.demonstration_total:
-                said.append(f"总分 {total} 低于示范社区标准 {fmt(levels.demonstration_total)} 分")
-            for cat in rubric.categories:
-                floor = levels.category_share * cat.max
-                if Fraction(scores.categories[cat.id][idx]) < floor:
+        if total[idx] < pass_cents:
+            said.append(f"总分 {format_cents(total[idx])} 低于 {fmt(levels.pass_total)} 分")
+        if applied_demo[idx] and got in (PASSED, FAILED):
+            if total[idx] < demo_cents:
+                said.append(f"总分 {format_cents(total[idx])} 低于示范社区标准 {fmt(levels.demonstration_total)} 分")
+            for cat_id, (cat, floor) in floors.items():
+                got_cents = category[cat_id][idx]
+                if got_cents < threshold_cents(floor):
                     said.append(
-                        f"{cat.name}得分 {scores.categories[cat.id][idx]} 低于该类满分 {fmt(cat.max)} 的"
+                        f"{cat.name}得分 {format_cents(got_cents)} 低于该类满分 {fmt(cat.max)} 的"
                         f" {fmt(levels.category_share * 100)}%（{fmt(floor)} 分）"
                     )
             if candidate[idx]:  # in the running, not chosen: say where it fell, with any other reason
@@ -109,7 +119,5 @@ def reasons(
                     said.append(f"评审后排名未进入前 {quotas.demonstration} 名")
         if got == PENDING:
             said.append(f"与第 {quotas.demonstration} 名在全部排序项上并列，提请领导小组审定")
-        if got in (DEMONSTRATION, ONSITE):
-            said = []
-        out.append(said)
-    return pd.Series(out, index=frame.index, dtype=object)
+        out[idx] = said
+    return out
