@@ -8,14 +8,16 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from greencomm.rubric import Veto
 from greencomm.schema import DEMO_TITLE, Programme, column_for_header, submission_columns
 from greencomm.scoring import Scores
-from greencomm.values import name_key
+from greencomm.values import map_unique, name_key
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
@@ -42,18 +44,29 @@ def _veto_column(veto: Veto, programme: Programme, name: str) -> str:
 
 
 def vetoes(frame: pd.DataFrame, programme: Programme) -> pd.Series:
-    """The failed veto codes of every row (a blank or wrong cell triggers nothing: it is an error)."""
-    out: list[list[str]] = [[] for _ in range(len(frame))]
+    """The failed veto codes of every row (a blank or wrong cell triggers nothing: it is an error).
+    Each distinct (value, other value) pair is compared once, exactly."""
+    failed: list[tuple[str, np.ndarray]] = []
     for veto in programme.rubric.vetoes:
-        left = frame[_veto_column(veto, programme, veto.field)].map(_comparable).tolist()
+        left = frame[_veto_column(veto, programme, veto.field)]
         if veto.other is not None:
-            right = frame[_veto_column(veto, programme, veto.other)].map(_comparable).tolist()
+            right = frame[_veto_column(veto, programme, veto.other)]
+            pairs = pd.Series(list(zip(left.tolist(), right.tolist(), strict=True)), index=frame.index, dtype=object)
         else:
-            right = [_comparable(veto.value) if not isinstance(veto.value, bool) else veto.value] * len(frame)
-        for n, (a, b) in enumerate(zip(left, right, strict=True)):
-            if a is not None and b is not None and OPS[veto.op](a, b):
-                out[n].append(veto.id)
+            pairs = map_unique(left, partial(_with, veto.value))
+        hit = map_unique(pairs, partial(_holds, OPS[veto.op]))
+        failed.append((veto.id, hit.to_numpy(dtype=bool)))
+    out = [[code for code, hits in failed if hits[n]] for n in range(len(frame))]
     return pd.Series(out, index=frame.index, dtype=object)
+
+
+def _with(fixed: Any, value: Any) -> tuple[Any, Any]:
+    return (value, fixed)
+
+
+def _holds(op: Callable[[Any, Any], bool], pair: tuple[Any, Any]) -> bool:
+    a, b = _comparable(pair[0]), _comparable(pair[1])
+    return a is not None and b is not None and bool(op(a, b))
 
 
 @dataclass
@@ -78,32 +91,38 @@ def title_blocks(frame: pd.DataFrame, programme: Programme, register: pd.DataFra
     blocks 节能环保社区 only. The register, when given, is authoritative (a 撤销 entry blocks nothing)
     and a disagreement with the workbook's columns is a warning."""
     year, window = programme.year, programme.rubric.repeat_years
-    from_book = [
-        [(int(y), str(t))] if t not in (None, "无") and y is not None else []
-        for t, y in zip(frame.city_title, frame.city_title_year, strict=True)
-    ]
-    sources = from_book
+
+    def judge(titles: list[tuple[int, str]]) -> tuple[bool, bool, str]:
+        return _blocks(titles, year, window)
+
+    claimed = pd.Series(list(zip(frame.city_title.tolist(), frame.city_title_year.tolist(), strict=True)),
+                        index=frame.index, dtype=object)  # fmt: skip
+    judged = map_unique(claimed, lambda ty: judge([(int(ty[1]), str(ty[0]))] if ty[0] not in (None, "无")
+                                                  and ty[1] is not None else []))  # fmt: skip
     disagree: list[tuple[Any, str, str]] = []
     if register is not None:
         valid = register[register.state == VALID].dropna(subset=["year", "district", "community", "title"])
         held: dict[tuple[str, str], list[tuple[int, str]]] = {}
         for r in valid.itertuples(index=False):
             held.setdefault((name_key(r.district), name_key(r.community)), []).append((int(str(r.year)), str(r.title)))
-        sources = [
-            held.get((name_key(d or ""), name_key(c or "")), [])
-            for d, c in zip(frame.district, frame.community, strict=True)
-        ]
-        for n, idx in enumerate(frame.index):
-            book, reg = _blocks(from_book[n], year, window), _blocks(sources[n], year, window)
-            if book[:2] != reg[:2]:
-                disagree.append((idx, book[2] or "无", reg[2] or "无"))
-    judged = [_blocks(s, year, window) for s in sources]
+        keys = pd.Series(list(zip(map_unique(frame.district, _key).tolist(), map_unique(frame.community, _key).tolist(),
+                                  strict=True)), index=frame.index, dtype=object)  # fmt: skip
+        from_register = map_unique(keys, lambda k: judge(held.get(k, [])))
+        differs = [b[:2] != r[:2] for b, r in zip(judged.tolist(), from_register.tolist(), strict=True)]
+        for idx in frame.index[np.asarray(differs, dtype=bool)]:
+            disagree.append((idx, judged[idx][2] or "无", from_register[idx][2] or "无"))
+        judged = from_register
+    triples = judged.tolist()
     return TitleBlocks(
-        demonstration=pd.Series([j[0] for j in judged], index=frame.index, dtype=bool),
-        pass_title=pd.Series([j[1] for j in judged], index=frame.index, dtype=bool),
-        held=pd.Series([j[2] for j in judged], index=frame.index, dtype=object),
+        demonstration=pd.Series([j[0] for j in triples], index=frame.index, dtype=bool),
+        pass_title=pd.Series([j[1] for j in triples], index=frame.index, dtype=bool),
+        held=pd.Series([j[2] for j in triples], index=frame.index, dtype=object),
         disagree=disagree,
     )
+
+
+def _key(name: Any) -> str:
+    return name_key(name or "")
 
 
 def base_eligibility(frame: pd.DataFrame, programme: Programme) -> pd.Series:

@@ -89,18 +89,23 @@ def reasons(
     needs = (
         (status == FAILED) | (status == PENDING) | (applied_demo & status.isin([PASSED, FAILED]))
     )  # fmt: skip
-    out: pd.Series = pd.Series([[] for _ in range(len(frame))], index=frame.index, dtype=object)
+    said_of: dict[Any, list[str]] = {}
     category: dict[str, dict[Any, int]] = {c: scores.category_cents[c].to_dict() for c in floors}
-    for idx in frame.index[needs.to_numpy()]:
-        got = status[idx]
-        said: list[str] = [f"一票否决 {v}：{veto_names[v]}" for v in vetoes[idx]]
+    visit = frame.index[needs.to_numpy()]
+    # plain dicts for the rows visited: a Series lookup per element costs microseconds each
+    got_of, vetoes_of, eligibility_of = status[visit].to_dict(), vetoes[visit].to_dict(), eligibility[visit].to_dict()
+    demo_of, candidate_of = applied_demo[visit].to_dict(), candidate[visit].to_dict()
+    held_of, source_of = title_held[visit].to_dict(), scores.review_source[visit].to_dict()
+    for idx in visit:
+        got = got_of[idx]
+        said: list[str] = [f"一票否决 {v}：{veto_names[v]}" for v in vetoes_of[idx]]
         said += [
-            f"资格 {q}：{rubric.eligibility[q].name}" + (f"（{title_held[idx]}）" if q == "Q3" else "")
-            for q in eligibility[idx]
+            f"资格 {q}：{rubric.eligibility[q].name}" + (f"（{held_of[idx]}）" if q == "Q3" else "")
+            for q in eligibility_of[idx]
         ]
         if total[idx] < pass_cents:
             said.append(f"总分 {format_cents(total[idx])} 低于 {fmt(levels.pass_total)} 分")
-        if applied_demo[idx] and got in (PASSED, FAILED):
+        if demo_of[idx] and got in (PASSED, FAILED):
             if total[idx] < demo_cents:
                 said.append(f"总分 {format_cents(total[idx])} 低于示范社区标准 {fmt(levels.demonstration_total)} 分")
             for cat_id, (cat, floor) in floors.items():
@@ -110,14 +115,14 @@ def reasons(
                         f"{cat.name}得分 {format_cents(got_cents)} 低于该类满分 {fmt(cat.max)} 的"
                         f" {fmt(levels.category_share * 100)}%（{fmt(floor)} 分）"
                     )
-            if candidate[idx]:  # in the running, not chosen: say where it fell, with any other reason
+            if candidate_of[idx]:  # in the running, not chosen: say where it fell, with any other reason
                 if not reviewed:
                     said.append(f"未进入前 {quotas.onsite} 名推荐现场评审")
-                elif scores.review_source[idx] != REVIEW:
+                elif source_of[idx] != REVIEW:
                     said.append("未参加现场评审")
                 else:
                     said.append(f"评审后排名未进入前 {quotas.demonstration} 名")
         if got == PENDING:
             said.append(f"与第 {quotas.demonstration} 名在全部排序项上并列，提请领导小组审定")
-        out[idx] = said
-    return out
+        said_of[idx] = said
+    return pd.Series([said_of.get(i, []) for i in frame.index], index=frame.index, dtype=object)

@@ -35,7 +35,7 @@ from greencomm.schema import (
     submission_columns,
 )
 from greencomm.tables import Table, find_sheet, locate_table, parse_table
-from greencomm.values import name_key
+from greencomm.values import map_unique, name_key
 from greencomm.workbook import Workbook, expand_inputs, read_workbook
 
 NO_TITLE = CITY_TITLES[0]
@@ -177,7 +177,7 @@ def read_submissions(paths: Iterable[Path], programme: Programme) -> Submissions
     return result
 
 
-def _where(loaded: Loaded, row: pd.Series, key: str) -> dict[str, str]:
+def _where(loaded: Loaded, row: Any, key: str) -> dict[str, str]:
     return {
         "file": row["_file"],
         "sheet": row["_sheet"],
@@ -190,7 +190,8 @@ def _flag(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
 
 
 def _num(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series.map(lambda v: None if v is None else float(v)), errors="coerce")
+    """Numbers for comparing (NaN where blank), converted once per distinct value."""
+    return pd.to_numeric(map_unique(series, lambda v: None if v is None else float(v)), errors="coerce")
 
 
 def check_communities(
@@ -207,7 +208,7 @@ def check_communities(
     year = programme.year
 
     def add(code: str, mask: pd.Series, key: str, value: Any = None, **params: Any) -> None:
-        for _, row in _flag(frame, mask).iterrows():
+        for row in _flag(frame, mask).to_dict("records"):  # plain dicts: only the flagged rows
             where = _where(loaded, row, key)
             if (where["file"], where["sheet"], where["cell"]) in flagged:
                 continue
@@ -247,11 +248,11 @@ def check_communities(
     )
     add("year-in-future", _num(frame.city_title_year) > year, "city_title_year", year=year)
     deadline = programme.settings.submission_deadline
-    late = frame.fill_date.map(lambda d: d is not None and d > deadline)
+    late = map_unique(frame.fill_date, lambda d: d is not None and d > deadline)
     add("late-submission", late, "fill_date", deadline=deadline.isoformat())
     # Eligibility: facts about the community, reported as warnings (programme.md, 资格).
     districts = {name_key(d) for d in programme.settings.districts}
-    outside = frame.district.map(lambda d: d is not None and name_key(d) not in districts)
+    outside = map_unique(frame.district, lambda d: d is not None and name_key(d) not in districts)
     add("eligibility-q1", outside, "district", districts="、".join(programme.settings.districts))
     no_title = frame.district_title_year.isna() | (_num(frame.district_title_year) > year)
     add(
@@ -292,8 +293,8 @@ def later_duplicates(
 
 def _key(*parts: pd.Series) -> pd.Series:
     """Names compared as programme.md says (NFKC, trimmed); None when a part is blank."""
-    # A plain list: Series.map would infer pandas' string dtype and turn None into NaN.
-    cleaned = [[None if v is None else name_key(v) for v in p.tolist()] for p in parts]
+    # Plain lists: Series.map would infer pandas' string dtype and turn None into NaN.
+    cleaned = [map_unique(p, lambda v: None if v is None else name_key(v)).tolist() for p in parts]
     keys = [None if None in combo else "\x00".join(combo) for combo in zip(*cleaned, strict=True)]
     return pd.Series(keys, index=parts[0].index, dtype=object)
 
@@ -489,12 +490,12 @@ def check_titles(submissions: Submissions, register: Loaded | None, programme: P
     out = []
     for_demo = frame.target == DEMO_TITLE
     blocked = (for_demo & blocks.demonstration) | (~for_demo & blocks.pass_title)
-    for idx in frame.index[blocked]:
-        row = frame.loc[idx]
+    picked = frame[blocked.to_numpy()].assign(_held=blocks.held[blocked.to_numpy()])
+    for row in picked.to_dict("records"):  # plain dicts: only the blocked rows
         where = _where(submissions, row, "city_title")
         if (where["file"], where["sheet"], where["cell"]) not in flagged:
             out.append(Problem("eligibility-q3", **where, field="已获市级称号", value=row["city_title"],
-                               params={"held": blocks.held[idx]}))  # fmt: skip
+                               params={"held": row["_held"]}))  # fmt: skip
     for idx, book, reg in blocks.disagree:
         row = frame.loc[idx]
         out.append(Problem("register-disagrees", **_where(submissions, row, "city_title"), field="已获市级称号",

@@ -11,8 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 Parsed = tuple[Any, str | None]
 
@@ -249,3 +253,13 @@ def parse_text(value: object) -> Parsed:
     if not text:
         return None, "missing-value"
     return text, None
+
+
+def map_unique(series: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """fn applied once per distinct value (not once per row), as an object Series. Columns of a
+    district workbook repeat few values, so this is where the time goes from per row to per value."""
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=False)
+    mapped = np.empty(len(uniques), dtype=object)
+    # factorize gives a blank (None) back as NaN; typed values never hold a real NaN
+    mapped[:] = [fn(None if isinstance(u, float) and u != u else u) for u in uniques]
+    return pd.Series(mapped[codes] if len(series) else mapped[:0], index=series.index, dtype=object)
