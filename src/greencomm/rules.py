@@ -52,16 +52,16 @@ def vetoes(frame: pd.DataFrame, programme: Programme) -> pd.Series:
         if veto.other is not None:
             right = frame[_veto_column(veto, programme, veto.other)]
             pairs = pd.Series(list(zip(left.tolist(), right.tolist(), strict=True)), index=frame.index, dtype=object)
+            hit = map_unique(pairs, partial(_holds, OPS[veto.op]))
         else:
-            pairs = map_unique(left, partial(_with, veto.value))
-        hit = map_unique(pairs, partial(_holds, OPS[veto.op]))
+            hit = map_unique(left, partial(_holds_against, OPS[veto.op], veto.value))
         failed.append((veto.id, hit.to_numpy(dtype=bool)))
     out = [[code for code, hits in failed if hits[n]] for n in range(len(frame))]
     return pd.Series(out, index=frame.index, dtype=object)
 
 
-def _with(fixed: Any, value: Any) -> tuple[Any, Any]:
-    return (value, fixed)
+def _holds_against(op: Callable[[Any, Any], bool], fixed: Any, value: Any) -> bool:
+    return _holds(op, (value, fixed))
 
 
 def _holds(op: Callable[[Any, Any], bool], pair: tuple[Any, Any]) -> bool:

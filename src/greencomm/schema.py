@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 
 from greencomm.rubric import Levels, Rubric, load_rubric
@@ -49,7 +50,7 @@ class Column:
     def base(self) -> str:
         return header_base(self.header)
 
-    @property
+    @cached_property
     def accepted(self) -> frozenset[str]:
         """Header keys that name this column (programme.md: canonical, without id, id alone;
         any of them with or without a trailing bracketed part)."""

@@ -84,6 +84,11 @@ def reasons(
     pass_cents = threshold_cents(levels.pass_total)
     demo_cents = threshold_cents(levels.demonstration_total)
     floors = {c.id: (c, levels.category_share * c.max) for c in rubric.categories}
+    floor_cents = {cid: threshold_cents(floor) for cid, (_, floor) in floors.items()}
+    floor_words = {
+        cid: f"的 {fmt(levels.category_share * 100)}%（{fmt(floor)} 分）" for cid, (_, floor) in floors.items()
+    }
+    pass_words, demo_words = fmt(levels.pass_total), fmt(levels.demonstration_total)
     total: dict[Any, int] = scores.total_cents.to_dict()
     applied_demo = frame.target == DEMO_TITLE
     needs = (
@@ -104,16 +109,15 @@ def reasons(
             for q in eligibility_of[idx]
         ]
         if total[idx] < pass_cents:
-            said.append(f"总分 {format_cents(total[idx])} 低于 {fmt(levels.pass_total)} 分")
+            said.append(f"总分 {format_cents(total[idx])} 低于 {pass_words} 分")
         if demo_of[idx] and got in (PASSED, FAILED):
             if total[idx] < demo_cents:
-                said.append(f"总分 {format_cents(total[idx])} 低于示范社区标准 {fmt(levels.demonstration_total)} 分")
-            for cat_id, (cat, floor) in floors.items():
+                said.append(f"总分 {format_cents(total[idx])} 低于示范社区标准 {demo_words} 分")
+            for cat_id, (cat, _) in floors.items():
                 got_cents = category[cat_id][idx]
-                if got_cents < threshold_cents(floor):
+                if got_cents < floor_cents[cat_id]:
                     said.append(
-                        f"{cat.name}得分 {format_cents(got_cents)} 低于该类满分 {fmt(cat.max)} 的"
-                        f" {fmt(levels.category_share * 100)}%（{fmt(floor)} 分）"
+                        f"{cat.name}得分 {format_cents(got_cents)} 低于该类满分 {fmt(cat.max)} {floor_words[cat_id]}"
                     )
             if candidate_of[idx]:  # in the running, not chosen: say where it fell, with any other reason
                 if not reviewed:
