@@ -153,7 +153,7 @@ def evaluate_report(report: ValidationReport, programme: Programme) -> Results:
             "status": status,
             "reasons": why,
             "rank": rank,
-            "district_rank": rank_within(keys, frame.district),
+            "district_rank": rank_within(keys, frame._district_key),
             "title_held": blocks.held,
             "self_eval_flag": (scores.review_source == REVIEW)
             & ((scores.self_review_cents - scores.review_cents) > flag_over),

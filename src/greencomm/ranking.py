@@ -42,7 +42,7 @@ def competition_rank(keys: pd.DataFrame) -> pd.Series:
 
 def rank_within(keys: pd.DataFrame, groups: pd.Series) -> pd.Series:
     """Competition rank inside each group (the row's own 所属区, in or out of the programme)."""
-    by = groups.map(lambda g: name_key(g or ""))
+    by = groups.fillna("")
     parts = [competition_rank(keys.loc[idx]) for _, idx in by.groupby(by).groups.items()]
     return pd.concat(parts).reindex(keys.index) if parts else pd.Series([], dtype="int64")
 

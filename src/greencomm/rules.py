@@ -105,7 +105,7 @@ def title_blocks(frame: pd.DataFrame, programme: Programme, register: pd.DataFra
         held: dict[tuple[str, str], list[tuple[int, str]]] = {}
         for r in valid.itertuples(index=False):
             held.setdefault((name_key(r.district), name_key(r.community)), []).append((int(str(r.year)), str(r.title)))
-        keys = pd.Series(list(zip(map_unique(frame.district, _key).tolist(), map_unique(frame.community, _key).tolist(),
+        keys = pd.Series(list(zip(frame._district_key.fillna("").tolist(), frame._community_key.fillna("").tolist(),
                                   strict=True)), index=frame.index, dtype=object)  # fmt: skip
         from_register = map_unique(keys, lambda k: judge(held.get(k, [])))
         differs = [b[:2] != r[:2] for b, r in zip(judged.tolist(), from_register.tolist(), strict=True)]
@@ -121,26 +121,27 @@ def title_blocks(frame: pd.DataFrame, programme: Programme, register: pd.DataFra
     )
 
 
-def _key(name: Any) -> str:
-    return name_key(name or "")
-
-
 def base_eligibility(frame: pd.DataFrame, programme: Programme) -> pd.Series:
-    """Q1, Q2 and Q4 of every row (Q3 depends on the title under consideration: see shortlist)."""
+    """Q1, Q2 and Q4 of every row (Q3 depends on the title under consideration: see shortlist).
+    Judged once per distinct (district, year, opinion)."""
     districts = {name_key(d) for d in programme.settings.districts}
     year = programme.year
     recommend = programme.rubric.recommend_value
-    out = []
-    for d, y, r in zip(frame.district, frame.district_title_year, frame.recommendation, strict=True):
-        codes = []
-        if d is None or name_key(d) not in districts:
-            codes.append("Q1")
-        if y is None or y > year:
-            codes.append("Q2")
-        if r != recommend:
-            codes.append("Q4")
-        out.append(codes)
-    return pd.Series(out, index=frame.index, dtype=object)
+
+    def codes(facts: tuple[Any, Any, Any]) -> list[str]:
+        d, y, r = facts
+        return [
+            code
+            for code, failed in (("Q1", d is None or d not in districts), ("Q2", y is None or y > year),
+                                 ("Q4", r != recommend))
+            if failed
+        ]  # fmt: skip
+
+    facts = pd.Series(
+        list(zip(frame._district_key.tolist(), frame.district_title_year.tolist(), frame.recommendation.tolist(),
+                 strict=True)), index=frame.index, dtype=object,
+    )  # fmt: skip
+    return map_unique(facts, codes)
 
 
 def threshold_cents(level: Fraction) -> int:

@@ -177,7 +177,14 @@ def _judge(col: Column, raw: object) -> tuple[Any, str | None, dict[str, str]]:
 
 def parse_column(col: Column, cells: pa.Array) -> tuple[np.ndarray, list[tuple[int, str, str | None, dict[str, str]]]]:
     """Typed values of one column (an object array) and its problems as (position, code, raw,
-    params), parsing each distinct text once."""
+    params), parsing each distinct text once; free text (names) is trimmed in one vectorised pass."""
+    if col.type == "text":
+        trimmed = pc.utf8_trim_whitespace(cells)
+        values = np.asarray(trimmed.to_numpy(zero_copy_only=False), dtype=object)
+        blank = ~_filled(cells)
+        values[blank] = None
+        missing = np.flatnonzero(blank) if col.value_required else np.zeros(0, dtype=np.int64)
+        return values, [(int(n), "missing-value", None, {}) for n in missing]
     encoded = pc.dictionary_encode(cells)
     uniques: list[str | None] = [*encoded.dictionary.to_pylist(), None]
     judged = [_judge(col, raw) for raw in uniques]

@@ -146,7 +146,9 @@ def _submission_sheet(book: Workbook) -> str | None:
 # ---------------------------------------------------------------- submissions
 def read_submissions(paths: Iterable[Path], programme: Programme) -> Submissions:
     columns = submission_columns(programme)
-    result = Submissions(pd.DataFrame(columns=[*(c.key for c in columns), "_file", "_sheet", "_row"]))
+    result = Submissions(
+        pd.DataFrame(columns=[*(c.key for c in columns), "_file", "_sheet", "_row", "_district_key", "_community_key"])
+    )
     frames, activities = [], []
     for path in expand_inputs(paths):
         result.files.append(path)
@@ -160,7 +162,7 @@ def read_submissions(paths: Iterable[Path], programme: Programme) -> Submissions
         loaded = _load_table(book, sheet, columns, ("district", "community"), result)
         if loaded is None:
             continue
-        frame, _ = loaded
+        frame = with_name_keys(loaded[0])
         flagged = {(p.file, p.sheet, p.cell) for p in result.problems if p.is_error}
         result.problems.extend(check_communities(frame, result, columns, programme, flagged))
         frames.append(frame)
@@ -252,7 +254,7 @@ def check_communities(
     add("late-submission", late, "fill_date", deadline=deadline.isoformat())
     # Eligibility: facts about the community, reported as warnings (programme.md, 资格).
     districts = {name_key(d) for d in programme.settings.districts}
-    outside = map_unique(frame.district, lambda d: d is not None and name_key(d) not in districts)
+    outside = frame._district_key.map(lambda d: d is not None and d not in districts)
     add("eligibility-q1", outside, "district", districts="、".join(programme.settings.districts))
     no_title = frame.district_title_year.isna() | (_num(frame.district_title_year) > year)
     add(
@@ -299,10 +301,22 @@ def _key(*parts: pd.Series) -> pd.Series:
     return pd.Series(keys, index=parts[0].index, dtype=object)
 
 
+def with_name_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """_district_key and _community_key: the names as programme.md compares them, computed once."""
+    return frame.assign(
+        _district_key=map_unique(frame.district, lambda v: None if v is None else name_key(v)),
+        _community_key=map_unique(frame.community, lambda v: None if v is None else name_key(v)),
+    )
+
+
 def check_duplicates(frame: pd.DataFrame, loaded: Loaded) -> list[Problem]:
     """(所属区, 社区名称) is unique across all submissions of the year: later copies are errors."""
+    if frame.empty:
+        return []
+    keys = [None if d is None or c is None else f"{d}\x00{c}"
+            for d, c in zip(frame._district_key.tolist(), frame._community_key.tolist(), strict=True)]  # fmt: skip
     return later_duplicates(
-        frame, loaded, _key(frame.district, frame.community), "duplicate-community",
+        frame, loaded, pd.Series(keys, index=frame.index, dtype=object), "duplicate-community",
         lambda r: {"district": r["district"], "community": r["community"]},
     )  # fmt: skip
 
