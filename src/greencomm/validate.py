@@ -34,7 +34,7 @@ from greencomm.schema import (
     review_columns,
     submission_columns,
 )
-from greencomm.tables import Table, find_sheet, locate_table, parse_table
+from greencomm.tables import META, Table, find_sheet, locate_table, parse_table
 from greencomm.values import map_unique, name_key
 from greencomm.workbook import Workbook, expand_inputs, read_workbook
 
@@ -196,6 +196,9 @@ def _num(series: pd.Series) -> pd.Series:
     return pd.to_numeric(map_unique(series, lambda v: None if v is None else float(v)), errors="coerce")
 
 
+MESSAGE_COLUMNS = ["district", "community", "complaints", "city_title", "population", "households"]
+
+
 def check_communities(
     frame: pd.DataFrame,
     loaded: Loaded,
@@ -210,7 +213,8 @@ def check_communities(
     year = programme.year
 
     def add(code: str, mask: pd.Series, key: str, value: Any = None, **params: Any) -> None:
-        for row in _flag(frame, mask).to_dict("records"):  # plain dicts: only the flagged rows
+        # plain dicts of only the flagged rows and the columns a message can use
+        for row in _flag(frame[list(dict.fromkeys([*META, key, *MESSAGE_COLUMNS]))], mask).to_dict("records"):
             where = _where(loaded, row, key)
             if (where["file"], where["sheet"], where["cell"]) in flagged:
                 continue
@@ -504,7 +508,7 @@ def check_titles(submissions: Submissions, register: Loaded | None, programme: P
     out = []
     for_demo = frame.target == DEMO_TITLE
     blocked = (for_demo & blocks.demonstration) | (~for_demo & blocks.pass_title)
-    picked = frame[blocked.to_numpy()].assign(_held=blocks.held[blocked.to_numpy()])
+    picked = frame.loc[blocked.to_numpy(), [*META, "city_title"]].assign(_held=blocks.held[blocked.to_numpy()])
     for row in picked.to_dict("records"):  # plain dicts: only the blocked rows
         where = _where(submissions, row, "city_title")
         if (where["file"], where["sheet"], where["cell"]) not in flagged:
