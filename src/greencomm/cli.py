@@ -27,7 +27,7 @@ from greencomm.pipeline import Results, evaluate, find_community, to_json
 from greencomm.problems import LANGS, count, default_lang
 from greencomm.register import add_titles
 from greencomm.render import explain_view, problem_lines, results_summary, rubric_table, validation_summary
-from greencomm.results_xlsx import rank_workbook, scored_workbook, shortlist_workbook
+from greencomm.results_xlsx import detail_csv, detail_fits, rank_workbook, scored_workbook, shortlist_workbook
 from greencomm.schema import Programme, load_programme
 from greencomm.template import build_template
 from greencomm.validate import ValidationReport, validate
@@ -254,7 +254,9 @@ def _results_command(
     with _handled():
         results = _evaluate(inputs, reviews, register, config, year, console)
         target = output or Path(default_name)
-        write_bytes(target, to_bytes(writer(results, language)), results.report.files)
+        write_bytes(target, writer(results, language), results.report.files)
+        if kind == "score" and not detail_fits(results):  # more rows than a sheet holds
+            write_bytes(target.with_name(f"{target.stem}_得分明细.csv"), detail_csv(results), results.report.files)
     if as_json:
         _print_json(to_json(results, language))
     console.print(results_summary(results, kind))

@@ -1,25 +1,28 @@
-"""The workbooks of `score`, `rank` and `shortlist`, formatted for people: frozen header, filters,
-widths that fit Chinese, number formats, failing rows visibly marked.
+"""The workbooks of `score`, `rank` and `shortlist`, formatted for people — frozen header, filters,
+widths that fit Chinese, 2-decimal scores, failing rows in red, printable — and written by a
+Rust-backed writer (rustpy-xlsxwriter), so 100,000 communities take seconds, not minutes.
 
 Each one also carries the inputs as read (申报汇总表, 现场评审评分表, 历年命名名录, 创建活动 in
-canonical form), so a later command given this workbook computes exactly the same results.
+canonical form), so a later command given this workbook computes exactly the same results. The
+long per-item detail goes to a CSV beside the workbook when it would not fit one sheet.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+import rustpy_xlsxwriter as rx
 
 from greencomm import __version__
-from greencomm.annotate import PROBLEM_SHEET, write_problem_rows
+from greencomm.annotate import LIST_HEADERS, SEVERITY_WORDS
 from greencomm.pipeline import Results, file_hashes
 from greencomm.rubric import fmt
 from greencomm.schema import (
@@ -35,253 +38,288 @@ from greencomm.schema import (
     submission_columns,
 )
 from greencomm.shortlist import DEMONSTRATION, FAILED, ONSITE, PASSED, PENDING
-from greencomm.xlsx import fit_columns, print_setup, set_value, style_header
+from greencomm.xlsx import display_width
 
 MARKER = "greencomm 评分结果"
-STATUS_FILLS = {
-    DEMONSTRATION: PatternFill("solid", fgColor="C6EFCE"),
-    ONSITE: PatternFill("solid", fgColor="C6EFCE"),
-    PENDING: PatternFill("solid", fgColor="FFEB9C"),
-    FAILED: PatternFill("solid", fgColor="FFC7CE"),
-}
+EXCEL_ROWS = 1_048_576
+STATUS_COLOURS = {DEMONSTRATION: "#C6EFCE", ONSITE: "#C6EFCE", PENDING: "#FFEB9C", FAILED: "#FFC7CE"}
 SOURCE_WORDS = {"review": "现场评审", "self": "自评（评审前）"}
-SCORE_FORMAT = "0.00"
-
-Row = list[Any]
+WIDTH_SAMPLE = 400  # rows looked at to size a column
 
 
-def _sheet(book: Workbook, title: str) -> Worksheet:
-    sheet: Worksheet = book.create_sheet(title)
-    return sheet
+@dataclass
+class Sheet:
+    """One table: a header row and rows, with what makes it readable."""
+
+    name: str
+    frame: pd.DataFrame
+    scores: Sequence[str] = ()  # columns shown with 2 decimals
+    wide: Sequence[str] = ()  # long text columns: capped width
+    row_colours: dict[int, str] = field(default_factory=dict)  # data row (0-based) → fill
+    freeze_col: int = 0
 
 
-def add_table(
-    book: Workbook,
-    title: str,
-    headers: Sequence[str],
-    rows: Sequence[Row],
-    fills: Sequence[PatternFill | None] = (),
-    score_columns: Sequence[int] = (),
-    wrap_columns: Sequence[int] = (),
-) -> Worksheet:
-    """One sheet: a styled header row, the rows, 2-decimal score columns, a fill per row."""
-    sheet = _sheet(book, title)
-    sheet.append(list(headers))
-    style_header(sheet, 1)
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(row, start=1):
-            set_value(sheet.cell(r, c), value)
-        fill = fills[r - 2] if r - 2 < len(fills) else None
-        if fill is not None:
-            for c in range(1, len(row) + 1):
-                sheet.cell(r, c).fill = fill
-    for c in score_columns:
-        for r in range(2, len(rows) + 2):
-            sheet.cell(r, c).number_format = SCORE_FORMAT
-    for c in wrap_columns:
-        for r in range(2, len(rows) + 2):
-            sheet.cell(r, c).alignment = Alignment(wrap_text=True, vertical="top")
-    fit_columns(sheet, caps={c: 48 for c in wrap_columns})
-    sheet.freeze_panes = "A2"
-    if rows:
-        sheet.auto_filter.ref = sheet.dimensions
-    print_setup(sheet)
-    return sheet
+def _width(frame: pd.DataFrame, column: str, cap: int) -> float:
+    sample = [column, *frame[column].head(WIDTH_SAMPLE).tolist()]
+    return float(max(6, min(cap, max(display_width(v) for v in sample) + 2)))
 
 
-def _words(codes: Sequence[str]) -> str:
-    return "、".join(codes)
-
-
-# ---------------------------------------------------------------- score
-def summary_sheet(book: Workbook, results: Results) -> None:
-    rubric = results.programme.rubric
-    ordered = results.ordered()
-    items = [i.id for i in rubric.items]
-    cats = [c.id for c in rubric.categories]
-    headers = [
-        "全市排名", "区内排名", "所属区", "所属街道", "社区名称", "社区类型", "申报类别",
-        *[f"{i} {rubric.item(i).name}" for i in items],
-        *[f"{c.id} {c.name}（{fmt(c.max)}）" for c in rubric.categories],
-        "总分", "评审项小计", "评审分来源", "一票否决", "资格不符", "结果", "原因", "自评明显偏高",
-    ]  # fmt: skip
-    rows, fills = [], []
-    for idx, row in ordered.iterrows():
-        rows.append([
-            row["rank"], row["district_rank"], row["district"], row["street"], row["community"],
-            row["community_type"], row["target"],
-            *[results.scores.points.at[idx, i] for i in items],
-            *[results.scores.categories.at[idx, c] for c in cats],
-            row["total"], row["review_subtotal"], SOURCE_WORDS[row["review_source"]],
-            _words(row["vetoes"]), _words(row["eligibility"]), row["status"], "；".join(row["reasons"]),
-            "是" if row["self_eval_flag"] else "",
-        ])  # fmt: skip
-        fills.append(STATUS_FILLS.get(row["status"]))
-    first_score = 8
-    score_cols = list(range(first_score, first_score + len(items) + len(cats) + 2))
-    sheet = add_table(book, "评分汇总", headers, rows, fills, score_cols, wrap_columns=[len(headers) - 1])
-    sheet.freeze_panes = "F2"
-
-
-def detail_sheet(book: Workbook, results: Results) -> None:
-    """Every point explained: input value → rule → points, and where the input came from."""
-    rubric = results.programme.rubric
-    frame = results.frame
-    letters = results.report.submissions.letters
-    rows = []
-    for idx, row in results.ordered().iterrows():
-        where = (str(frame.at[idx, "_file"]), str(frame.at[idx, "_sheet"]))
-        for item in rubric.items:
-            point = results.scores.point(idx, item.id)
-            letter = letters.get(where, {}).get(item.id, "")
-            cell = f"{where[0]} {where[1]}!{letter}{int(str(frame.at[idx, '_row']))}" if letter else ""
-            rows.append([
-                row["district"], row["community"], item.id, item.name, float(item.max), point.shown,
-                point.rule, point.points, SOURCE_WORDS["review"] if point.shown.startswith("专家") else "", cell,
-            ])  # fmt: skip
-    headers = ["所属区", "社区名称", "编号", "考评项目", "满分", "填报值", "计分规则", "得分", "评审", "来源单元格"]
-    add_table(book, "得分明细", headers, rows, score_columns=[8], wrap_columns=[7])
-
-
-def provenance_sheet(book: Workbook, results: Results) -> None:
-    """The rubric, the settings, the inputs' hashes and the version: how to get these numbers again."""
-    programme = results.programme
-    sheet = _sheet(book, RESULTS_SHEET)
-    sheet.append([MARKER, __version__])
-    sheet.append(["年度", programme.year])
-    sheet.append(["评审", "已现场评审" if results.reviewed else "评审前（自评分代替评审项）"])
-    sheet.append([])
-    sheet.append(["输入文件", "SHA-256"])
-    style_header(sheet, sheet.max_row)
-    for entry in file_hashes(results.report.files):
-        sheet.append([entry["file"], entry["sha256"]])
-    sheet.append([])
-    sheet.append(["评分标准", programme.rubric.title, programme.rubric.source])
-    style_header(sheet, sheet.max_row)
-    sheet.append(["编号", "考评项目", "满分", "计分方式", "填报列", "计分规则"])
-    style_header(sheet, sheet.max_row)
-    for item in programme.rubric.items:
-        sheet.append([item.id, item.name, float(item.max), item.kind, item.column, item.rule_text()])
-    sheet.append([])
-    sheet.append(["设置（JSON）"])
-    style_header(sheet, sheet.max_row)
-    settings = json.dumps(programme.settings.model_dump(mode="json"), ensure_ascii=False, indent=1)
-    for line in settings.splitlines():
-        set_value(sheet.cell(sheet.max_row + 1, 1), line)
-    sheet["A1"].font = Font(bold=True)
-    fit_columns(sheet, caps={1: 60, 6: 60})
-
-
-# ---------------------------------------------------------------- the inputs, as read
-def _canonical(col: Column, value: Any) -> Any:
-    """A typed value written back so it reads again as the same value."""
-    if value is None:
-        return None
-    if col.type == "percent":
-        return f"{fmt(value)}%"  # 0.5% stays 0.5%, never a fraction
-    if col.type == "yesno":
-        return col.words[0] if value else col.words[1]
+def _plain(value: Any) -> Any:
+    """Values the writer takes: Decimal → float, lists → text."""
     if isinstance(value, Decimal):
-        return float(value) if value == Decimal(repr(float(value))) else str(value)
-    if isinstance(value, dt.date):
-        return value
+        return float(value)
+    if isinstance(value, list | tuple):
+        return "、".join(map(str, value))
     return value
 
 
-def _embed(book: Workbook, title: str, columns: Sequence[Column], frame: pd.DataFrame) -> None:
-    rows = [[_canonical(c, v) for c, v in zip(columns, values, strict=True)]
-            for values in frame[[c.key for c in columns]].itertuples(index=False)]  # fmt: skip
-    sheet = add_table(book, title, [c.header for c in columns], rows)
-    for c, col in enumerate(columns, start=1):
-        if col.type == "date":
-            for r in range(2, len(rows) + 2):
-                sheet.cell(r, c).number_format = "yyyy-mm-dd"
+def write_book(sheets: Sequence[Sheet]) -> bytes:
+    """All sheets into one .xlsx, each formatted; text that looks like a formula stays text."""
+    header = rx.Format().set_bold().set_background_color("#DDEBF7").set_border("thin").set_text_wrap()
+    score = rx.Format().set_num_format("0.00")
+    data: list[tuple[str, Any]] = []
+    widths: dict[str, dict[str, float] | list[float]] = {}
+    formats: dict[str, dict[str, rx.Format] | list[rx.Format]] = {}
+    rows: dict[str, dict[int, rx.Format]] = {}
+    filters: dict[str, bool] = {}
+    freeze: dict[str, dict[str, int]] = {}
+    pages: dict[str, dict[str, Any]] = {}
+    for sheet in sheets:
+        frame = sheet.frame.copy()
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                frame[column] = [_plain(v) for v in frame[column].tolist()]
+        data.append((sheet.name, frame))
+        widths[sheet.name] = {c: _width(frame, c, 48 if c in sheet.wide else 30) for c in frame.columns}
+        formats[sheet.name] = {c: score for c in sheet.scores}
+        rows[sheet.name] = {n + 1: rx.Format().set_background_color(colour) for n, colour in sheet.row_colours.items()}
+        filters[sheet.name] = len(frame) > 0
+        freeze[sheet.name] = {"row": 1, "col": sheet.freeze_col}
+        pages[sheet.name] = {"landscape": True, "paper_size": 9, "fit_to_pages": (1, 0), "repeat_rows": 0}
+    buffer = io.BytesIO()
+    rx.write_worksheets(
+        data,
+        buffer,
+        freeze_panes=freeze,
+        header_format={name: header for name, _ in data},
+        column_widths=widths,
+        column_formats=formats,
+        row_formats=rows,
+        autofilter=filters,
+        page_setup=pages,
+        datetime_format="yyyy-mm-dd",
+    )
+    return buffer.getvalue()
 
 
-def embed_inputs(book: Workbook, results: Results) -> None:
+def _cents(series: pd.Series | np.ndarray) -> np.ndarray:
+    return np.asarray(series, dtype=np.int64) / 100
+
+
+# ---------------------------------------------------------------- score
+def summary_sheet(results: Results) -> Sheet:
+    rubric, scores = results.programme.rubric, results.scores
+    ordered = results.ordered()
+    at = scores.index.get_indexer(ordered.index)
+    columns: dict[str, Any] = {
+        "全市排名": ordered["rank"].to_numpy(), "区内排名": ordered["district_rank"].to_numpy(),
+        "所属区": ordered.district.to_numpy(), "所属街道": ordered.street.to_numpy(),
+        "社区名称": ordered.community.to_numpy(), "社区类型": ordered.community_type.to_numpy(),
+        "申报类别": ordered.target.to_numpy(),
+    }  # fmt: skip
+    item_names = [f"{i.id} {i.name}" for i in rubric.items]
+    for item, name in zip(rubric.items, item_names, strict=True):
+        columns[name] = _cents(scores.cents[item.id].to_numpy()[at])
+    cat_names = [f"{c.id} {c.name}（{fmt(c.max)}）" for c in rubric.categories]
+    for cat, name in zip(rubric.categories, cat_names, strict=True):
+        columns[name] = _cents(scores.category_cents[cat.id].to_numpy()[at])
+    columns["总分"] = _cents(scores.total_cents.to_numpy()[at])
+    columns["评审项小计"] = _cents(scores.review_cents.to_numpy()[at])
+    columns["评审分来源"] = ordered.review_source.map(SOURCE_WORDS).to_numpy()
+    columns["一票否决"] = ordered.vetoes.map("、".join).to_numpy()
+    columns["资格不符"] = ordered.eligibility.map("、".join).to_numpy()
+    columns["结果"] = ordered.status.to_numpy()
+    columns["原因"] = ordered.reasons.map("；".join).to_numpy()
+    columns["自评明显偏高"] = np.where(ordered.self_eval_flag.to_numpy(dtype=bool), "是", "")
+    colours = {n: STATUS_COLOURS[s] for n, s in enumerate(ordered.status.tolist()) if s in STATUS_COLOURS}
+    return Sheet("评分汇总", pd.DataFrame(columns), [*item_names, *cat_names, "总分", "评审项小计"], ["原因"],
+                 colours, freeze_col=5)  # fmt: skip
+
+
+def detail_frame(results: Results) -> pd.DataFrame:
+    """Every point explained: input value → rule → points, and where the input came from."""
+    rubric, scores, frame = results.programme.rubric, results.scores, results.frame
+    letters = results.report.submissions.letters
+    ordered = results.ordered()
+    at = scores.index.get_indexer(ordered.index)
+    n, k = len(ordered), len(rubric.items)
+    points = [[scores.point(r, i.id) for i in rubric.items] for r in ordered.index]
+    files, sheets, rows = (frame[c].to_numpy()[at] for c in ("_file", "_sheet", "_row"))
+    cells = [
+        f"{files[p]} {sheets[p]}!{letter}{rows[p]}" if (letter := letters.get((files[p], sheets[p]), {}).get(i.id))
+        else "" for p in range(n) for i in rubric.items
+    ]  # fmt: skip
+    flat = [pt for row in points for pt in row]
+    return pd.DataFrame(
+        {
+            "所属区": np.repeat(ordered.district.to_numpy(), k),
+            "社区名称": np.repeat(ordered.community.to_numpy(), k),
+            "编号": [i.id for i in rubric.items] * n,
+            "考评项目": [i.name for i in rubric.items] * n,
+            "满分": [float(i.max) for i in rubric.items] * n,
+            "填报值": [p.shown for p in flat],
+            "计分规则": [p.rule for p in flat],
+            "得分": [float(p.points) for p in flat],
+            "评审": [SOURCE_WORDS["review"] if p.shown.startswith("专家") else "" for p in flat],
+            "来源单元格": cells,
+        }
+    )
+
+
+def detail_fits(results: Results) -> bool:
+    return len(results.table) * len(results.programme.rubric.items) < EXCEL_ROWS - 1
+
+
+def detail_csv(results: Results) -> bytes:
+    """The detail as CSV (UTF-8 with BOM, so Excel opens Chinese right), for years too large for a sheet."""
+    text = detail_frame(results).to_csv(index=False)
+    return "\ufeff".encode() + text.encode("utf-8")
+
+
+def provenance_sheets(results: Results) -> list[Sheet]:
+    """How to get these numbers again: version, inputs and their hashes, settings, the rubric."""
+    programme = results.programme
+    rows = [(MARKER, __version__), ("年度", str(programme.year)),
+            ("评审", "已现场评审" if results.reviewed else "评审前（自评分代替评审项）")]  # fmt: skip
+    rows += [(entry["file"], entry["sha256"]) for entry in file_hashes(results.report.files)]
+    settings = json.dumps(programme.settings.model_dump(mode="json"), ensure_ascii=False, indent=1)
+    rows += [("设置" if n == 0 else "", line) for n, line in enumerate(settings.splitlines())]
+    rows += [("评分标准", f"{programme.rubric.title}（{programme.rubric.source}）")]
+    rubric = pd.DataFrame(
+        [(i.id, i.name, float(i.max), i.kind, i.column, i.rule_text()) for i in programme.rubric.items],
+        columns=["编号", "考评项目", "满分", "计分方式", "填报列", "计分规则"],
+    )
+    return [
+        Sheet(RESULTS_SHEET, pd.DataFrame(rows, columns=["项目", "内容"]), wide=["项目", "内容"]),
+        Sheet("评分标准", rubric, wide=["计分规则"]),
+    ]
+
+
+def problems_sheet(results: Results, lang: str) -> Sheet:
+    words = SEVERITY_WORDS[lang]
+    rows = [[p.file, p.sheet, p.cell, words[p.severity], p.code, p.field, p.value, p.text(lang), p.hint(lang)]
+            for p in results.problems]  # fmt: skip
+    colours = {n: "#FFC7CE" if p.is_error else "#FFEB9C" for n, p in enumerate(results.problems)}
+    return Sheet("问题清单", pd.DataFrame(rows, columns=LIST_HEADERS[lang]), wide=LIST_HEADERS[lang][7:],
+                 row_colours=colours)  # fmt: skip
+
+
+# ---------------------------------------------------------------- the inputs, as read
+def _canonical(col: Column, values: pd.Series) -> list[Any]:
+    """Typed values written back so they read again as the same values."""
+    out: list[Any] = []
+    for value in values.tolist():
+        if value is None:
+            out.append(None)
+        elif col.type == "percent":
+            out.append(f"{fmt(value)}%")  # 0.5% stays 0.5%, never a fraction
+        elif col.type == "yesno":
+            out.append(col.words[0] if value else col.words[1])
+        elif isinstance(value, Decimal):
+            out.append(str(value))
+        elif isinstance(value, dt.date):
+            out.append(value.isoformat())
+        else:
+            out.append(value)
+    return out
+
+
+def _embed(title: str, columns: Sequence[Column], frame: pd.DataFrame) -> Sheet:
+    data = {c.header: _canonical(c, frame[c.key]) if c.key in frame else [None] * len(frame) for c in columns}
+    return Sheet(title, pd.DataFrame(data, columns=[c.header for c in columns]))
+
+
+def input_sheets(results: Results) -> list[Sheet]:
     programme, report = results.programme, results.report
-    _embed(book, SUBMISSION_SHEET, submission_columns(programme), report.submissions.frame)
+    sheets = [_embed(SUBMISSION_SHEET, submission_columns(programme), report.submissions.frame)]
     if len(report.submissions.activities):
-        _embed(book, ACTIVITY_SHEET, ACTIVITY_READ_COLUMNS, report.submissions.activities)
+        sheets.append(_embed(ACTIVITY_SHEET, ACTIVITY_READ_COLUMNS, report.submissions.activities))
     if report.reviews is not None:
-        _embed(book, REVIEW_SHEET, review_columns(programme), report.reviews.frame)
+        sheets.append(_embed(REVIEW_SHEET, review_columns(programme), report.reviews.frame))
     if report.register is not None:
-        _embed(book, REGISTER_SHEET, REGISTER_COLUMNS, report.register.frame)
+        sheets.append(_embed(REGISTER_SHEET, REGISTER_COLUMNS, report.register.frame))
+    return sheets
 
 
-def _new_book() -> Workbook:
-    book = Workbook()
-    del book[book.sheetnames[0]]
-    book.properties.creator = "greencomm"
-    return book
-
-
-def _finish(book: Workbook, results: Results, lang: str) -> Workbook:
+def _finish(results: Results, lang: str, sheets: list[Sheet]) -> bytes:
     if results.problems:
-        write_problem_rows(_sheet(book, PROBLEM_SHEET), results.problems, lang)
-    provenance_sheet(book, results)
-    embed_inputs(book, results)
-    return book
+        sheets.append(problems_sheet(results, lang))
+    return write_book([*sheets, *provenance_sheets(results), *input_sheets(results)])
 
 
-def scored_workbook(results: Results, lang: str = "zh") -> Workbook:
-    book = _new_book()
-    summary_sheet(book, results)
-    detail_sheet(book, results)
-    return _finish(book, results, lang)
+def scored_workbook(results: Results, lang: str = "zh") -> bytes:
+    detail = (
+        Sheet("得分明细", detail_frame(results), scores=["得分"], wide=["计分规则", "来源单元格"])
+        if detail_fits(results)
+        else Sheet("得分明细", pd.DataFrame({"说明": ["社区较多，得分明细另存为同名的 _得分明细.csv 文件"]}))
+    )
+    return _finish(results, lang, [summary_sheet(results), detail])
 
 
 # ---------------------------------------------------------------- rank
-def rank_workbook(results: Results, lang: str = "zh") -> Workbook:
-    rubric = results.programme.rubric
+def rank_workbook(results: Results, lang: str = "zh") -> bytes:
+    rubric, scores = results.programme.rubric, results.scores
     cat = rubric.ordering_category
     cat_name = next(c.name for c in rubric.categories if c.id == cat)
-    headers = ["全市排名", "区内排名", "所属区", "社区名称", "申报类别", "①总分", f"②{cat}{cat_name}小计",
-               "③评审项小计", "④区级称号获得年份", "结果"]  # fmt: skip
-    book = _new_book()
 
-    def rows_of(frame: pd.DataFrame) -> list[Row]:
-        return [[r["rank"], r["district_rank"], r["district"], r["community"], r["target"], r["total"],
-                 results.scores.categories.at[idx, cat], r["review_subtotal"], r["district_title_year"],
-                 r["status"]] for idx, r in frame.iterrows()]  # fmt: skip
+    def table(frame: pd.DataFrame) -> pd.DataFrame:
+        at = scores.index.get_indexer(frame.index)
+        return pd.DataFrame({
+            "全市排名": frame["rank"].to_numpy(), "区内排名": frame["district_rank"].to_numpy(),
+            "所属区": frame.district.to_numpy(), "社区名称": frame.community.to_numpy(),
+            "申报类别": frame.target.to_numpy(), "①总分": _cents(scores.total_cents.to_numpy()[at]),
+            f"②{cat}{cat_name}小计": _cents(scores.category_cents[cat].to_numpy()[at]),
+            "③评审项小计": _cents(scores.review_cents.to_numpy()[at]),
+            "④区级称号获得年份": frame.district_title_year.to_numpy(), "结果": frame.status.to_numpy(),
+        })  # fmt: skip
 
     ordered = results.ordered()
-    add_table(book, "全市排名", headers, rows_of(ordered), score_columns=[6, 7, 8])
+    keys = ["①总分", f"②{cat}{cat_name}小计", "③评审项小计"]
     by_district = ordered.sort_values(["district", "district_rank"], kind="mergesort")
-    add_table(book, "区内排名", headers, rows_of(by_district), score_columns=[6, 7, 8])
-    return _finish(book, results, lang)
+    sheets = [Sheet("全市排名", table(ordered), keys), Sheet("区内排名", table(by_district), keys)]
+    return _finish(results, lang, sheets)
 
 
 # ---------------------------------------------------------------- shortlist
-def _list_rows(frame: pd.DataFrame, extra: Callable[[pd.Series], Row]) -> list[Row]:
-    return [[n, r["district"], r["street"], r["community"], r["total"], r["rank"], *extra(r)]
-            for n, (_, r) in enumerate(frame.iterrows(), start=1)]  # fmt: skip
+def _list(frame: pd.DataFrame, results: Results, extra: dict[str, Any]) -> pd.DataFrame:
+    at = results.scores.index.get_indexer(frame.index)
+    return pd.DataFrame({
+        "序号": np.arange(1, len(frame) + 1), "所属区": frame.district.to_numpy(),
+        "所属街道": frame.street.to_numpy(), "社区名称": frame.community.to_numpy(),
+        "总分": _cents(results.scores.total_cents.to_numpy()[at]), "全市排名": frame["rank"].to_numpy(), **extra,
+    })  # fmt: skip
 
 
-def shortlist_workbook(results: Results, lang: str = "zh") -> Workbook:
-    book = _new_book()
+def shortlist_workbook(results: Results, lang: str = "zh") -> bytes:
     ordered = results.ordered()
-    base = ["序号", "所属区", "所属街道", "社区名称", "总分", "全市排名"]
     top = DEMONSTRATION if results.reviewed else ONSITE
-    sheets = [(top, "示范社区" if results.reviewed else "推荐现场评审")]
+    lists = [(top, "示范社区" if results.reviewed else "推荐现场评审")]
     if results.reviewed:
-        sheets.append((PENDING, "待审定"))
-    sheets.append((PASSED, "节能环保社区"))
-    for status, title in sheets:
+        lists.append((PENDING, "待审定"))
+    lists.append((PASSED, "节能环保社区"))
+    sheets = []
+    for status, title in lists:
         chosen = ordered[ordered.status == status]
-        add_table(book, title, [*base, "申报类别", "评审分来源"],
-                  _list_rows(chosen, lambda r: [r["target"], SOURCE_WORDS[r["review_source"]]]),
-                  score_columns=[5])  # fmt: skip
+        extra = {"申报类别": chosen.target.to_numpy(), "评审分来源": chosen.review_source.map(SOURCE_WORDS).to_numpy()}
+        sheets.append(Sheet(title, _list(chosen, results, extra), ["总分"]))
     failed = ordered[ordered.status == FAILED]
-    add_table(book, "未通过", [*base, "申报类别", "原因"],
-              _list_rows(failed, lambda r: [r["target"], "；".join(r["reasons"])]),
-              fills=[STATUS_FILLS[FAILED]] * len(failed), score_columns=[5], wrap_columns=[8])  # fmt: skip
+    extra = {"申报类别": failed.target.to_numpy(), "原因": failed.reasons.map("；".join).to_numpy()}
+    sheets.append(Sheet("未通过", _list(failed, results, extra), ["总分"], ["原因"],
+                        {n: STATUS_COLOURS[FAILED] for n in range(len(failed))}))  # fmt: skip
     money = results.money()
-    rows: list[Row] = [[p["payer"], money["demonstrations"], p["per_community"], p["total"]] for p in money["payers"]]
+    rows = [[p["payer"], money["demonstrations"], p["per_community"], p["total"]] for p in money["payers"]]
     rows.append(["合计", money["demonstrations"], results.programme.settings.amount_per_demonstration, money["total"]])
-    sheet = add_table(book, "奖励资金", ["出资单位", "示范社区（个）", "每个（元）", "合计（元）"], rows)
-    for r in range(2, len(rows) + 2):
-        for c in (3, 4):
-            sheet.cell(r, c).number_format = "#,##0"
-    sheet.cell(len(rows) + 1, 1).font = Font(bold=True)
-    return _finish(book, results, lang)
+    sheets.append(
+        Sheet("奖励资金", pd.DataFrame(rows, columns=["出资单位", "示范社区（个）", "每个（元）", "合计（元）"]))
+    )
+    return _finish(results, lang, sheets)
