@@ -6,7 +6,7 @@ OUT := out
 YEAR := 2026
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint types unit sample-data templates clean
+.PHONY: demo test lint types unit sample-data templates bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,8 @@ demo: $(STAMP)
 test: lint types unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests sample_data tools
-	$(BIN)/ruff format --check src tests sample_data tools
+	$(BIN)/ruff check src tests sample_data tools benchmarks
+	$(BIN)/ruff format --check src tests sample_data tools benchmarks
 
 types: $(STAMP)
 	$(BIN)/mypy src
@@ -53,6 +53,11 @@ sample-data: $(STAMP)
 ## templates: rebuild the Word templates (GB/T 9704 layout) from tools/make_docx_templates.py
 templates: $(STAMP)
 	$(BIN)/python tools/make_docx_templates.py
+
+## bench: the national-scale benchmark (1k/10k/100k communities); writes BENCHMARKS.md. Not part of test.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

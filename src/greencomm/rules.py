@@ -56,7 +56,10 @@ def vetoes(frame: pd.DataFrame, programme: Programme) -> pd.Series:
         else:
             hit = map_unique(left, partial(_holds_against, OPS[veto.op], veto.value))
         failed.append((veto.id, hit.to_numpy(dtype=bool)))
-    out = [[code for code, hits in failed if hits[n]] for n in range(len(frame))]
+    hits = np.vstack([h for _, h in failed]) if failed else np.zeros((0, len(frame)), dtype=bool)
+    out: list[list[str]] = [[] for _ in range(len(frame))]
+    for n in np.flatnonzero(hits.any(axis=0)).tolist():
+        out[n] = [code for (code, _), hit in zip(failed, hits[:, n], strict=True) if hit]
     return pd.Series(out, index=frame.index, dtype=object)
 
 
@@ -144,6 +147,10 @@ def base_eligibility(frame: pd.DataFrame, programme: Programme) -> pd.Series:
     return map_unique(facts, codes)
 
 
+def _empty(lists: pd.Series) -> pd.Series:
+    return pd.Series([not v for v in lists.tolist()], index=lists.index, dtype=bool)
+
+
 def threshold_cents(level: Fraction) -> int:
     """The least whole number of cents that reaches `level` points (so ≥ compares exactly)."""
     return math.ceil(level * 100)
@@ -154,7 +161,7 @@ def meets_pass_level(
 ) -> pd.Series:
     """节能环保社区: eligible (Q3 judged for this title), no veto, total ≥ 80."""
     enough = scores.total_cents >= threshold_cents(programme.levels.pass_total)
-    return enough & veto.map(len).eq(0) & eligibility.map(len).eq(0) & ~blocks.pass_title
+    return enough & _empty(veto) & _empty(eligibility) & ~blocks.pass_title
 
 
 def is_candidate(

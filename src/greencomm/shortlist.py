@@ -13,7 +13,7 @@ import pandas as pd
 from greencomm.rubric import fmt
 from greencomm.rules import threshold_cents
 from greencomm.schema import DEMO_TITLE, Programme
-from greencomm.scoring import REVIEW, Scores
+from greencomm.scoring import REVIEW, Scores, format_cents
 from greencomm.values import map_unique
 
 ONSITE, DEMONSTRATION, PENDING, PASSED, FAILED = "推荐现场评审", "示范社区", "待审定", "节能环保社区", "未通过"
@@ -68,14 +68,8 @@ def decide(
     return status, pd.Index([])
 
 
-def _cents_text(cents: np.ndarray) -> np.ndarray:
-    """Scores to 2 decimals as text, for many at once: 9135 → '91.35'."""
-    whole, part = np.divmod(cents.astype(np.int64), 100)
-    return np.char.add(np.char.add(whole.astype(str), "."), np.char.zfill(part.astype(str), 2))
-
-
-def _category_words(name: str, shown: np.ndarray, words: str) -> Callable[[int], str]:
-    return lambda i: f"{name}得分 {shown[i]} {words}"
+def _category_words(name: str, cents: np.ndarray, words: str) -> Callable[[int], str]:
+    return lambda i: f"{name}得分 {format_cents(cents[i])} {words}"
 
 
 def reasons(
@@ -96,14 +90,15 @@ def reasons(
     n = len(frame)
     got = status.to_numpy(dtype=object)
     total = scores.total_cents.to_numpy()
-    total_text = _cents_text(total) if n else np.array([], dtype=str)
     applied_demo = (frame.target == DEMO_TITLE).to_numpy()
     not_titled = np.isin(got, [PASSED, FAILED])
     demo_miss = applied_demo & not_titled
     visit = (got == FAILED) | (got == PENDING) | demo_miss
     parts: list[list[list[str]]] = []  # vetoes and eligibility: a list for every row
-    parts.append(map_unique(vetoes.map(tuple), lambda vs: [f"一票否决 {v}：{veto_names[v]}" for v in vs]).tolist())
-    facts = pd.Series(list(zip(eligibility.map(tuple).tolist(), title_held.tolist(), strict=True)), dtype=object)
+    veto_keys = pd.Series([tuple(v) for v in vetoes.tolist()], dtype=object)
+    parts.append(map_unique(veto_keys, lambda vs: [f"一票否决 {v}：{veto_names[v]}" for v in vs]).tolist())
+    facts = pd.Series([(tuple(e), h) for e, h in zip(eligibility.tolist(), title_held.tolist(), strict=True)],
+                      dtype=object)  # fmt: skip
 
     def eligibility_words(codes_held: tuple[tuple[str, ...], str]) -> list[str]:
         codes, held = codes_held
@@ -117,15 +112,14 @@ def reasons(
         sparse.append({i: text(i) for i in np.flatnonzero(mask & visit).tolist()})
 
     pass_words, demo_words = fmt(levels.pass_total), fmt(levels.demonstration_total)
-    when(total < threshold_cents(levels.pass_total), lambda i: f"总分 {total_text[i]} 低于 {pass_words} 分")
+    when(total < threshold_cents(levels.pass_total), lambda i: f"总分 {format_cents(total[i])} 低于 {pass_words} 分")
     below_demo = demo_miss & (total < threshold_cents(levels.demonstration_total))
-    when(below_demo, lambda i: f"总分 {total_text[i]} 低于示范社区标准 {demo_words} 分")
+    when(below_demo, lambda i: f"总分 {format_cents(total[i])} 低于示范社区标准 {demo_words} 分")
     for cat in rubric.categories:
         floor = levels.category_share * cat.max
         cents = scores.category_cents[cat.id].to_numpy()
         words = f"低于该类满分 {fmt(cat.max)} 的 {fmt(levels.category_share * 100)}%（{fmt(floor)} 分）"
-        shown = _cents_text(cents) if n else np.array([], dtype=str)
-        when(demo_miss & (cents < threshold_cents(floor)), _category_words(cat.name, shown, words))
+        when(demo_miss & (cents < threshold_cents(floor)), _category_words(cat.name, cents, words))
     missed = demo_miss & candidate.to_numpy(dtype=bool)  # in the running, not chosen: where it fell
     if not reviewed:
         when(missed, lambda i: f"未进入前 {quotas.onsite} 名推荐现场评审")

@@ -6,9 +6,12 @@ The typed tables it builds are what `score` works from.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +109,24 @@ def _open(path: Path, problems: list[Problem]) -> Workbook | None:
         return None
 
 
+def _open_all(paths: list[Path], problems: list[Problem]) -> list[tuple[Path, Workbook | None]]:
+    """Open every workbook and read its submission sheet, several files at once: the Rust reader
+    works outside Python's lock, so two cores read two files. Failures are kept for the sheet's
+    own reading to report, in file order."""
+    books = [(path, _open(path, problems)) for path in paths]
+
+    def prefetch(book: Workbook | None) -> None:
+        name = _submission_sheet(book) if book is not None else None
+        if book is not None and name is not None:
+            with contextlib.suppress(InputError):  # reported when the sheet is read for real
+                book.sheet(name)
+
+    if len(books) > 1:
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            list(pool.map(prefetch, [b for _, b in books]))
+    return books
+
+
 def _load_table(
     book: Workbook,
     name: str,
@@ -150,9 +171,8 @@ def read_submissions(paths: Iterable[Path], programme: Programme) -> Submissions
         pd.DataFrame(columns=[*(c.key for c in columns), "_file", "_sheet", "_row", "_district_key", "_community_key"])
     )
     frames, activities = [], []
-    for path in expand_inputs(paths):
+    for path, book in _open_all(expand_inputs(paths), result.problems):
         result.files.append(path)
-        book = _open(path, result.problems)
         if book is None:
             continue
         sheet = _submission_sheet(book)
