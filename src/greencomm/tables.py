@@ -143,8 +143,11 @@ def locate_table(
     keep = (counts > 0) & ~stray
     if not keep.any():
         problems.append(Problem("no-data-rows", file, sheet.name, f"A{excel_header + 1}"))
-    kept = pa.array(np.flatnonzero(keep), pa.int64())
-    cells = {key: data[index - (sheet.col0 - 1)].take(kept) for key, index in found.items()}
+    if keep.all():  # the usual case: no blank or stray rows, nothing to pick out
+        cells = {key: data[index - (sheet.col0 - 1)] for key, index in found.items()}
+    else:
+        kept = pa.array(np.flatnonzero(keep), pa.int64())
+        cells = {key: data[index - (sheet.col0 - 1)].take(kept) for key, index in found.items()}
     return Table(file, sheet.name, excel_header, found, cells, rows[keep]), problems
 
 
