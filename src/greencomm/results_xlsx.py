@@ -45,6 +45,7 @@ EXCEL_ROWS = 1_048_576
 STATUS_COLOURS = {DEMONSTRATION: "#C6EFCE", ONSITE: "#C6EFCE", PENDING: "#FFEB9C", FAILED: "#FFC7CE"}
 SOURCE_WORDS = {"review": "现场评审", "self": "自评（评审前）"}
 WIDTH_SAMPLE = 400  # rows looked at to size a column
+COLUMNS_PER_PAGE = 18
 
 
 @dataclass
@@ -84,18 +85,24 @@ def write_book(sheets: Sequence[Sheet]) -> bytes:
     filters: dict[str, bool] = {}
     freeze: dict[str, dict[str, int]] = {}
     pages: dict[str, dict[str, Any]] = {}
+    heights: dict[str, dict[int, float]] = {}
     for sheet in sheets:
         frame = sheet.frame.copy()
         for column in frame.columns:
             if frame[column].dtype == object:
                 frame[column] = [_plain(v) for v in frame[column].tolist()]
         data.append((sheet.name, frame))
-        widths[sheet.name] = {c: _width(frame, c, 48 if c in sheet.wide else 30) for c in frame.columns}
+        # scores are short numbers under wrapped headers: narrow columns keep the sheet readable
+        widths[sheet.name] = {c: 9.0 if c in sheet.scores else _width(frame, c, 48 if c in sheet.wide else 30)
+                              for c in frame.columns}  # fmt: skip
         formats[sheet.name] = {c: score for c in sheet.scores}
         rows[sheet.name] = {n + 1: rx.Format().set_background_color(colour) for n, colour in sheet.row_colours.items()}
         filters[sheet.name] = len(frame) > 0
         freeze[sheet.name] = {"row": 1, "col": sheet.freeze_col}
-        pages[sheet.name] = {"landscape": True, "paper_size": 9, "fit_to_pages": (1, 0), "repeat_rows": 0}
+        heights[sheet.name] = {0: 45.0 if sheet.scores else 30.0}  # room for wrapped headers
+        # a page holds about 18 readable columns: wider sheets print several pages wide
+        wide = max(1, -(-len(frame.columns) // COLUMNS_PER_PAGE))
+        pages[sheet.name] = {"landscape": True, "paper_size": 9, "fit_to_pages": (wide, 0), "repeat_rows": 0}
     buffer = io.BytesIO()
     rx.write_worksheets(
         data,
@@ -107,6 +114,7 @@ def write_book(sheets: Sequence[Sheet]) -> bytes:
         row_formats=rows,
         autofilter=filters,
         page_setup=pages,
+        row_heights=heights,
         datetime_format="yyyy-mm-dd",
     )
     return buffer.getvalue()
