@@ -52,6 +52,10 @@ YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="创建年度�
 LangOpt = Annotated[str | None, typer.Option("--lang", help="消息语言 zh 或 en / message language")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="在标准输出打印 JSON / print JSON on stdout")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度与摘要 / no progress or summary")]
+PasswordOpt = Annotated[
+    str | None,
+    typer.Option("--password", envvar="GREENCOMM_PASSWORD", help="加密工作簿的密码 / password of encrypted workbooks"),
+]
 
 
 def _err_console(quiet: bool = False) -> Console:
@@ -152,6 +156,7 @@ def validate_command(
     lang: LangOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
+    password: PasswordOpt = None,
 ) -> None:
     """校验区级申报表 / check district workbooks.
 
@@ -161,7 +166,7 @@ def validate_command(
     with _handled():
         programme = _programme(config, year)
         with console.status("正在读取… / reading…"):
-            report = validate(inputs, programme, reviews=reviews, register=register)
+            report = validate(inputs, programme, reviews=reviews, register=register, password=password)
         written = write_validation_outputs(report, output, language)
     problems = report.problems
     errors, warnings = count(problems)
@@ -223,10 +228,11 @@ def _evaluate(
     config: Path | None,
     year: int | None,
     console: Console,
+    password: str | None = None,
 ) -> Results:
     programme = _programme(config, year)
     with console.status("正在评分… / scoring…"):
-        return evaluate(inputs, programme, reviews=reviews, register=register)
+        return evaluate(inputs, programme, reviews=reviews, register=register, password=password)
 
 
 WRITERS: dict[str, tuple[Callable[[Results, str], Any], str]] = {
@@ -247,12 +253,13 @@ def _results_command(
     lang: str | None,
     as_json: bool,
     quiet: bool,
+    password: str | None = None,
 ) -> None:
     """score, rank and shortlist: the same evaluation, each writing its own workbook."""
     language, console = _lang(lang), _err_console(quiet)
     writer, default_name = WRITERS[kind]
     with _handled():
-        results = _evaluate(inputs, reviews, register, config, year, console)
+        results = _evaluate(inputs, reviews, register, config, year, console, password)
         target = output or Path(default_name)
         write_bytes(target, writer(results, language), results.report.files)
         if kind == "score" and not detail_fits(results):  # more rows than a sheet holds
@@ -280,13 +287,14 @@ def score(
     lang: LangOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
+    password: PasswordOpt = None,
 ) -> None:
     """按考评标准评分，每一分都有出处 / score every community, every point explained.
 
     写出评分结果.xlsx：评分汇总、得分明细（填报值→规则→得分）、评分依据（输入文件哈希、标准、设置、版本）。"""
     if explain is not None:
         _explain(explain, inputs, reviews, register, config, year)
-    _results_command("score", inputs, reviews, register, output, config, year, lang, as_json, quiet)
+    _results_command("score", inputs, reviews, register, output, config, year, lang, as_json, quiet, password)
 
 
 @app.command()
@@ -300,9 +308,10 @@ def rank(
     lang: LangOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
+    password: PasswordOpt = None,
 ) -> None:
     """全市与区内排名，显示四个排序项 / city and district ranks with the four ordering keys."""
-    _results_command("rank", inputs, reviews, register, output, config, year, lang, as_json, quiet)
+    _results_command("rank", inputs, reviews, register, output, config, year, lang, as_json, quiet, password)
 
 
 @app.command()
@@ -316,9 +325,10 @@ def shortlist(
     lang: LangOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
+    password: PasswordOpt = None,
 ) -> None:
     """名单：推荐现场评审／示范社区、待审定、节能环保社区、未通过及原因、奖励资金 / the lists and the money."""
-    _results_command("shortlist", inputs, reviews, register, output, config, year, lang, as_json, quiet)
+    _results_command("shortlist", inputs, reviews, register, output, config, year, lang, as_json, quiet, password)
 
 
 def _explain(

@@ -92,6 +92,7 @@ def evaluate(
     programme: Programme,
     reviews: Iterable[Path] | None = None,
     register: Path | None = None,
+    password: str | None = None,
 ) -> Results:
     paths = expand_inputs(submissions)
     carried = [p for p in paths if RESULTS_SHEET in sheet_names(p)]
@@ -101,7 +102,7 @@ def evaluate(
             reviews = carried
         if register is None and REGISTER_SHEET in names:
             register = carried[0]
-    report = validate(paths, programme, reviews=reviews, register=register)
+    report = validate(paths, programme, reviews=reviews, register=register, password=password)
     return evaluate_report(report, programme)
 
 

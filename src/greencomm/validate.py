@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from greencomm.errors import InputError
+from greencomm.guard import Limits
 from greencomm.problems import Problem
 from greencomm.rules import title_blocks
 from greencomm.schema import (
@@ -101,19 +102,24 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.sheet, _cell_order(p.cell), p.code))
 
 
-def _open(path: Path, problems: list[Problem]) -> Workbook | None:
+def _open(path: Path, problems: list[Problem], programme: Programme, password: str | None) -> Workbook | None:
+    """The workbook, through the guard; a file that cannot be read is a problem, and the batch goes on."""
+    limits = programme.settings.limits
+    guard_limits = Limits(limits.max_file_mb, limits.max_entries, limits.max_uncompressed_mb, limits.max_ratio)
     try:
-        return read_workbook(path)
+        return read_workbook(path, password=password, limits=guard_limits)
     except InputError as exc:
         problems.append(Problem("unreadable-file", path.name, params={"detail": str(exc).split(": ", 1)[-1]}))
         return None
 
 
-def _open_all(paths: list[Path], problems: list[Problem]) -> list[tuple[Path, Workbook | None]]:
+def _open_all(
+    paths: list[Path], problems: list[Problem], programme: Programme, password: str | None
+) -> list[tuple[Path, Workbook | None]]:
     """Open every workbook and read its submission sheet, several files at once: the Rust reader
     works outside Python's lock, so two cores read two files. Failures are kept for the sheet's
     own reading to report, in file order."""
-    books = [(path, _open(path, problems)) for path in paths]
+    books = [(path, _open(path, problems, programme, password)) for path in paths]
 
     def prefetch(book: Workbook | None) -> None:
         name = _submission_sheet(book) if book is not None else None
@@ -165,13 +171,13 @@ def _submission_sheet(book: Workbook) -> str | None:
 
 
 # ---------------------------------------------------------------- submissions
-def read_submissions(paths: Iterable[Path], programme: Programme) -> Submissions:
+def read_submissions(paths: Iterable[Path], programme: Programme, password: str | None = None) -> Submissions:
     columns = submission_columns(programme)
     result = Submissions(
         pd.DataFrame(columns=[*(c.key for c in columns), "_file", "_sheet", "_row", "_district_key", "_community_key"])
     )
     frames, activities = [], []
-    for path, book in _open_all(expand_inputs(paths), result.problems):
+    for path, book in _open_all(expand_inputs(paths), result.problems, programme, password):
         result.files.append(path)
         if book is None:
             continue
@@ -376,13 +382,15 @@ def _read_activities(
 
 
 # ---------------------------------------------------------------- review sheets
-def read_reviews(paths: Iterable[Path], programme: Programme, communities: pd.DataFrame) -> Loaded:
+def read_reviews(
+    paths: Iterable[Path], programme: Programme, communities: pd.DataFrame, password: str | None = None
+) -> Loaded:
     columns = review_columns(programme)
     result = Loaded(pd.DataFrame(columns=[*(c.key for c in columns), "_file", "_sheet", "_row"]))
     frames = []
     for path in expand_inputs(paths):
         result.files.append(path)
-        book = _open(path, result.problems)
+        book = _open(path, result.problems, programme, password)
         if book is None:
             continue
         named = find_sheet(book.sheet_names, REVIEW_SHEET)
@@ -479,10 +487,10 @@ def register_sheet(book: Workbook) -> str | None:
     return find_sheet(book.sheet_names, REGISTER_SHEET) or next(iter(book.visible_names), None)
 
 
-def read_register(path: Path, programme: Programme) -> Loaded:
+def read_register(path: Path, programme: Programme, password: str | None = None) -> Loaded:
     result = Loaded(pd.DataFrame(columns=[*(c.key for c in REGISTER_COLUMNS), "_file", "_sheet", "_row"]))
     result.files.append(path)
-    book = _open(path, result.problems)
+    book = _open(path, result.problems, programme, password)
     if book is None:
         return result
     sheet = register_sheet(book)
@@ -506,13 +514,14 @@ def validate(
     programme: Programme,
     reviews: Iterable[Path] | None = None,
     register: Path | None = None,
+    password: str | None = None,
 ) -> ValidationReport:
-    submissions = read_submissions(paths, programme)
+    submissions = read_submissions(paths, programme, password)
     report = ValidationReport(submissions)
     if reviews is not None:
-        report.reviews = read_reviews(reviews, programme, submissions.frame)
+        report.reviews = read_reviews(reviews, programme, submissions.frame, password)
     if register is not None:
-        report.register = read_register(register, programme)
+        report.register = read_register(register, programme, password)
     submissions.problems += check_titles(submissions, report.register, programme)
     return report
 

@@ -13,6 +13,7 @@ value keeps its Excel address for the messages. Two readers give the same column
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import re
@@ -24,9 +25,12 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+import defusedxml.ElementTree as SafeTree
 import pyarrow as pa
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from greencomm.errors import InputError, UsageError
+from greencomm.guard import Limits, open_checked
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 HEAD_ROWS = 40  # rows of XML read to anchor the sheet: the header is within the first 30
@@ -68,6 +72,7 @@ class Sheet:
 class Workbook:
     path: Path
     sheet_names: list[str]
+    source: Path | bytes = b""  # what the readers read: the file, or its decrypted bytes
     hidden: set[str] = field(default_factory=set)
     engine: str = "fastexcel"
     _loaded: dict[str, Sheet] = field(default_factory=dict)
@@ -90,8 +95,8 @@ class Workbook:
 # ---------------------------------------------------------------- the workbook's own XML
 def _sheet_paths(archive: zipfile.ZipFile) -> tuple[list[str], dict[str, str], set[str]]:
     """Sheet names in order, name → XML part, and the hidden ones, from xl/workbook.xml."""
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    book = SafeTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = SafeTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     names, parts, hidden = [], {}, set()
     for sheet in book.iterfind("m:sheets/m:sheet", _NS):
@@ -110,7 +115,7 @@ def _head_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     rows = 0
     with archive.open(part) as stream:
-        for _, element in ElementTree.iterparse(stream, events=("end",)):
+        for _, element in SafeTree.iterparse(stream, events=("end",)):
             tag = element.tag.rsplit("}", 1)[-1]
             if tag == "c":
                 ref = _CELL.match(element.get("r", ""))
@@ -142,10 +147,10 @@ def _read_fast(book: Workbook, name: str) -> Sheet:
 
     try:
         if book._reader is None:
-            book._reader = fastexcel.read_excel(str(book.path))
+            book._reader = fastexcel.read_excel(book.source if isinstance(book.source, bytes) else str(book.source))
         loaded = book._reader.load_sheet(name, header_row=None, dtypes="string")
         table = loaded.to_arrow()
-        with zipfile.ZipFile(book.path) as archive:
+        with _zip(book.source) as archive:
             _, parts, _ = _sheet_paths(archive)
             head = _head_cells(archive, parts[name])
     except Exception as exc:  # fastexcel and zipfile raise their own error types for unreadable content
@@ -179,7 +184,8 @@ def _read_openpyxl(book: Workbook, name: str) -> Sheet:
     import openpyxl
 
     try:
-        loaded = openpyxl.load_workbook(book.path, read_only=True, data_only=True)
+        source = io.BytesIO(book.source) if isinstance(book.source, bytes) else book.source
+        loaded = openpyxl.load_workbook(source, read_only=True, data_only=True)
         rows = [[as_text(v) for v in row] for row in loaded[name].iter_rows(values_only=True)]
         loaded.close()
     except Exception as exc:  # openpyxl raises many types for broken files
@@ -200,17 +206,24 @@ def _read_sheet(book: Workbook, name: str) -> Sheet:
     return _read_openpyxl(book, name) if book.engine == "openpyxl" else _read_fast(book, name)
 
 
-def read_workbook(path: Path, engine: str | None = None) -> Workbook:
-    """The workbook's sheet names (cheap); sheets are read when asked for. Raises InputError when
-    the file is not a readable workbook."""
+def _zip(source: Path | bytes) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+
+
+def read_workbook(
+    path: Path, engine: str | None = None, password: str | None = None, limits: Limits | None = None
+) -> Workbook:
+    """The workbook's sheet names (cheap); sheets are read when asked for. The guard checks the
+    file first; raises InputError when it is not a readable workbook."""
+    source = open_checked(path, limits, password)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with _zip(source) as archive:
             names, _, hidden = _sheet_paths(archive)
-    except FileNotFoundError as exc:
-        raise InputError(f"{path}: 文件不存在 / file not found") from exc
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as exc:
         raise InputError(f"{path.name}: 不是可读取的 Excel 工作簿（{type(exc).__name__}: {exc}）") from exc
-    return Workbook(path, names, hidden, engine or os.environ.get("GREENCOMM_READER", "fastexcel"))
+    except (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden) as exc:
+        raise InputError(f"{path.name}: 含有不安全的 XML（实体或外部引用），拒绝读取 / unsafe XML refused") from exc
+    return Workbook(path, names, source, hidden, engine or os.environ.get("GREENCOMM_READER", "fastexcel"))
 
 
 def sheet_names(path: Path) -> list[str]:

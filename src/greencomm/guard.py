@@ -1,0 +1,146 @@
+"""The guard in front of every reader: districts' workbooks are untrusted.
+
+Before anything parses a file it is checked here: its real format by signature (not its name), an
+encrypted workbook decrypted with the password given (msoffcrypto-tool) or reported as encrypted,
+and the zip container measured — entry count, uncompressed size, compression ratio — so a
+decompression bomb is refused before a byte of it is inflated. Each refusal is an InputError whose
+message names the file and says what to do.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from greencomm.errors import InputError
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office 97-2003 files, and encrypted OOXML
+ZIP = b"PK\x03\x04"
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_mb: int = 200
+    max_entries: int = 10_000
+    max_uncompressed_mb: int = 2_048
+    max_ratio: int = 200  # uncompressed ÷ compressed size of one entry; real sheets stay far below
+
+
+SAVE_AS = "请在 Excel/WPS 中打开后另存为 Excel 工作簿（.xlsx）再发送"
+MESSAGES = {
+    "html": ("这是网页（HTML）文件，只是扩展名为 .xlsx；" + SAVE_AS, "an HTML page named .xlsx; save it as .xlsx"),
+    "text": ("这是文本/CSV 文件，只是扩展名为 .xlsx；" + SAVE_AS, "a CSV/text file named .xlsx; save it as .xlsx"),
+    "unknown": ("不是 Excel 工作簿（无法识别的文件格式）；" + SAVE_AS, "not an Excel workbook; save it as .xlsx"),
+    "xls": ("这是旧版 Excel 97-2003（.xls）文件；" + SAVE_AS, "a legacy Excel 97-2003 (.xls) file; save it as .xlsx"),
+    "ods": ("这是 OpenDocument 表格（.ods）；" + SAVE_AS, "an OpenDocument spreadsheet (.ods); save it as .xlsx"),
+    "docx": ("这是 Word 文档，只是扩展名为 .xlsx；请发送 Excel 工作簿", "a Word document named .xlsx"),
+    "no-book": ("压缩包中没有工作簿；" + SAVE_AS, "no workbook inside the zip; save it as .xlsx"),
+    "encrypted": (
+        "工作簿已加密；请用 --password 提供密码，或请区里去掉密码后重新发送",
+        "the workbook is encrypted: give --password, or ask for an unprotected copy",
+    ),
+    "password": ("密码不正确，无法解密工作簿", "wrong password: cannot decrypt"),
+    "damaged": (
+        "文件不完整或已损坏（压缩包无法打开）；请重新保存后发送",
+        "truncated or damaged: the zip cannot be opened",
+    ),
+    "empty": ("是空文件（0 字节）；请重新保存后发送", "an empty file (0 bytes)"),
+    "bomb": (
+        "解压后异常庞大（疑似压缩炸弹），拒绝读取",
+        "it expands too much once uncompressed (a decompression bomb?)",
+    ),
+}
+
+
+def _refuse(path: Path, code: str, detail: str = "") -> InputError:
+    zh, en = MESSAGES[code]
+    return InputError(f"{path.name}: {zh}{detail} / {en}")
+
+
+def _sniff_text(path: Path, head: bytes) -> InputError:
+    """A file that is not a workbook: say what it looks like."""
+    text = ""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = head.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    lowered = text.lstrip().lower()
+    if lowered.startswith(("<!doctype html", "<html", "<table")) or "<html" in lowered[:500]:
+        return _refuse(path, "html")
+    if text and ("," in text or "\t" in text) and "\x00" not in text:
+        return _refuse(path, "text")
+    return _refuse(path, "unknown")
+
+
+def _decrypt(path: Path, data: bytes, password: str | None) -> bytes:
+    import msoffcrypto  # only encrypted files need it
+
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        encrypted = office.is_encrypted()
+    except Exception:  # msoffcrypto raises its own types for OLE files it does not know
+        encrypted = False
+    if not encrypted:
+        raise _refuse(path, "xls")
+    if password is None:
+        raise _refuse(path, "encrypted")
+    out = io.BytesIO()
+    try:
+        office.load_key(password=password)
+        office.decrypt(out)
+    except Exception as exc:  # a wrong password raises msoffcrypto's InvalidKeyError
+        raise _refuse(path, "password") from exc
+    return out.getvalue()
+
+
+def _check_zip(path: Path, source: Path | bytes, limits: Limits) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+        entries = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise _refuse(path, "damaged") from exc
+    if len(entries) > limits.max_entries:
+        raise _refuse(path, "bomb", f"（{len(entries)} 个部件，上限 {limits.max_entries}）")
+    total = sum(e.file_size for e in entries)
+    if total > limits.max_uncompressed_mb * 2**20:
+        raise _refuse(path, "bomb", f"（解压后 {total / 2**20:.0f} MB，上限 {limits.max_uncompressed_mb} MB）")
+    for entry in entries:
+        if entry.file_size > 1_000_000 and entry.file_size > limits.max_ratio * max(entry.compress_size, 1):
+            ratio = entry.file_size // max(entry.compress_size, 1)
+            raise _refuse(path, "bomb", f"（{entry.filename} 压缩比 {ratio} 倍，上限 {limits.max_ratio}）")
+    names = {e.filename for e in entries}
+    if "xl/workbook.xml" in names:
+        return
+    if "word/document.xml" in names:
+        raise _refuse(path, "docx")
+    if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE:
+        raise _refuse(path, "ods")
+    raise _refuse(path, "no-book")
+
+
+def open_checked(path: Path, limits: Limits | None = None, password: str | None = None) -> Path | bytes:
+    """The content to read: the file itself, or its decrypted bytes. Raises InputError otherwise."""
+    limits = limits or Limits()
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: 文件不存在 / file not found") from exc
+    if size == 0:
+        raise _refuse(path, "empty")
+    if size > limits.max_file_mb * 2**20:
+        raise InputError(f"{path.name}: 文件 {size / 2**20:.0f} MB，超过上限 {limits.max_file_mb} MB / too large")
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(OLE):
+        data = _decrypt(path, path.read_bytes(), password)
+        _check_zip(path, data, limits)
+        return data
+    if not head.startswith(ZIP):
+        raise _sniff_text(path, head)
+    _check_zip(path, path, limits)
+    return path
