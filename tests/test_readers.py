@@ -78,3 +78,12 @@ def test_hidden_sheets_are_known_without_reading_them(write_submission: WriteBoo
     book.save(path)
     read = read_workbook(path)
     assert read.sheet_names == ["申报汇总表", "备注"] and read.visible_names == ["申报汇总表"]
+
+
+def test_bad_input_corpus_reads_the_same(monkeypatch: pytest.MonkeyPatch, programme: Programme, tmp_path: Path) -> None:
+    from make_corpus import build
+
+    build(tmp_path / "corpus")
+    fast, slow = _both(monkeypatch, programme, tmp_path / "corpus")
+    _same(fast, slow)
+    assert len(fast.problems) >= 10

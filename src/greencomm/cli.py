@@ -191,8 +191,12 @@ def validate_command(
 
 
 def write_validation_outputs(report: ValidationReport, folder: Path, lang: str) -> dict[Path, Path]:
-    """An annotated copy of every workbook with problems, and the full list; returns input → copy."""
+    """An annotated copy of every workbook with problems, and the full list; returns input → copy.
+    When no input could be read at all, nothing is written: the messages say it all."""
     inputs = report.files
+    unreadable = {p.file for p in report.problems if p.code == "unreadable-file"}
+    if all(path.name in unreadable for path in inputs):
+        return {}
     by_file: dict[str, list[Any]] = {}
     for p in report.problems:
         by_file.setdefault(p.file, []).append(p)
@@ -242,6 +246,10 @@ WRITERS: dict[str, tuple[Callable[[Results, str], Any], str]] = {
 }
 
 
+class EmptyInputError(GreencommError):
+    """Nothing could be read, so there is nothing to write."""
+
+
 def _results_command(
     kind: str,
     inputs: list[Path],
@@ -260,7 +268,12 @@ def _results_command(
     writer, default_name = WRITERS[kind]
     with _handled():
         results = _evaluate(inputs, reviews, register, config, year, console, password)
+        if results.table.empty:
+            for line in problem_lines(results.problems, language):
+                _err_console().print(line, markup=False)
         target = output or Path(default_name)
+        if results.table.empty:
+            raise EmptyInputError("没有可读取的社区，未写出任何文件 / no community could be read; nothing written")
         write_bytes(target, writer(results, language), results.report.files)
         if kind == "score" and not detail_fits(results):  # more rows than a sheet holds
             write_bytes(target.with_name(f"{target.stem}_得分明细.csv"), detail_csv(results), results.report.files)

@@ -1,0 +1,113 @@
+"""Builds the bad-input corpus: files that are not what they claim, broken, encrypted or hostile.
+No binary blob is committed; this script makes each case from a valid workbook or from scratch.
+
+    python tests/make_corpus.py OUT_DIR
+
+Each case is (file name, expected words in the message). Used by tests/test_bad_inputs.py.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+
+BOMB_MB = 20
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
+    + ']><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets>&lol9;</sheets></workbook>'
+)
+XXE = (
+    '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets>&xxe;</sheets></workbook>'
+)
+
+
+def valid_workbook() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "申报汇总表"
+    sheet.append(["所属区", "社区名称", "户数"])
+    sheet.append(["芙蓉区", "韭菜园社区", 3200])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _replace_part(data: bytes, part: str, content: str) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item.filename, content if item.filename == part else source.read(item.filename))
+    return out.getvalue()
+
+
+def _zip(parts: dict[str, bytes | str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def _encrypted(password: str) -> bytes:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(valid_workbook())).encrypt(password, out)
+    return out.getvalue()
+
+
+def _word() -> bytes:
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("这是一份说明，不是申报表")
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+CASES: dict[str, tuple[Callable[[], bytes], str]] = {
+    "csv-named.xlsx": (lambda: "所属区,社区名称,户数\n芙蓉区,韭菜园社区,3200\n".encode(), "文本/CSV"),
+    "html-named.xlsx": (lambda: b"<html><body><table><tr><td>1</td></tr></table></body></html>", "网页（HTML）"),
+    "word-named.xlsx": (_word, "Word 文档"),
+    "empty.xlsx": (lambda: b"", "空文件"),
+    "truncated.xlsx": (lambda: valid_workbook()[:1500], "不完整或已损坏"),
+    "legacy.xls": (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2048, "旧版 Excel 97-2003"),
+    "encrypted.xlsx": (lambda: _encrypted("secret"), "已加密"),
+    "ods-named.xlsx": (
+        lambda: _zip({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}),
+        "OpenDocument",
+    ),
+    "no-workbook.xlsx": (lambda: _zip({"readme.txt": "hello"}), "没有工作簿"),
+    "bomb.xlsx": (
+        lambda: _zip({"xl/workbook.xml": "<w/>", "xl/worksheets/sheet1.xml": "\0" * BOMB_MB * 2**20}),
+        "压缩炸弹",
+    ),
+    "entity-expansion.xlsx": (lambda: _replace_part(valid_workbook(), "xl/workbook.xml", LAUGHS), "不安全的 XML"),
+    "external-entity.xlsx": (lambda: _replace_part(valid_workbook(), "xl/workbook.xml", XXE), "不安全的 XML"),
+    "binary-noise.xlsx": (lambda: bytes(range(256)) * 8, "无法识别"),
+}
+
+
+def build(out: Path) -> dict[str, str]:
+    """Write every case into `out`; returns file name → words its message must contain."""
+    out.mkdir(parents=True, exist_ok=True)
+    expected = {}
+    for name, (make, words) in CASES.items():
+        (out / name).write_bytes(make())
+        expected[name] = words
+    return expected
+
+
+if __name__ == "__main__":
+    for name, words in build(Path(sys.argv[1])).items():
+        print(f"{name}: {words}")

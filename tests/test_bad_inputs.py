@@ -1,0 +1,81 @@
+"""The bad-input corpus (built by tests/make_corpus.py): every case gets a clear message naming the
+file, exit 1, no traceback, nothing written, in seconds; the rest of a batch is still processed."""
+
+import io
+import json
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import WriteBook, valid_row
+from greencomm.cli import app
+from make_corpus import CASES, build
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    folder = tmp_path_factory.mktemp("corpus")
+    return folder, build(folder)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("command", ["validate", "score"])
+def test_each_case_is_refused_clearly(corpus: tuple[Path, dict[str, str]], name: str, command: str,
+                                      tmp_path: Path) -> None:  # fmt: skip
+    folder, expected = corpus
+    out = tmp_path / ("out" if command == "validate" else "out.xlsx")
+    started = time.perf_counter()
+    result = runner.invoke(app, [command, str(folder / name), "--year", "2026", "-o", str(out)])
+    took = time.perf_counter() - started
+    assert result.exit_code == 1, result.output
+    assert name in result.stderr and expected[name] in result.stderr, result.stderr
+    assert ("Traceback" not in result.output and result.exception is None) or isinstance(result.exception, SystemExit)
+    assert not out.exists(), "nothing is written for a file that cannot be read"
+    assert took < 10
+
+
+def test_a_bad_file_does_not_stop_the_batch(
+    corpus: tuple[Path, dict[str, str]], write_submission: WriteBook, tmp_path: Path
+) -> None:
+    folder, expected = corpus
+    good = write_submission([valid_row()], name="good.xlsx", folder=folder)
+    result = runner.invoke(app, ["validate", str(folder), "--year", "2026", "--json", "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["communities"] == 1
+    unreadable = {p["file"] for p in doc["problems"] if p["code"] == "unreadable-file"}
+    assert unreadable == {n for n in expected if n.endswith(".xlsx")}  # folders hold .xlsx; each bad one named
+    good.unlink()
+
+
+def _encrypt(path: Path, password: str) -> Path:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(path.read_bytes())).encrypt(password, out)
+    target = path.with_name("加密_" + path.name)
+    target.write_bytes(out.getvalue())
+    return target
+
+
+def test_encrypted_workbook_with_its_password(write_submission: WriteBook, tmp_path: Path) -> None:
+    locked = _encrypt(write_submission([valid_row()]), "芙蓉2026")
+    args = ["validate", str(locked), "--year", "2026", "-o", str(tmp_path / "o")]
+    assert runner.invoke(app, [*args, "--password", "芙蓉2026"]).exit_code == 0
+    wrong = runner.invoke(app, [*args, "--password", "nope"])
+    assert wrong.exit_code == 1 and "密码不正确" in wrong.stderr
+    missing = runner.invoke(app, args)
+    assert missing.exit_code == 1 and "--password" in missing.stderr
+    from_env = runner.invoke(app, args, env={"GREENCOMM_PASSWORD": "芙蓉2026"})
+    assert from_env.exit_code == 0
+
+
+def test_office_lock_files_are_skipped(write_submission: WriteBook, tmp_path: Path) -> None:
+    write_submission([valid_row()], folder=tmp_path / "in")
+    (tmp_path / "in" / "~$芙蓉区.xlsx").write_bytes(b"\x00" * 165)
+    result = runner.invoke(app, ["validate", str(tmp_path / "in"), "--year", "2026", "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0 and "~$" not in result.stderr
