@@ -186,7 +186,10 @@ def validate_command(
     console.print(validation_summary(report, language))
     for line in problem_lines(problems, language):
         console.print(line, markup=False)
-    console.print(f"输出文件夹 / output: {output}（{len(written)} 个标注副本，问题清单.xlsx）")
+    if written or (output / "问题清单.xlsx").exists():
+        console.print(f"输出文件夹 / output: {output}（{len(written)} 个标注副本，问题清单.xlsx）")
+    else:
+        console.print("没有可读取的工作簿，未写出文件 / no workbook could be read; nothing written")
     raise typer.Exit(1 if errors else 0)
 
 
