@@ -69,7 +69,3 @@ def write_bytes(target: Path, data: bytes, inputs: Iterable[Path] = ()) -> Path:
         handle.write(data)
 
     return atomic_write(target, write, inputs)
-
-
-def write_text(target: Path, text: str, inputs: Iterable[Path] = ()) -> Path:
-    return write_bytes(target, text.encode("utf-8"), inputs)

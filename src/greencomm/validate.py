@@ -40,7 +40,7 @@ from greencomm.schema import (
 )
 from greencomm.tables import META, Table, find_sheet, locate_table, parse_table
 from greencomm.values import map_unique, name_key
-from greencomm.workbook import Workbook, expand_inputs, read_workbook
+from greencomm.workbook import Workbook, column_number, expand_inputs, read_workbook
 
 NO_TITLE = CITY_TITLES[0]
 
@@ -92,10 +92,7 @@ def _cell_order(cell: str) -> tuple[int, int]:
     match = _CELL.match(cell)
     if not match:
         return (0, 0)
-    col = 0
-    for ch in match[1]:
-        col = col * 26 + ord(ch) - 64
-    return (int(match[2]), col)
+    return (int(match[2]), column_number(match[1]))
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
