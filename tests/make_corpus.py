@@ -57,6 +57,30 @@ def _zip(parts: dict[str, bytes | str]) -> bytes:
     return out.getvalue()
 
 
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _sheet_with(rows: str) -> bytes:
+    """The valid workbook with rows of raw XML appended to its sheet data."""
+    data = valid_workbook()
+    xml = zipfile.ZipFile(io.BytesIO(data)).read(SHEET).decode()
+    return _replace_part(data, SHEET, xml.replace("</sheetData>", rows + "</sheetData>"))
+
+
+def _far_cell() -> bytes:
+    return _sheet_with('<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>')
+
+
+def _far_cell_odd_syntax() -> bytes:
+    """Legal XML the extent scan does not look for (single quotes, spaces around =): only the
+    reading process's memory cap stops it."""
+    return _sheet_with("<row r='1048576'><c t=\"inlineStr\" r = 'XFD1048576'><is><t>x</t></is></c></row>")
+
+
+def _too_many_rows() -> bytes:
+    return _sheet_with("".join(f'<row r="{r}"><c r="C{r}"><v>{r}</v></c></row>' for r in range(3, 250_003)))
+
+
 def _encrypted(password: str) -> bytes:
     from msoffcrypto.format.ooxml import OOXMLFile
 
@@ -95,6 +119,9 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {
     "entity-expansion.xlsx": (lambda: _replace_part(valid_workbook(), "xl/workbook.xml", LAUGHS), "不安全的 XML"),
     "external-entity.xlsx": (lambda: _replace_part(valid_workbook(), "xl/workbook.xml", XXE), "不安全的 XML"),
     "binary-noise.xlsx": (lambda: bytes(range(256)) * 8, "无法识别"),
+    "far-cell.xlsx": (_far_cell, "单元格 XFD1048576 超出上限"),
+    "far-cell-odd-syntax.xlsx": (_far_cell_odd_syntax, "内存超过上限"),
+    "too-many-rows.xlsx": (_too_many_rows, "单元格 C200101 超出上限"),
 }
 
 

@@ -3,7 +3,13 @@ file, exit 1, no traceback, nothing written, in seconds; the rest of a batch is 
 
 import io
 import json
+import os
+import re
+import subprocess
+import sys
 import time
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,6 +44,24 @@ def test_each_case_is_refused_clearly(corpus: tuple[Path, dict[str, str]], name:
     assert took < 10
 
 
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_case_in_a_process_of_its_own_stays_small(corpus: tuple[Path, dict[str, str]], name: str,
+                                                        tmp_path: Path) -> None:  # fmt: skip
+    """Peak memory of the whole command, its reading process included (the acceptance: 1 GiB)."""
+    folder, expected = corpus
+    command = [sys.executable, "-m", "greencomm", "validate", str(folder / name), "--year", "2026"]
+    started = time.perf_counter()
+    child = subprocess.Popen([*command, "-o", str(tmp_path / "o")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    stderr = child.stderr.read().decode()
+    _, status, usage = os.wait4(child.pid, 0)  # its own peak, or its reading process's, whichever is larger
+    took = time.perf_counter() - started
+    assert os.waitstatus_to_exitcode(status) == 1 and expected[name] in stderr, stderr
+    assert "Traceback" not in stderr and not (tmp_path / "o").exists()
+    assert took < 10
+    assert usage.ru_maxrss * 1024 < 2**30
+
+
 def test_a_bad_file_does_not_stop_the_batch(
     corpus: tuple[Path, dict[str, str]], write_submission: WriteBook, tmp_path: Path
 ) -> None:
@@ -47,7 +71,7 @@ def test_a_bad_file_does_not_stop_the_batch(
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert doc["communities"] == 1
-    unreadable = {p["file"] for p in doc["problems"] if p["code"] == "unreadable-file"}
+    unreadable = {p["file"] for p in doc["problems"] if p["code"] in ("unreadable-file", "sheet-too-large")}
     assert unreadable == {n for n in expected if n.endswith(".xlsx")}  # folders hold .xlsx; each bad one named
     good.unlink()
 
@@ -79,3 +103,39 @@ def test_office_lock_files_are_skipped(write_submission: WriteBook, tmp_path: Pa
     (tmp_path / "in" / "~$芙蓉区.xlsx").write_bytes(b"\x00" * 165)
     result = runner.invoke(app, ["validate", str(tmp_path / "in"), "--year", "2026", "-o", str(tmp_path / "o")])
     assert result.exit_code == 0 and "~$" not in result.stderr
+
+
+def _rewrite_sheet(path: Path, change: Callable[[str], str]) -> Path:
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = change(content.decode()).encode()
+            target.writestr(item.filename, content)
+    return path
+
+
+@pytest.mark.parametrize("declared", ["A1:XFD1048576", "A1"])
+def test_a_lying_dimension_is_never_trusted(write_submission: WriteBook, tmp_path: Path, declared: str) -> None:
+    """The <dimension> a sheet declares is ignored: its extent is its cells'."""
+    rows = [valid_row(seq=n, community=f"第{n}社区") for n in range(1, 6)]
+    path = _rewrite_sheet(
+        write_submission(rows), lambda xml: re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{declared}"', xml)
+    )
+    assert f'<dimension ref="{declared}"' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    result = runner.invoke(app, ["validate", str(path), "--year", "2026", "--json", "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["communities"] == 5
+
+
+def test_the_limits_are_settings(write_submission: WriteBook, tmp_path: Path) -> None:
+    """[limits] max_rows: the sheet may reach max_rows data rows plus a header block of 100 rows."""
+    rows = [valid_row(seq=n, community=f"第{n}社区") for n in range(1, 131)]
+    path = write_submission(rows)
+    args = ["validate", str(path), "--year", "2026", "-o", str(tmp_path / "o")]
+    assert runner.invoke(app, args).exit_code == 0
+    (tmp_path / "greencomm.toml").write_text("[limits]\nmax_rows = 20\n", encoding="utf-8")
+    limited = runner.invoke(app, [*args, "--config", str(tmp_path / "greencomm.toml")])
+    assert limited.exit_code == 1
+    assert "单元格 A121 超出上限（20 行、200 列" in limited.stderr and "sheet-too-large" in limited.stderr

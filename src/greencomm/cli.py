@@ -24,7 +24,7 @@ from greencomm.documents import CHART_FOLDER, Document, render
 from greencomm.errors import GreencommError
 from greencomm.output import write_bytes
 from greencomm.pipeline import Results, evaluate, find_community, to_json
-from greencomm.problems import LANGS, count, default_lang
+from greencomm.problems import LANGS, UNREAD, count, default_lang
 from greencomm.register import add_titles
 from greencomm.render import explain_view, problem_lines, results_summary, rubric_table, validation_summary
 from greencomm.results_xlsx import detail_csv, detail_fits, rank_workbook, scored_workbook, shortlist_workbook
@@ -197,7 +197,7 @@ def write_validation_outputs(report: ValidationReport, folder: Path, lang: str) 
     """An annotated copy of every workbook with problems, and the full list; returns input → copy.
     When no input could be read at all, nothing is written: the messages say it all."""
     inputs = report.files
-    unreadable = {p.file for p in report.problems if p.code == "unreadable-file"}
+    unreadable = {p.file for p in report.problems if p.code in UNREAD}
     if all(path.name in unreadable for path in inputs):
         return {}
     by_file: dict[str, list[Any]] = {}
@@ -206,7 +206,7 @@ def write_validation_outputs(report: ValidationReport, folder: Path, lang: str) 
     written: dict[Path, Path] = {}
     for path in inputs:
         found = by_file.get(path.name)
-        if not found or any(p.code == "unreadable-file" for p in found):
+        if not found or any(p.code in UNREAD for p in found):
             continue
         target = folder / annotated_name(path)
         write_bytes(target, to_bytes(annotate(path, found, lang)), inputs)

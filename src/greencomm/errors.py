@@ -12,7 +12,19 @@ class ConfigError(GreencommError):
 
 
 class InputError(GreencommError):
-    """An input file cannot be read at all."""
+    """An input file cannot be read at all; `cell` names the cell to blame, when there is one."""
+
+    def __init__(self, message: str, cell: str = "") -> None:
+        super().__init__(message)
+        self.cell = cell
+
+
+class SheetTooLarge(InputError):
+    """A sheet reaches beyond the limits, or its reading beyond the memory or time allowed."""
+
+    def __init__(self, file: str, sheet: str, zh: str, en: str, cell: str = "") -> None:
+        super().__init__(f"{file}: 工作表“{sheet}”{zh} / {en}", cell)
+        self.zh, self.en = zh, en
 
 
 class OutputError(GreencommError):

@@ -5,14 +5,23 @@ encrypted workbook decrypted with the password given (msoffcrypto-tool) or repor
 and the zip container measured — entry count, uncompressed size, compression ratio — so a
 decompression bomb is refused before a byte of it is inflated. Each refusal is an InputError whose
 message names the file and says what to do.
+
+A sheet's extent is measured before its cells are read (`far_reference`): one cell at XFD1048576
+would make the reader lay out a grid of 17 billion cells. The scan streams the sheet's XML and looks
+for a cell or row reference beyond `[limits] max_rows`/`max_columns`, in the form every spreadsheet
+program writes (` r="XFD1048576"`). Whatever slips past it still meets the memory cap of the
+isolated reader (greencomm.sandbox).
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 from greencomm.errors import InputError
 
@@ -27,6 +36,13 @@ class Limits:
     max_entries: int = 10_000
     max_uncompressed_mb: int = 2_048
     max_ratio: int = 200  # uncompressed ÷ compressed size of one entry; real sheets stay far below
+    max_rows: int = 200_000  # data rows of one sheet (a header of up to HEADER_ROWS rows comes on top)
+    max_columns: int = 200
+    max_read_mb: int = 2_048  # address space of the process that reads one sheet
+    max_read_seconds: int = 120
+
+
+HEADER_ROWS = 100  # rows a sheet may have above its data: title, notes, the header itself
 
 
 SAVE_AS = "请在 Excel/WPS 中打开后另存为 Excel 工作簿（.xlsx）再发送"
@@ -144,3 +160,49 @@ def open_checked(path: Path, limits: Limits | None = None, password: str | None 
         raise _sniff_text(path, head)
     _check_zip(path, path, limits)
     return path
+
+
+# ---------------------------------------------------------------- a sheet's extent
+def column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _above(limit: str, digit: str, first: str, last: str) -> str:
+    """A regex for the strings of `digit` characters that count past `limit` (decimal row numbers,
+    or column letters A–Z as bijective base 26): longer ones, or equally long and larger."""
+    width = len(limit)
+    longer = f"[{first}-{last}]{digit}{{{width},}}"
+    same = [
+        re.escape(limit[:i]) + f"[{chr(ord(ch) + 1)}-{last}]" + (f"{digit}{{{width - i - 1}}}" if i < width - 1 else "")
+        for i, ch in enumerate(limit)
+        if ch != last
+    ]
+    return "(?:" + "|".join([longer, *same]) + ")"
+
+
+@lru_cache(maxsize=8)
+def _far_pattern(max_row: int, max_column: int) -> re.Pattern[bytes]:
+    rows = "0*" + _above(str(max_row), r"\d", "1", "9")
+    columns = _above(column_letters(max_column), "[A-Z]", "A", "Z")
+    return re.compile(f' r="((?:{columns}[0-9]+|[A-Z]*{rows}))"'.encode())
+
+
+def far_reference(stream: IO[bytes], limits: Limits) -> str | None:
+    """The first cell (`XFD1048576`) or row (`1048576`) reference of a sheet's XML beyond the limits,
+    or None; a far row is named by its far cell when it has one. Reads the stream in chunks: about
+    two thirds of a second per 200 MB of XML."""
+    pattern = _far_pattern(limits.max_rows + HEADER_ROWS, limits.max_columns)
+    tail = b""
+    while chunk := stream.read(1 << 22):
+        text = tail + chunk + stream.read(256)  # a reference cut by the chunk's end is whole here
+        found = pattern.search(text)
+        if found:
+            ref: bytes = found[1]
+            cell = pattern.search(text, found.end(), found.end() + 256) if ref.isdigit() else None
+            return (cell[1] if cell and not cell[1].isdigit() else ref).decode("ascii")
+        tail = text[-64:]
+    return None

@@ -5,9 +5,11 @@ Each later command runs the steps before it, so all three share one result and o
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +89,19 @@ def file_hashes(paths: Iterable[Path]) -> list[dict[str, str]]:
     return out
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The pipeline makes a few hundred thousand small containers and leaves no lasting cycles;
+    Python's cyclic collector would walk them all in full passes (0.2 s at 100,000 communities)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def evaluate(
     submissions: Iterable[Path],
     programme: Programme,
@@ -102,8 +117,9 @@ def evaluate(
             reviews = carried
         if register is None and REGISTER_SHEET in names:
             register = carried[0]
-    report = validate(paths, programme, reviews=reviews, register=register, password=password)
-    return evaluate_report(report, programme)
+    with _collector_paused():
+        report = validate(paths, programme, reviews=reviews, register=register, password=password)
+        return evaluate_report(report, programme)
 
 
 def evaluate_report(report: ValidationReport, programme: Programme) -> Results:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
+UNREAD = frozenset({"unreadable-file", "sheet-too-large"})  # the file, or one of its sheets, was not read
 LANGS = ("zh", "en")
 
 # code: (severity, Chinese, English, Chinese hint, English hint)
@@ -21,6 +22,13 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "cannot read the file: {detail}",
         "请另存为 Excel 工作簿（.xlsx）后重新发送",
         "save it as an Excel workbook (.xlsx) and send it again",
+    ),
+    "sheet-too-large": (
+        "error",
+        "工作表过大，未读取：{detail}",
+        "the sheet is too large to read: {detail_en}",
+        "请删除表格以外的内容（在 Excel 中按 Ctrl+End 可找到最后一个单元格），另存后重新发送",
+        "delete whatever lies outside the table (Ctrl+End finds the last cell), save and send it again",
     ),
     "missing-sheet": (
         "error",

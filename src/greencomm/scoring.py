@@ -156,6 +156,14 @@ def cents_to_decimal(cents: int) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
 
 
+def _decimals(cents: pd.Series) -> pd.Series:
+    """Integer cents as Decimals, each distinct amount converted once."""
+    codes, amounts = pd.factorize(cents)
+    shown = np.empty(len(amounts), dtype=object)
+    shown[:] = [cents_to_decimal(a) for a in amounts.tolist()]
+    return pd.Series(shown[codes], index=cents.index, dtype=object)
+
+
 def format_cents(cents: int) -> str:
     """91.35 from 9135: a score to exactly 2 decimals, as people read it."""
     whole, part = divmod(int(cents), 100)
@@ -203,15 +211,15 @@ class Scores:
 
     @cached_property
     def total(self) -> pd.Series:
-        return self.total_cents.map(cents_to_decimal).astype(object)
+        return _decimals(self.total_cents)
 
     @cached_property
     def review_subtotal(self) -> pd.Series:
-        return self.review_cents.map(cents_to_decimal).astype(object)
+        return _decimals(self.review_cents)
 
     @cached_property
     def self_review_sum(self) -> pd.Series:
-        return self.self_review_cents.map(cents_to_decimal).astype(object)
+        return _decimals(self.self_review_cents)
 
     @property
     def explained(self) -> pd.DataFrame:

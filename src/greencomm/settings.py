@@ -62,12 +62,14 @@ class Contact(_Strict):
 class Limits(_Strict):
     """What an untrusted workbook may ask of this machine (quality.md, bad input)."""
 
-    max_rows: int = Field(200_000, ge=1, description="data rows accepted in one sheet")
-    max_columns: int = Field(200, ge=1)
+    max_rows: int = Field(200_000, ge=1, description="data rows of one sheet (a header of up to 100 rows on top)")
+    max_columns: int = Field(200, ge=1, le=16_384)
     max_file_mb: int = Field(200, ge=1)
     max_entries: int = Field(10_000, ge=10, description="parts inside the .xlsx container")
     max_uncompressed_mb: int = Field(2_048, ge=1)
     max_ratio: int = Field(200, ge=10, description="uncompressed ÷ compressed size of one part")
+    max_read_mb: int = Field(2_048, ge=256, description="memory the process reading one sheet may use")
+    max_read_seconds: int = Field(120, ge=1, description="time one sheet's reading may take")
 
 
 class Settings(_Strict):

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from greencomm.errors import InputError
+from greencomm.errors import InputError, SheetTooLarge
 from greencomm.guard import Limits
 from greencomm.problems import Problem
 from greencomm.rules import title_blocks
@@ -101,10 +101,9 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 def _open(path: Path, problems: list[Problem], programme: Programme, password: str | None) -> Workbook | None:
     """The workbook, through the guard; a file that cannot be read is a problem, and the batch goes on."""
-    limits = programme.settings.limits
-    guard_limits = Limits(limits.max_file_mb, limits.max_entries, limits.max_uncompressed_mb, limits.max_ratio)
+    limits = Limits(**programme.settings.limits.model_dump())
     try:
-        return read_workbook(path, password=password, limits=guard_limits)
+        return read_workbook(path, password=password, limits=limits)
     except InputError as exc:
         problems.append(Problem("unreadable-file", path.name, params={"detail": str(exc).split(": ", 1)[-1]}))
         return None
@@ -142,6 +141,10 @@ def _load_table(
     alone, holds nothing: no problem."""
     try:
         sheet = book.sheet(name)
+    except SheetTooLarge as exc:
+        params = {"detail": exc.zh, "detail_en": exc.en}
+        loaded.problems.append(Problem("sheet-too-large", book.name, name, exc.cell, params=params))
+        return None
     except InputError as exc:
         loaded.problems.append(Problem("unreadable-file", book.name, name, params={"detail": str(exc)}))
         return None

@@ -17,6 +17,7 @@ import io
 import os
 import posixpath
 import re
+import uuid
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,8 +30,9 @@ import defusedxml.ElementTree as SafeTree
 import pyarrow as pa
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
-from greencomm.errors import InputError, UsageError
-from greencomm.guard import Limits, open_checked
+from greencomm.errors import InputError, SheetTooLarge, UsageError
+from greencomm.guard import Limits, far_reference, open_checked
+from greencomm.sandbox import Caps, ReadFailed, Reading
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 HEAD_ROWS = 40  # rows of XML read to anchor the sheet: the header is within the first 30
@@ -75,8 +77,9 @@ class Workbook:
     source: Path | bytes = b""  # what the readers read: the file, or its decrypted bytes
     hidden: set[str] = field(default_factory=set)
     engine: str = "fastexcel"
+    limits: Limits = field(default_factory=Limits)
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)  # names it to the reading process
     _loaded: dict[str, Sheet] = field(default_factory=dict)
-    _reader: Any = None  # fastexcel's reader, opened once per workbook
 
     @property
     def name(self) -> str:
@@ -142,23 +145,71 @@ def _anchor(head: list[tuple[int, int]], columns: list[pa.Array]) -> tuple[int, 
     return row0, first_row_cells[0] - first_index
 
 
-def _read_fast(book: Workbook, name: str) -> Sheet:
-    import fastexcel
+def _refuse_far(book: Workbook, name: str, ref: str) -> SheetTooLarge:
+    limits = book.limits
+    row = ref.isdigit()
+    return SheetTooLarge(
+        book.name,
+        name,
+        f"{'第 ' + ref + ' 行' if row else '单元格 ' + ref} 超出上限（{limits.max_rows} 行、{limits.max_columns} 列，"
+        "见设置 [limits]）",
+        f"{'row' if row else 'cell'} {ref} lies beyond {limits.max_rows} rows × {limits.max_columns} columns",
+        "" if row else ref,
+    )
 
+
+def _measure(book: Workbook, name: str) -> list[tuple[int, int]]:
+    """Refuse a sheet that reaches beyond the limits; the valued cells of its first rows."""
     try:
-        if book._reader is None:
-            book._reader = fastexcel.read_excel(book.source if isinstance(book.source, bytes) else str(book.source))
-        loaded = book._reader.load_sheet(name, header_row=None, dtypes="string")
-        table = loaded.to_arrow()
         with _zip(book.source) as archive:
             _, parts, _ = _sheet_paths(archive)
-            head = _head_cells(archive, parts[name])
-    except Exception as exc:  # fastexcel and zipfile raise their own error types for unreadable content
+            with archive.open(parts[name]) as stream:
+                far = far_reference(stream, book.limits)
+            head = [] if far else _head_cells(archive, parts[name])
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, EOFError) as exc:
         raise InputError(f"{book.name}: 读取工作表“{name}”出错（{type(exc).__name__}: {exc}）") from exc
+    if far:
+        raise _refuse_far(book, name, far)
+    return head
+
+
+def _read_fast(book: Workbook, name: str) -> Sheet:
+    caps = Caps(book.limits.max_read_mb, book.limits.max_read_seconds)
+    reading = Reading(book.source, name, book.token, caps)  # in its own process, while the XML is measured
+    try:
+        head = _measure(book, name)
+    except InputError:
+        reading.cancel()
+        raise
+    try:
+        table = reading.result()
+    except ReadFailed as exc:
+        raise _read_failed(book, name, exc) from exc
     columns = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in table.columns]
     columns = [c if pa.types.is_string(c.type) else c.cast(pa.string()) for c in columns]
     row0, col0 = _anchor(head, columns)
     return Sheet(name, columns, row0, col0, name not in book.hidden)
+
+
+def _read_failed(book: Workbook, name: str, exc: ReadFailed) -> InputError:
+    limits = book.limits
+    if exc.kind == "memory":
+        return SheetTooLarge(
+            book.name,
+            name,
+            f"读取所需内存超过上限 {limits.max_read_mb} MB（见设置 [limits] max_read_mb），已停止读取",
+            f"reading it needs more than {limits.max_read_mb} MB" + (f" ({exc.detail})" if exc.detail else ""),
+        )
+    if exc.kind == "time":
+        return SheetTooLarge(
+            book.name,
+            name,
+            f"读取超过 {limits.max_read_seconds} 秒（见设置 [limits] max_read_seconds），已停止读取",
+            f"reading it took longer than {limits.max_read_seconds} s",
+        )
+    if exc.kind == "crash":
+        return InputError(f"{book.name}: 读取工作表“{name}”时读取进程意外退出（{exc.detail or '无信息'}）")
+    return InputError(f"{book.name}: 读取工作表“{name}”出错（{exc.detail}）")
 
 
 # ---------------------------------------------------------------- the reference reader
@@ -183,6 +234,7 @@ def as_text(value: Any) -> str | None:
 def _read_openpyxl(book: Workbook, name: str) -> Sheet:
     import openpyxl
 
+    _measure(book, name)
     try:
         source = io.BytesIO(book.source) if isinstance(book.source, bytes) else book.source
         loaded = openpyxl.load_workbook(source, read_only=True, data_only=True)
@@ -223,7 +275,8 @@ def read_workbook(
         raise InputError(f"{path.name}: 不是可读取的 Excel 工作簿（{type(exc).__name__}: {exc}）") from exc
     except (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden) as exc:
         raise InputError(f"{path.name}: 含有不安全的 XML（实体或外部引用），拒绝读取 / unsafe XML refused") from exc
-    return Workbook(path, names, source, hidden, engine or os.environ.get("GREENCOMM_READER", "fastexcel"))
+    engine = engine or os.environ.get("GREENCOMM_READER", "fastexcel")
+    return Workbook(path, names, source, hidden, engine, limits or Limits())
 
 
 def sheet_names(path: Path) -> list[str]:

@@ -1,0 +1,216 @@
+"""Reading sheets where a hostile workbook cannot take greencomm down with it.
+
+The Rust reader (fastexcel/calamine) lays a sheet out as a dense grid, so a single cell far out at
+XFD1048576 asks for hundreds of gigabytes, and Rust answers a failed allocation by aborting the
+whole process — nothing Python can catch. So sheets are read in a small worker process that only
+imports the reader: its address space is capped (`[limits] max_read_mb`) and its time is bounded
+(`[limits] max_read_seconds`). When it dies or is stopped, the read raises `ReadFailed` and the batch
+goes on with the next file. The worker answers with the sheet as an Arrow IPC stream.
+
+Workers are started on first use (about 0.1 s), reused for the following reads, and stopped when
+greencomm exits. Protocol, one request at a time over the worker's stdin and stdout: a JSON line
+(`path`, or `size` followed by that many bytes of a decrypted workbook; `sheet`; `token` naming the
+workbook so a second sheet reuses the opened reader), answered by a JSON line (`ok`, or `error`)
+followed, when ok, by the sheet as an Arrow IPC stream (which marks its own end).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+
+
+class ReadFailed(Exception):
+    """The worker died (out of memory), ran out of time, or the reader refused the sheet."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind  # "memory", "time", "crash" or "reader"
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Caps:
+    max_read_mb: int = 2048
+    max_read_seconds: int = 120
+
+
+# ---------------------------------------------------------------- the parent's side
+class _Worker:
+    def __init__(self, caps: Caps, command: list[str] | None = None) -> None:
+        self.caps = caps
+        self.errors: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - the reader's last words; lives as long as the worker
+        self.process = subprocess.Popen(
+            command or [sys.executable, "-m", "greencomm.sandbox", str(caps.max_read_mb)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errors,
+        )
+
+    def read(self, source: Path | bytes, sheet: str, token: str) -> pa.Table:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        payload = source if isinstance(source, bytes) else b""
+        request = {"sheet": sheet, "token": token, "size": len(payload)}
+        if isinstance(source, Path):
+            request["path"] = str(source.resolve())
+        timed_out = threading.Event()
+
+        def expire() -> None:
+            timed_out.set()
+            self.process.kill()
+
+        timer = threading.Timer(self.caps.max_read_seconds, expire)
+        timer.start()
+        answer, table = None, None
+        try:
+            stdin.write(json.dumps(request).encode() + b"\n" + payload)
+            stdin.flush()
+            answer = json.loads(stdout.readline() or b"null")
+            if answer and answer["ok"]:
+                table = pa.ipc.open_stream(pa.PythonFile(stdout, mode="r")).read_all()
+        except (OSError, ValueError, pa.ArrowInvalid):  # a broken pipe or a cut stream: the worker is gone
+            answer = None
+        finally:
+            timer.cancel()
+        if answer is None:
+            self.stop()
+            if timed_out.is_set():
+                raise ReadFailed("time", f"{self.caps.max_read_seconds} s")
+            said = self._said()
+            out_of_memory = "memory allocation" in said or "MemoryError" in said or self.process.returncode == -9
+            raise ReadFailed("memory" if out_of_memory else "crash", said)
+        if table is None:
+            raise ReadFailed("reader", answer["error"])
+        return table
+
+    def _said(self) -> str:
+        self.errors.seek(0)
+        lines = self.errors.read().decode("utf-8", "replace").strip().splitlines()
+        return next((line for line in lines if "memory allocation" in line), lines[-1] if lines else "")
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class _Pool:
+    """Idle workers, one per reading thread at a time; a dead or cancelled one is replaced."""
+
+    def __init__(self) -> None:
+        self._idle: list[_Worker] = []
+        self._lock = threading.Lock()
+        atexit.register(self.shutdown)
+
+    def acquire(self, caps: Caps) -> _Worker:
+        with self._lock:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.alive and worker.caps == caps:
+                    return worker
+                worker.stop()
+        return _Worker(caps)
+
+    def release(self, worker: _Worker) -> None:
+        if worker.alive:
+            with self._lock:
+                self._idle.append(worker)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.stop()
+
+
+POOL = _Pool()
+
+
+class Reading:
+    """One sheet being read by a worker while the caller does something else (the extent scan)."""
+
+    def __init__(self, source: Path | bytes, sheet: str, token: str, caps: Caps) -> None:
+        self._worker = POOL.acquire(caps)
+        self._result: pa.Table | None = None
+        self._error: ReadFailed | None = None
+
+        def run() -> None:
+            try:
+                self._result = self._worker.read(source, sheet, token)
+            except ReadFailed as exc:
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def result(self) -> pa.Table:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        POOL.release(self._worker)
+        assert self._result is not None
+        return self._result
+
+    def cancel(self) -> None:
+        """Stop the read (the sheet was refused meanwhile); the worker is not reused."""
+        self._worker.process.kill()
+        self._thread.join()
+        self._worker.stop()
+
+
+def read_sheet(source: Path | bytes, sheet: str, token: str, caps: Caps) -> pa.Table:
+    return Reading(source, sheet, token, caps).result()
+
+
+# ---------------------------------------------------------------- the worker's side
+def _serve(max_mb: int) -> None:
+    try:
+        import resource
+
+        cap = max_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    except (ImportError, ValueError, OSError):  # no such limit on this system: isolation alone
+        pass
+    import fastexcel
+
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    opened: tuple[str, Any] | None = None
+    while line := stdin.readline():
+        request = json.loads(line)
+        payload = stdin.read(request["size"]) if request["size"] else b""
+        try:
+            if opened is None or opened[0] != request["token"]:
+                opened = None  # let the previous workbook go before opening the next
+                opened = (request["token"], fastexcel.read_excel(payload or request["path"]))
+            batch = opened[1].load_sheet(request["sheet"], header_row=None, dtypes="string").to_arrow()
+        except Exception as exc:  # fastexcel raises its own error types for unreadable content
+            stdout.write(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
+        else:
+            stdout.write(b'{"ok": true}\n')
+            with pa.ipc.new_stream(pa.PythonFile(stdout, mode="w"), batch.schema) as writer:
+                writer.write_batch(batch)
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]))

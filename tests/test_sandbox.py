@@ -1,0 +1,61 @@
+"""The reading process: a reader that aborts, hangs or runs out of memory takes only itself down."""
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import WriteBook
+from greencomm.sandbox import POOL, Caps, ReadFailed, Reading, _Worker, read_sheet
+
+
+def _fake(script: str, caps: Caps | None = None) -> _Worker:
+    """A worker that runs `script` instead of the reader."""
+    return _Worker(caps or Caps(), [sys.executable, "-c", script])
+
+
+def test_a_reader_that_hangs_is_stopped_at_the_time_limit(tmp_path: Path) -> None:
+    worker = _fake("import time; time.sleep(60)", Caps(max_read_seconds=1))
+    started = time.perf_counter()
+    with pytest.raises(ReadFailed) as failed:
+        worker.read(tmp_path / "x.xlsx", "Sheet1", "t")
+    assert failed.value.kind == "time" and time.perf_counter() - started < 10
+    assert not worker.alive
+
+
+def test_a_reader_that_runs_out_of_memory_says_so(tmp_path: Path) -> None:
+    script = "import os, sys; sys.stdin.readline(); print('memory allocation of 549755813888 bytes failed', file=sys.stderr); sys.stderr.flush(); os.abort()"  # noqa: E501
+    with pytest.raises(ReadFailed) as failed:
+        _fake(script).read(tmp_path / "x.xlsx", "Sheet1", "t")
+    assert failed.value.kind == "memory" and "549755813888" in failed.value.detail
+
+
+def test_a_reader_that_crashes_otherwise_is_not_called_out_of_memory(tmp_path: Path) -> None:
+    script = "import os, sys; sys.stdin.readline(); print('segmentation fault', file=sys.stderr); os.abort()"
+    with pytest.raises(ReadFailed) as failed:
+        _fake(script).read(tmp_path / "x.xlsx", "Sheet1", "t")
+    assert failed.value.kind == "crash" and "segmentation fault" in failed.value.detail
+
+
+def test_the_reader_refuses_a_missing_sheet_and_goes_on(write_submission: WriteBook, tmp_path: Path) -> None:
+    path = write_submission([])
+    with pytest.raises(ReadFailed) as failed:
+        read_sheet(path, "没有这张表", "t1", Caps())
+    assert failed.value.kind == "reader"
+    table = read_sheet(path, "申报汇总表", "t1", Caps())  # the same worker, still there
+    assert table.column(0)[0].as_py() == "2026年芙蓉区节能环保社区申报汇总表"
+
+
+def test_decrypted_bytes_are_read_like_the_file(write_submission: WriteBook) -> None:
+    path = write_submission([])
+    from_file = read_sheet(path, "申报汇总表", "a", Caps())
+    from_bytes = read_sheet(path.read_bytes(), "申报汇总表", "b", Caps())
+    assert from_file.equals(from_bytes)
+
+
+def test_a_cancelled_read_leaves_no_worker_behind(write_submission: WriteBook) -> None:
+    reading = Reading(write_submission([]), "申报汇总表", "c", Caps())
+    worker = reading._worker
+    reading.cancel()
+    assert not worker.alive and worker not in POOL._idle
