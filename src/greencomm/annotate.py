@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.workbook import Workbook
@@ -39,11 +40,19 @@ def _comment_text(problems: Sequence[Problem], lang: str) -> str:
     return "\n".join(f"【{words[p.severity]}】{p.text(lang)}；{p.hint(lang)}" for p in problems)
 
 
+def _seen_at(sheet: Worksheet, cell: str) -> str:
+    """The cell people see: inside a merged range, its first cell."""
+    if not isinstance(sheet[cell], MergedCell):
+        return cell
+    span = next(r for r in sheet.merged_cells.ranges if cell in r)
+    return str(span.start_cell.coordinate)
+
+
 def _mark_cells(book: Workbook, problems: Iterable[Problem], lang: str) -> None:
     by_cell: dict[tuple[str, str], list[Problem]] = defaultdict(list)
     for p in problems:
         if p.cell and p.sheet in book.sheetnames:
-            by_cell[(p.sheet, p.cell)].append(p)
+            by_cell[(p.sheet, _seen_at(book[p.sheet], p.cell))].append(p)
     for (sheet, cell), found in by_cell.items():
         target = book[sheet][cell]
         worst = "error" if any(p.is_error for p in found) else "warning"

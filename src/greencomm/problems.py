@@ -80,6 +80,48 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "if it is a community, fill in 所属区 and 社区名称",
     ),
     # ---- one cell
+    "hidden-sheet": (
+        "warning",
+        "工作表“{sheet}”是隐藏的，已照常读取",
+        "the sheet “{sheet}” is hidden; it was read all the same",
+        "请确认这是要报送的表；不是的话请删除它",
+        "make sure it is the sheet to send; delete it if not",
+    ),
+    "merged-cells": (
+        "error",
+        "合并了单元格 {range}：合并后只有左上角一格有值，其余各格都是空的",
+        "cells {range} are merged: only the top-left one holds a value, the others are blank",
+        "请取消合并，并在每一格分别填写",
+        "unmerge them and fill in every cell",
+    ),
+    "formula-not-calculated": (
+        "error",
+        "“{field}”是公式，但{why}",
+        "“{field}” is a formula, but {why_en}",
+        "请在 Excel 或 WPS 中打开、保存后重新发送（或把公式改为数值）",
+        "open it in Excel or WPS, save, and send it again (or replace the formula by its value)",
+    ),
+    "excel-error": (
+        "error",
+        "“{field}”是 Excel 错误值 {value}",
+        "“{field}” is the Excel error {value}",
+        "请改正出错的公式，或直接填写数值",
+        "fix the formula, or type the value",
+    ),
+    "control-characters": (
+        "error",
+        "“{field}”含有看不见的控制字符（{chars}）",
+        "“{field}” holds invisible control characters ({chars})",
+        "请删除后重新输入（从网页或其他系统复制的内容常带有这种字符）",
+        "delete and type it again (text copied from web pages or other systems often carries them)",
+    ),
+    "text-too-long": (
+        "error",
+        "“{field}”过长：{length} 个字符，上限 {limit}",
+        "“{field}” is too long: {length} characters, at most {limit}",
+        "请精简内容，详细材料另附",
+        "shorten it; attach the details separately",
+    ),
     "missing-value": ("error", "“{field}”为空", "“{field}” is blank", "请填写该项", "fill it in"),
     "not-a-number": (
         "error",

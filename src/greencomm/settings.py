@@ -70,6 +70,7 @@ class Limits(_Strict):
     max_ratio: int = Field(200, ge=10, description="uncompressed ÷ compressed size of one part")
     max_read_mb: int = Field(2_048, ge=256, description="memory the process reading one sheet may use")
     max_read_seconds: int = Field(120, ge=1, description="time one sheet's reading may take")
+    max_text_chars: int = Field(500, ge=50, le=32_767, description="characters in one cell")
 
 
 class Settings(_Strict):

@@ -8,6 +8,7 @@ vectorised masks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,9 +39,15 @@ from greencomm.values import (
     parse_year,
     parse_yes_no,
 )
-from greencomm.workbook import Sheet
+from greencomm.workbook import Sheet, column_number
 
 HEADER_SCAN_ROWS = 30
+MAX_TEXT = 500  # characters in one cell: [limits] max_text_chars
+EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#FIELD!")
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # C0 controls but tab and line breaks, and DEL
+CONTROL = re.compile(_CONTROL)
+_CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
+CellProblems = list[tuple[int, str, str | None, dict[str, str]]]  # (position, code, raw text, params)
 MIN_HEADER_MATCHES = 3
 META = ("_file", "_sheet", "_row")
 
@@ -168,8 +175,29 @@ def parse_cell(col: Column, raw: object) -> Parsed:
     return PARSERS[col.type](raw)
 
 
-def _judge(col: Column, raw: object) -> tuple[Any, str | None, dict[str, str]]:
+def visible(text: str, limit: int = 100) -> str:
+    """Text fit to show in a message: control characters as their pictures (U+0007 → ␇), cut short."""
+    shown = CONTROL.sub(lambda m: chr(0x2421) if m[0] == "\x7f" else chr(0x2400 + ord(m[0])), text)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
+def text_problem(raw: object, max_text: int) -> tuple[str, dict[str, str]] | None:
+    """A cell that is no value whatever its column: an Excel error, control characters, a novel."""
+    if not isinstance(raw, str):
+        return None
+    if raw.strip() in EXCEL_ERRORS:
+        return "excel-error", {}
+    if found := sorted(set(CONTROL.findall(raw))):
+        return "control-characters", {"chars": "、".join(f"U+{ord(c):04X}" for c in found)}
+    if len(raw) > max_text:
+        return "text-too-long", {"length": str(len(raw)), "limit": str(max_text)}
+    return None
+
+
+def _judge(col: Column, raw: object, max_text: int = MAX_TEXT) -> tuple[Any, str | None, dict[str, str]]:
     """One distinct value of a column: the typed value, or the problem code and its details."""
+    if (bad := text_problem(raw, max_text)) is not None:
+        return None, *bad
     value, code = parse_cell(col, raw)
     if code == "missing-value" and not col.value_required:
         return None, None, {}
@@ -178,19 +206,30 @@ def _judge(col: Column, raw: object) -> tuple[Any, str | None, dict[str, str]]:
     return value, code, {}
 
 
-def parse_column(col: Column, cells: pa.Array) -> tuple[np.ndarray, list[tuple[int, str, str | None, dict[str, str]]]]:
+def parse_column(col: Column, cells: pa.Array, max_text: int = MAX_TEXT) -> tuple[np.ndarray, CellProblems]:
     """Typed values of one column (an object array) and its problems as (position, code, raw,
-    params), parsing each distinct text once; free text (names) is trimmed in one vectorised pass."""
+    params), parsing each distinct text once; free text (names) is trimmed and checked in one
+    vectorised pass."""
     if col.type == "text":
         trimmed = pc.utf8_trim_whitespace(cells)
         values = np.asarray(trimmed.to_numpy(zero_copy_only=False), dtype=object)
         blank = ~_filled(cells)
         values[blank] = None
         missing = np.flatnonzero(blank) if col.value_required else np.zeros(0, dtype=np.int64)
-        return values, [(int(n), "missing-value", None, {}) for n in missing]
+        problems: CellProblems = [(int(n), "missing-value", None, {}) for n in missing]
+        suspect = pc.or_(
+            pc.or_(pc.is_in(trimmed, pa.array(EXCEL_ERRORS)), pc.match_substring_regex(cells, _CONTROL)),
+            pc.greater(pc.utf8_length(cells), max_text),
+        )
+        for n in np.flatnonzero(pc.fill_null(suspect, False).to_numpy(zero_copy_only=False)).tolist():
+            raw = cells[n].as_py()
+            if (found := text_problem(raw, max_text)) is not None:
+                values[n] = None
+                problems.append((n, found[0], raw, found[1]))
+        return values, problems
     encoded = pc.dictionary_encode(cells)
     uniques: list[str | None] = [*encoded.dictionary.to_pylist(), None]
-    judged = [_judge(col, raw) for raw in uniques]
+    judged = [_judge(col, raw, max_text) for raw in uniques]
     codes = np.asarray(encoded.indices.fill_null(len(uniques) - 1).to_numpy(zero_copy_only=False), dtype=np.int64)
     values = np.empty(len(judged), dtype=object)
     values[:] = [j[0] for j in judged]
@@ -204,7 +243,9 @@ def parse_column(col: Column, cells: pa.Array) -> tuple[np.ndarray, list[tuple[i
     return values[codes], problems
 
 
-def parse_table(table: Table, columns: tuple[Column, ...]) -> tuple[pd.DataFrame, list[Problem]]:
+def parse_table(
+    table: Table, columns: tuple[Column, ...], max_text: int = MAX_TEXT
+) -> tuple[pd.DataFrame, list[Problem]]:
     """One row per kept record: every column's parsed value (None when blank or wrong), plus _file,
     _sheet and _row so later stages can point at the cell."""
     problems: list[Problem] = []
@@ -215,15 +256,90 @@ def parse_table(table: Table, columns: tuple[Column, ...]) -> tuple[pd.DataFrame
         if col.key not in table.cells:
             data[col.key] = np.full(height, None, dtype=object)
             continue
-        values, found = parse_column(col, table.cells[col.key])
+        values, found = parse_column(col, table.cells[col.key], max_text)
         data[col.key] = values
         extra = {"choices": "、".join(col.choices)} if col.choices else {}
         for position, code, raw, params in found:
             row = int(table.rows[position])
-            shown = clean_text(raw) if raw is not None else None
+            shown = visible(clean_text(raw)) if raw is not None else None
             problems.append(Problem(code, table.file, table.sheet, table.address(col.key, row), col.header, shown,
                                     {**extra, **params}))  # fmt: skip
     return pd.DataFrame(data, dtype=object), problems
+
+
+# ---------------------------------------------------------------- what the sheet's XML shows
+WHY_NOT_CALCULATED = {
+    "missing": ("没有计算结果", "it has no calculated value"),
+    "recalculate": (
+        "工作簿由程序生成、标记为打开时重新计算，公式的值从未算过",
+        "the workbook was written by a program and flagged to recalculate on load: its values were never calculated",
+    ),
+}
+MAX_MERGES = 200  # merged ranges looked at in one sheet: more is not a table a district fills in
+
+
+def _ref(ref: str) -> tuple[int, int]:
+    """(0-based column, Excel row) of `B7`."""
+    found = _CELL_REF.fullmatch(ref)
+    assert found is not None
+    return column_number(found[1]) - 1, int(found[2])
+
+
+def fact_problems(
+    sheet: Sheet, table: Table, columns: tuple[Column, ...], recalculate: bool
+) -> tuple[list[Problem], list[tuple[int, int, int, int]]]:
+    """Problems the sheet's XML shows in the table's cells — merged ranges, Excel error values,
+    formulas without a value (every formula, when the workbook was never calculated) — and the
+    rectangles (first column, first row, last column, last row) they cover."""
+    facts = sheet.facts
+    headers = {c.key: c.header for c in columns}
+    keys = {index: key for key, index in table.columns.items()}
+    rows = table.rows
+    problems: list[Problem] = []
+    covered: list[tuple[int, int, int, int]] = []
+
+    def in_table(ref: str) -> str | None:
+        column, row = _ref(ref)
+        key = keys.get(column)
+        position = int(np.searchsorted(rows, row))
+        return key if position < len(rows) and int(rows[position]) == row else None
+
+    for span in facts.merged[:MAX_MERGES]:
+        first, _, last = span.partition(":")
+        (c1, r1), (c2, r2) = _ref(first), _ref(last or first)
+        some_row = bool(((rows >= r1) & (rows <= r2)).any())
+        if some_row and any(c1 <= index <= c2 for index in keys):
+            problems.append(Problem("merged-cells", table.file, table.sheet, first, params={"range": span}))
+            covered.append((c1, r1, c2, r2))
+    for ref, error in facts.errors.items():
+        if (key := in_table(ref)) is not None:
+            problems.append(Problem("excel-error", table.file, table.sheet, ref, headers[key], error))
+            covered.append((*_ref(ref), *_ref(ref)))
+    for ref, calculated in facts.formulas.items():
+        if (calculated and not recalculate) or (key := in_table(ref)) is None:
+            continue
+        zh, en = WHY_NOT_CALCULATED["recalculate" if recalculate else "missing"]
+        params = {"why": zh, "why_en": en}
+        problems.append(Problem("formula-not-calculated", table.file, table.sheet, ref, headers[key], params=params))
+        covered.append((*_ref(ref), *_ref(ref)))
+    return problems, covered
+
+
+def is_covered(cell: str, covered: list[tuple[int, int, int, int]]) -> bool:
+    if not covered or not _CELL_REF.fullmatch(cell):
+        return False
+    column, row = _ref(cell)
+    return any(c1 <= column <= c2 and r1 <= row <= r2 for c1, r1, c2, r2 in covered)
+
+
+def blank_cells(frame: pd.DataFrame, table: Table, problems: list[Problem]) -> None:
+    """No value in a cell whose formula was never calculated or holds an Excel error (a reader may
+    have seen a cached value, or the error's text)."""
+    keys = {index: key for key, index in table.columns.items()}
+    for problem in problems:
+        if problem.code in ("excel-error", "formula-not-calculated"):
+            column, row = _ref(problem.cell)
+            frame.at[int(np.searchsorted(table.rows, row)), keys[column]] = None
 
 
 def find_sheet(names: list[str], name: str) -> str | None:

@@ -38,7 +38,16 @@ from greencomm.schema import (
     review_columns,
     submission_columns,
 )
-from greencomm.tables import META, Table, find_sheet, locate_table, parse_table
+from greencomm.tables import (
+    META,
+    Table,
+    blank_cells,
+    fact_problems,
+    find_sheet,
+    is_covered,
+    locate_table,
+    parse_table,
+)
 from greencomm.values import map_unique, name_key
 from greencomm.workbook import Workbook, column_number, expand_inputs, read_workbook
 
@@ -156,8 +165,14 @@ def _load_table(
     loaded.problems.extend(problems)
     if table is None or any(p.code == "missing-column" for p in problems):
         return None
-    frame, cell_problems = parse_table(table, columns)
-    loaded.problems.extend(cell_problems)
+    if not sheet.visible:
+        loaded.problems.append(Problem("hidden-sheet", book.name, name, params={"sheet": name}))
+    frame, cell_problems = parse_table(table, columns, book.limits.max_text_chars)
+    facts, covered = fact_problems(sheet, table, columns, book.recalculate)
+    if facts:  # the sheet's own word on a cell comes first: one problem per cell
+        blank_cells(frame, table, facts)
+        cell_problems = [p for p in cell_problems if not is_covered(p.cell, covered)]
+    loaded.problems.extend(facts + cell_problems)
     loaded.letters[(book.name, name)] = {k: table.letter(k) for k in table.columns}
     return frame, table
 

@@ -31,7 +31,7 @@ import pyarrow as pa
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from greencomm.errors import InputError, SheetTooLarge, UsageError
-from greencomm.guard import Limits, far_reference, open_checked
+from greencomm.guard import Limits, SheetFacts, measure_sheet, open_checked
 from greencomm.sandbox import Caps, ReadFailed, Reading
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -55,6 +55,7 @@ class Sheet:
     row0: int = 1  # Excel row number of index 0
     col0: int = 1  # Excel column number of columns[0]
     visible: bool = True
+    facts: SheetFacts = field(default_factory=SheetFacts)  # merged ranges, error values, formulas
 
     @property
     def height(self) -> int:
@@ -76,6 +77,7 @@ class Workbook:
     sheet_names: list[str]
     source: Path | bytes = b""  # what the readers read: the file, or its decrypted bytes
     hidden: set[str] = field(default_factory=set)
+    recalculate: bool = False  # flagged to recalculate on load: its formulas' values were never calculated
     engine: str = "fastexcel"
     limits: Limits = field(default_factory=Limits)
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # names it to the reading process
@@ -96,6 +98,13 @@ class Workbook:
 
 
 # ---------------------------------------------------------------- the workbook's own XML
+def _recalculate(archive: zipfile.ZipFile) -> bool:
+    """Whether the workbook asks to be recalculated when opened (`fullCalcOnLoad`): written by a
+    program, never by Excel or WPS, so no formula in it holds a value anyone saw."""
+    calc = SafeTree.fromstring(archive.read("xl/workbook.xml")).find("m:calcPr", _NS)
+    return calc is not None and calc.get("fullCalcOnLoad", "0") in ("1", "true")
+
+
 def _sheet_paths(archive: zipfile.ZipFile) -> tuple[list[str], dict[str, str], set[str]]:
     """Sheet names in order, name → XML part, and the hidden ones, from xl/workbook.xml."""
     book = SafeTree.fromstring(archive.read("xl/workbook.xml"))
@@ -158,26 +167,26 @@ def _refuse_far(book: Workbook, name: str, ref: str) -> SheetTooLarge:
     )
 
 
-def _measure(book: Workbook, name: str) -> list[tuple[int, int]]:
-    """Refuse a sheet that reaches beyond the limits; the valued cells of its first rows."""
+def _measure(book: Workbook, name: str) -> tuple[list[tuple[int, int]], SheetFacts]:
+    """The valued cells of a sheet's first rows and its facts; refuses one beyond the limits."""
     try:
         with _zip(book.source) as archive:
             _, parts, _ = _sheet_paths(archive)
             with archive.open(parts[name]) as stream:
-                far = far_reference(stream, book.limits)
-            head = [] if far else _head_cells(archive, parts[name])
+                facts = measure_sheet(stream, book.limits)
+            head = [] if facts.far else _head_cells(archive, parts[name])
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, EOFError) as exc:
         raise InputError(f"{book.name}: 读取工作表“{name}”出错（{type(exc).__name__}: {exc}）") from exc
-    if far:
-        raise _refuse_far(book, name, far)
-    return head
+    if facts.far:
+        raise _refuse_far(book, name, facts.far)
+    return head, facts
 
 
 def _read_fast(book: Workbook, name: str) -> Sheet:
     caps = Caps(book.limits.max_read_mb, book.limits.max_read_seconds)
     reading = Reading(book.source, name, book.token, caps)  # in its own process, while the XML is measured
     try:
-        head = _measure(book, name)
+        head, facts = _measure(book, name)
     except InputError:
         reading.cancel()
         raise
@@ -188,7 +197,7 @@ def _read_fast(book: Workbook, name: str) -> Sheet:
     columns = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in table.columns]
     columns = [c if pa.types.is_string(c.type) else c.cast(pa.string()) for c in columns]
     row0, col0 = _anchor(head, columns)
-    return Sheet(name, columns, row0, col0, name not in book.hidden)
+    return Sheet(name, columns, row0, col0, name not in book.hidden, facts)
 
 
 def _read_failed(book: Workbook, name: str, exc: ReadFailed) -> InputError:
@@ -228,28 +237,34 @@ def as_text(value: Any) -> str | None:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return f"{value.isoformat()} 00:00:00"
+    if isinstance(value, str) and "_x" in value:
+        from openpyxl.utils.escape import unescape
+
+        return unescape(value)  # OOXML's _x0007_ for a character XML cannot hold, as the fast reader reads it
     return str(value)
 
 
 def _read_openpyxl(book: Workbook, name: str) -> Sheet:
     import openpyxl
 
-    _measure(book, name)
+    _, facts = _measure(book, name)
     try:
         source = io.BytesIO(book.source) if isinstance(book.source, bytes) else book.source
         loaded = openpyxl.load_workbook(source, read_only=True, data_only=True)
-        rows = [[as_text(v) for v in row] for row in loaded[name].iter_rows(values_only=True)]
+        sheet = loaded[name]
+        sheet.reset_dimensions()  # its cells, not the <dimension> it declares
+        rows = [[as_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         loaded.close()
     except Exception as exc:  # openpyxl raises many types for broken files
         raise InputError(f"{book.name}: 读取工作表“{name}”出错（{type(exc).__name__}: {exc}）") from exc
     filled = [(r, c) for r, row in enumerate(rows) for c, v in enumerate(row) if v is not None]
     if not filled:
-        return Sheet(name, [], 1, 1, name not in book.hidden)
+        return Sheet(name, [], 1, 1, name not in book.hidden, facts)
     top, left = min(r for r, _ in filled), min(c for _, c in filled)
     bottom, right = max(r for r, _ in filled), max(c for _, c in filled)
     grid = [row[left : right + 1] + [None] * (right + 1 - len(row)) for row in rows[top : bottom + 1]]
     columns = [pa.array([row[c] for row in grid], pa.string()) for c in range(right - left + 1)]
-    return Sheet(name, columns, top + 1, left + 1, name not in book.hidden)
+    return Sheet(name, columns, top + 1, left + 1, name not in book.hidden, facts)
 
 
 def _read_sheet(book: Workbook, name: str) -> Sheet:
@@ -271,12 +286,13 @@ def read_workbook(
     try:
         with _zip(source) as archive:
             names, _, hidden = _sheet_paths(archive)
+            recalculate = _recalculate(archive)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as exc:
         raise InputError(f"{path.name}: 不是可读取的 Excel 工作簿（{type(exc).__name__}: {exc}）") from exc
     except (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden) as exc:
         raise InputError(f"{path.name}: 含有不安全的 XML（实体或外部引用），拒绝读取 / unsafe XML refused") from exc
     engine = engine or os.environ.get("GREENCOMM_READER", "fastexcel")
-    return Workbook(path, names, source, hidden, engine, limits or Limits())
+    return Workbook(path, names, source, hidden, recalculate, engine, limits or Limits())
 
 
 def sheet_names(path: Path) -> list[str]:

@@ -24,7 +24,7 @@ FORMULA_START = ("=", "+", "-", "@")
 
 
 def set_value(cell: Cell | MergedCell, value: Any) -> None:
-    """Write a value so that data never becomes a formula: text starting with = + - @ stays text."""
+    """Write a value so that data never becomes a formula or an error: text (`=1+1`, `#N/A`) stays text."""
     if isinstance(cell, MergedCell):
         raise ValueError(f"{cell.coordinate} is inside a merged range")
     if isinstance(value, Decimal | Fraction):
@@ -32,7 +32,7 @@ def set_value(cell: Cell | MergedCell, value: Any) -> None:
     elif value is not None and not isinstance(value, int | float | bool | str | dt.date | dt.datetime):
         value = str(value)
     cell.value = value
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str):
         cell.data_type = "s"
 
 
