@@ -190,3 +190,17 @@ def test_a_problem_inside_a_merged_range_is_shown_on_its_first_cell(write_submis
     sheet = annotate(path, problems)["申报汇总表"]
     comment = sheet["B3"].comment
     assert comment is not None and "合并了单元格" in comment.text and "“所属区”为空" in comment.text
+
+
+def test_review_sheets_get_the_same_checks(write_submission: WriteBook, programme: Programme, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "现场评审评分表"
+    sheet.append(["评审专家", "专家所在区", "所属区", "社区名称", "A2", "A3", "B3", "F1"])
+    sheet.append(["王专家", "市直", "芙蓉区", "第1社区", 3, "#N/A", 2.5, 5])
+    sheet.append(["李专家", "市直", "芙蓉区", "第1社区", 3, 2.5, 2.5, 5])
+    sheet.merge_cells("C2:C3")
+    book.save(tmp_path / "评审.xlsx")
+    report = validate([write_submission(ROWS)], programme, reviews=[tmp_path / "评审.xlsx"])
+    assert {(p.cell, p.code) for p in report.problems if p.is_error} == {("F2", "excel-error"), ("C2", "merged-cells")}
