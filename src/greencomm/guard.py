@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,9 @@ from typing import IO
 
 from greencomm.errors import InputError
 
+# what zipfile raises for a damaged container: bad headers, bad deflate data, a method or an
+# encryption it does not know, a short file
+CONTAINER_BROKEN = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError, EOFError, OSError)
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office 97-2003 files, and encrypted OOXML
 ZIP = b"PK\x03\x04"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -119,7 +123,7 @@ def _check_zip(path: Path, source: Path | bytes, limits: Limits) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         entries = archive.infolist()
-    except zipfile.BadZipFile as exc:
+    except CONTAINER_BROKEN as exc:
         raise _refuse(path, "damaged") from exc
     if len(entries) > limits.max_entries:
         raise _refuse(path, "bomb", f"（{len(entries)} 个部件，上限 {limits.max_entries}）")
@@ -135,9 +139,16 @@ def _check_zip(path: Path, source: Path | bytes, limits: Limits) -> None:
         return
     if "word/document.xml" in names:
         raise _refuse(path, "docx")
-    if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE:
+    if "mimetype" in names and _read_small(archive, "mimetype").strip() == ODS_MIMETYPE:
         raise _refuse(path, "ods")
     raise _refuse(path, "no-book")
+
+
+def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
+    try:
+        return archive.read(name)
+    except CONTAINER_BROKEN:
+        return b""
 
 
 def open_checked(path: Path, limits: Limits | None = None, password: str | None = None) -> Path | bytes:

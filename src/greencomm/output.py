@@ -1,11 +1,14 @@
 """Writing files so that nothing is lost: a temporary file in the same folder, flushed to disk and
-renamed into place; never over an input; a file locked by Excel gets a message a clerk can act on."""
+renamed into place; never over an input; a file locked by Excel gets a message a clerk can act on.
+A failure at any point removes the temp file; one left by a run that was killed outright is removed
+by the next write into that folder."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -13,6 +16,7 @@ from typing import BinaryIO
 from greencomm.errors import OutputError
 
 TEMP_PREFIX = ".greencomm-"
+STALE_SECONDS = 3600  # a temp file this old was left by a run that died: no run writes for an hour
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -28,9 +32,21 @@ def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
             raise OutputError(f"{target}: 输出文件与输入文件相同，已拒绝覆盖 / the output is an input file; refused")
 
 
+def clean_stale(folder: Path) -> list[Path]:
+    """Remove the temp files a killed run left in `folder` (not those of a run writing right now)."""
+    removed = []
+    for stray in folder.glob(TEMP_PREFIX + "*"):
+        with contextlib.suppress(OSError):
+            if time.time() - stray.stat().st_mtime > STALE_SECONDS:
+                stray.unlink()
+                removed.append(stray)
+    return removed
+
+
 @contextlib.contextmanager
 def _temp_beside(target: Path) -> Iterator[tuple[BinaryIO, Path]]:
     target.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(target.parent)
     fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
     temp = Path(name)
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,6 +39,7 @@ from greencomm.schema import (
     submission_columns,
 )
 from greencomm.shortlist import DEMONSTRATION, FAILED, ONSITE, PASSED, PENDING
+from greencomm.values import map_unique
 from greencomm.xlsx import display_width
 
 MARKER = "greencomm 评分结果"
@@ -46,6 +48,8 @@ STATUS_COLOURS = {DEMONSTRATION: "#C6EFCE", ONSITE: "#C6EFCE", PENDING: "#FFEB9C
 SOURCE_WORDS = {"review": "现场评审", "self": "自评（评审前）"}
 WIDTH_SAMPLE = 400  # rows looked at to size a column
 COLUMNS_PER_PAGE = 18
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?%?")
 
 
 @dataclass
@@ -188,10 +192,22 @@ def detail_fits(results: Results) -> bool:
     return len(results.table) * len(results.programme.rubric.items) < EXCEL_ROWS - 1
 
 
+def defused(value: object) -> object:
+    """Text a spreadsheet would take for a formula (`=…`, `+…`, `-…`, `@…`, or after a tab or a
+    carriage return) behind an apostrophe; numbers and other text unchanged (OWASP's CSV injection)."""
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def detail_csv(results: Results) -> bytes:
-    """The detail as CSV (UTF-8 with BOM, so Excel opens Chinese right), for years too large for a sheet."""
-    text = detail_frame(results).to_csv(index=False)
-    return "\ufeff".encode() + text.encode("utf-8")
+    """The detail as CSV (UTF-8 with BOM, so Excel opens Chinese right), for years too large for a
+    sheet; no text in it can run as a formula when the file is opened."""
+    frame = detail_frame(results)
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = map_unique(frame[column], defused)
+    return "\ufeff".encode() + frame.to_csv(index=False).encode("utf-8")
 
 
 def provenance_sheets(results: Results) -> list[Sheet]:

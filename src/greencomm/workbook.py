@@ -31,10 +31,13 @@ import pyarrow as pa
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from greencomm.errors import InputError, SheetTooLarge, UsageError
-from greencomm.guard import Limits, SheetFacts, measure_sheet, open_checked
+from greencomm.guard import CONTAINER_BROKEN, Limits, SheetFacts, measure_sheet, open_checked
 from greencomm.sandbox import Caps, ReadFailed, Reading
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+BROKEN = (*CONTAINER_BROKEN, KeyError, ElementTree.ParseError, UnicodeDecodeError)  # and broken XML
+UNSAFE = (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden)
+UNSAFE_MESSAGE = "含有不安全的 XML（实体或外部引用），拒绝读取 / unsafe XML refused"
 HEAD_ROWS = 40  # rows of XML read to anchor the sheet: the header is within the first 30
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -175,7 +178,9 @@ def _measure(book: Workbook, name: str) -> tuple[list[tuple[int, int]], SheetFac
             with archive.open(parts[name]) as stream:
                 facts = measure_sheet(stream, book.limits)
             head = [] if facts.far else _head_cells(archive, parts[name])
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, EOFError) as exc:
+    except UNSAFE as exc:  # before BROKEN: defusedxml's refusals are ValueErrors
+        raise InputError(f"{book.name}: 工作表“{name}”{UNSAFE_MESSAGE}") from exc
+    except BROKEN as exc:
         raise InputError(f"{book.name}: 读取工作表“{name}”出错（{type(exc).__name__}: {exc}）") from exc
     if facts.far:
         raise _refuse_far(book, name, facts.far)
@@ -287,10 +292,10 @@ def read_workbook(
         with _zip(source) as archive:
             names, _, hidden = _sheet_paths(archive)
             recalculate = _recalculate(archive)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as exc:
+    except UNSAFE as exc:  # before BROKEN: defusedxml's refusals are ValueErrors
+        raise InputError(f"{path.name}: {UNSAFE_MESSAGE}") from exc
+    except BROKEN as exc:
         raise InputError(f"{path.name}: 不是可读取的 Excel 工作簿（{type(exc).__name__}: {exc}）") from exc
-    except (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden) as exc:
-        raise InputError(f"{path.name}: 含有不安全的 XML（实体或外部引用），拒绝读取 / unsafe XML refused") from exc
     engine = engine or os.environ.get("GREENCOMM_READER", "fastexcel")
     return Workbook(path, names, source, hidden, recalculate, engine, limits or Limits())
 

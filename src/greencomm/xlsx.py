@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import unicodedata
 from decimal import Decimal
 from fractions import Fraction
@@ -20,17 +21,23 @@ from openpyxl.worksheet.worksheet import Worksheet
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 THIN = Side(style="thin", color="9BAFC4")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-FORMULA_START = ("=", "+", "-", "@")
+_LOOKS_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")  # OOXML reads _x0041_ as "A": written as _x005F_x0041_
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # no XML can hold them
 
 
 def set_value(cell: Cell | MergedCell, value: Any) -> None:
-    """Write a value so that data never becomes a formula or an error: text (`=1+1`, `#N/A`) stays text."""
+    """Write a value so that data never becomes a formula or an error: text (`=1+1`, `#N/A`) stays
+    text, and reads back as written (`_x0041_` escaped; a control character XML cannot hold is shown
+    as its picture, ␇)."""
     if isinstance(cell, MergedCell):
         raise ValueError(f"{cell.coordinate} is inside a merged range")
     if isinstance(value, Decimal | Fraction):
         value = float(value)
     elif value is not None and not isinstance(value, int | float | bool | str | dt.date | dt.datetime):
         value = str(value)
+    if isinstance(value, str):
+        value = _LOOKS_ESCAPED.sub(r"_x005F_\1", value)
+        value = _ILLEGAL.sub(lambda m: chr(0x2400 + ord(m[0])), value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

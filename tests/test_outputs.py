@@ -1,0 +1,187 @@
+"""Outputs are never dangerous and nothing is lost: no cell we write from data is a formula (xlsx or
+CSV); a crash or a full disk in the middle of writing leaves the previous output byte for byte; a
+file open in Excel gets a message a clerk can act on; temp files never stay behind."""
+
+import csv
+import errno
+import io
+import json
+import os
+import time
+import zipfile
+from pathlib import Path
+from typing import BinaryIO
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from conftest import WriteBook, valid_row
+from greencomm.cli import app
+from greencomm.errors import OutputError
+from greencomm.output import STALE_SECONDS, TEMP_PREFIX, atomic_write, clean_stale, write_bytes
+from greencomm.results_xlsx import defused
+
+runner = CliRunner()
+FORMULA_LIKE = {
+    "community": '=HYPERLINK("http://example.com","点我")社区',
+    "street": "+SUM(1,2)街道",
+    "contact": "@cmd|' /C calc'!A0",
+}
+
+
+# ---------------------------------------------------------------- atomic writes
+class Boom(Exception):
+    pass
+
+
+def _half_then(error: BaseException):  # type: ignore[no-untyped-def]
+    def write(handle: BinaryIO) -> None:
+        handle.write(b"half of the new content")
+        raise error
+
+    return write
+
+
+@pytest.mark.parametrize("error", [Boom("crash"), KeyboardInterrupt(), OSError(errno.ENOSPC, "No space left")])
+def test_a_crash_in_the_middle_of_writing_leaves_the_previous_output(tmp_path: Path, error: BaseException) -> None:
+    target = tmp_path / "结果.xlsx"
+    target.write_bytes(b"the previous output")
+    with pytest.raises((Boom, KeyboardInterrupt, OutputError)) as raised:
+        atomic_write(target, _half_then(error))
+    assert target.read_bytes() == b"the previous output"
+    assert list(tmp_path.iterdir()) == [target], "no temp file stays behind"
+    if isinstance(error, OSError):
+        assert "写入失败" in str(raised.value) and "No space left" in str(raised.value)
+
+
+@pytest.mark.parametrize("step", ["fsync", "replace"])
+def test_a_failure_at_the_last_steps_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     step: str) -> None:  # fmt: skip
+    target = tmp_path / "结果.xlsx"
+    target.write_bytes(b"the previous output")
+
+    def fail(*args: object) -> None:
+        raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(os, step, fail)
+    with pytest.raises(OutputError):
+        write_bytes(target, b"new")
+    monkeypatch.undo()
+    assert target.read_bytes() == b"the previous output" and list(tmp_path.iterdir()) == [target]
+
+
+def test_a_file_open_in_excel_gets_a_message_to_close_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Windows, replacing a workbook Excel has open raises PermissionError."""
+    target = tmp_path / "结果.xlsx"
+    target.write_bytes(b"open in Excel")
+
+    def locked(*args: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", locked)
+    with pytest.raises(OutputError, match="在 Excel/WPS 中关闭该文件后重新运行"):
+        write_bytes(target, b"new")
+    monkeypatch.undo()
+    assert target.read_bytes() == b"open in Excel" and list(tmp_path.iterdir()) == [target]
+
+
+def test_temp_files_of_a_killed_run_are_cleaned_and_a_running_ones_kept(tmp_path: Path) -> None:
+    stale = tmp_path / f"{TEMP_PREFIX}abc.xlsx"
+    stale.write_bytes(b"left by a run killed with kill -9")
+    old = time.time() - STALE_SECONDS - 60
+    os.utime(stale, (old, old))
+    running = tmp_path / f"{TEMP_PREFIX}def.xlsx"
+    running.write_bytes(b"another run is writing this now")
+    write_bytes(tmp_path / "结果.xlsx", b"new")
+    assert not stale.exists() and running.exists()
+    assert clean_stale(tmp_path) == []
+
+
+def test_a_crash_while_score_writes_leaves_the_previous_workbook(
+    write_submission: WriteBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_submission([valid_row()])
+    out = tmp_path / "out" / "评分结果.xlsx"
+    args = ["score", str(path), "--year", "2026", "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    before = out.read_bytes()
+
+    def crash(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 1 and "No space left on device" in result.stderr
+    assert "Traceback" not in result.output
+    assert out.read_bytes() == before and sorted(p.name for p in out.parent.iterdir()) == ["评分结果.xlsx"]
+
+
+# ---------------------------------------------------------------- nothing runs as a formula
+def _text_cells(path: Path) -> Path:
+    """The formula-like values written as text, as a district's Excel keeps them."""
+    book = openpyxl.load_workbook(path)
+    for row in book["申报汇总表"].iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "@")):
+                cell.data_type = "s"
+    book.save(path)
+    return path
+
+
+def _formulas(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return [n for n in archive.namelist() if n.startswith("xl/worksheets/") and b"<f" in archive.read(n)]
+
+
+def test_no_cell_written_from_data_is_a_formula(write_submission: WriteBook, tmp_path: Path) -> None:
+    rows = [valid_row(**FORMULA_LIKE), valid_row(community="-1社区", households="abc")]
+    path = _text_cells(write_submission(rows))
+    assert _formulas(path) == []
+    out = tmp_path / "out"
+    runner.invoke(app, ["validate", str(path), "--year", "2026", "-o", str(out)])
+    for command in ("score", "rank", "shortlist"):
+        result = runner.invoke(app, [command, str(path), "--year", "2026", "-o", str(out / f"{command}.xlsx")])
+        assert result.exit_code in (0, 1), result.output
+    written = sorted(out.glob("*.xlsx"))
+    assert len(written) == 5  # the annotated copy, the problem list, score, rank, shortlist
+    for book in written:
+        assert _formulas(book) == [], book.name
+    summary = openpyxl.load_workbook(out / "score.xlsx")["评分汇总"]
+    values = {c.value for row in summary.iter_rows() for c in row}
+    assert FORMULA_LIKE["community"] in values and FORMULA_LIKE["street"] in values
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 731 8456", "'+86 731 8456"),
+        ("-x", "'-x"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("-3", "-3"),
+        ("+2.5", "+2.5"),
+        ("45%", "45%"),
+        ("韭菜园社区", "韭菜园社区"),
+        (3, 3),
+    ],
+)
+def test_csv_text_is_defused(value: object, shown: object) -> None:
+    assert defused(value) == shown
+
+
+def test_the_detail_csv_holds_no_formula(write_submission: WriteBook, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Beyond one sheet the detail goes to CSV (tested here by making every year 'too large')."""
+    monkeypatch.setattr("greencomm.cli.detail_fits", lambda results: False)
+    path = _text_cells(write_submission([valid_row(**FORMULA_LIKE)]))
+    out = tmp_path / "评分结果.xlsx"
+    result = runner.invoke(app, ["score", str(path), "--year", "2026", "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["communities"][0]["community"] == FORMULA_LIKE["community"]
+    text = (tmp_path / "评分结果_得分明细.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["社区名称"] for r in rows} == {"'" + FORMULA_LIKE["community"]}
+    risky = [v for r in rows for v in r.values() if v and v[0] in "=+-@\t\r" and not v.lstrip("+-")[:1].isdigit()]
+    assert risky == []
