@@ -139,3 +139,16 @@ def test_the_limits_are_settings(write_submission: WriteBook, tmp_path: Path) ->
     limited = runner.invoke(app, [*args, "--config", str(tmp_path / "greencomm.toml")])
     assert limited.exit_code == 1
     assert "单元格 A121 超出上限（20 行、200 列" in limited.stderr and "sheet-too-large" in limited.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["explain", "韭菜园社区"], ["publicize"], ["report"], ["register", "add", "--register", "名录.xlsx"]],
+)
+def test_every_command_that_reads_submissions_takes_the_password(write_submission: WriteBook, tmp_path: Path,
+                                                                  command: list[str]) -> None:  # fmt: skip
+    locked = _encrypt(write_submission([valid_row()]), "芙蓉2026")
+    without = runner.invoke(app, [*command, str(locked), "--year", "2026"])
+    assert without.exit_code != 0 and "已加密" in without.stderr and "--password" in without.stderr, without.stderr
+    given = runner.invoke(app, [*command, str(locked), "--year", "2026", "--password", "芙蓉2026"])
+    assert "已加密" not in given.stderr and "--password" not in given.stderr, given.stderr

@@ -236,10 +236,22 @@ def _evaluate(
     year: int | None,
     console: Console,
     password: str | None = None,
+    language: str | None = None,
 ) -> Results:
+    """The results of the inputs; when not one community could be read, the problems that say why
+    and an error (every command that goes on from here would have nothing to work on)."""
     programme = _programme(config, year)
     with console.status("正在评分… / scoring…"):
-        return evaluate(inputs, programme, reviews=reviews, register=register, password=password)
+        results = evaluate(inputs, programme, reviews=reviews, register=register, password=password)
+    if results.table.empty:
+        for line in problem_lines(results.problems, language or default_lang()):
+            _err_console().print(line, markup=False)
+        raise EmptyInputError("没有可读取的社区，未写出任何文件 / no community could be read; nothing written")
+    return results
+
+
+class EmptyInputError(GreencommError):
+    """Nothing could be read, so there is nothing to write."""
 
 
 WRITERS: dict[str, tuple[Callable[[Results, str], Any], str]] = {
@@ -247,10 +259,6 @@ WRITERS: dict[str, tuple[Callable[[Results, str], Any], str]] = {
     "rank": (rank_workbook, "排名.xlsx"),
     "shortlist": (shortlist_workbook, "名单.xlsx"),
 }
-
-
-class EmptyInputError(GreencommError):
-    """Nothing could be read, so there is nothing to write."""
 
 
 def _results_command(
@@ -270,13 +278,8 @@ def _results_command(
     language, console = _lang(lang), _err_console(quiet)
     writer, default_name = WRITERS[kind]
     with _handled():
-        results = _evaluate(inputs, reviews, register, config, year, console, password)
-        if results.table.empty:
-            for line in problem_lines(results.problems, language):
-                _err_console().print(line, markup=False)
+        results = _evaluate(inputs, reviews, register, config, year, console, password, language)
         target = output or Path(default_name)
-        if results.table.empty:
-            raise EmptyInputError("没有可读取的社区，未写出任何文件 / no community could be read; nothing written")
         write_bytes(target, writer(results, language), results.report.files)
         if kind == "score" and not detail_fits(results):  # more rows than a sheet holds
             write_bytes(target.with_name(f"{target.stem}_得分明细.csv"), detail_csv(results), results.report.files)
@@ -309,7 +312,7 @@ def score(
 
     写出评分结果.xlsx：评分汇总、得分明细（填报值→规则→得分）、评分依据（输入文件哈希、标准、设置、版本）。"""
     if explain is not None:
-        _explain(explain, inputs, reviews, register, config, year)
+        _explain(explain, inputs, reviews, register, config, year, password)
     _results_command("score", inputs, reviews, register, output, config, year, lang, as_json, quiet, password)
 
 
@@ -354,10 +357,11 @@ def _explain(
     register: Path | None,
     config: Path | None,
     year: int | None,
+    password: str | None,
 ) -> None:
     console = _err_console()
     with _handled():
-        results = _evaluate(inputs, reviews, register, config, year, console)
+        results = _evaluate(inputs, reviews, register, config, year, console, password)
         rows = find_community(results, who)
     Console(highlight=False).print(*[explain_view(results, idx) for idx in rows])
     raise typer.Exit(1 if results.has_errors else 0)
@@ -371,9 +375,10 @@ def explain(
     register: RegisterOpt = None,
     config: ConfigOpt = None,
     year: YearOpt = None,
+    password: PasswordOpt = None,
 ) -> None:
     """显示一个社区的全部得分明细、否决、资格与结果 / one community's full breakdown."""
-    _explain(community, inputs, reviews, register, config, year)
+    _explain(community, inputs, reviews, register, config, year, password)
 
 
 register_app = typer.Typer(help="历年命名名录 / the register of titles", no_args_is_help=True)
@@ -388,11 +393,12 @@ def register_add(
     config: ConfigOpt = None,
     year: YearOpt = None,
     quiet: QuietOpt = False,
+    password: PasswordOpt = None,
 ) -> None:
     """把本年度最终称号追加到历年命名名录（先备份原名录）/ add the year's final titles to the register."""
     console = _err_console(quiet)
     with _handled():
-        results = _evaluate(inputs, reviews, None, config, year, console)
+        results = _evaluate(inputs, reviews, None, config, year, console, password)
         added, backup = add_titles(results, register)
     console.print(f"已追加 {added} 个称号到 {register}；原名录已备份为 {backup}")
     console.print(f"added {added} titles to {register}; the register as it was is kept as {backup}")
@@ -432,12 +438,13 @@ def publicize(
     config: ConfigOpt = None,
     year: YearOpt = None,
     quiet: QuietOpt = False,
+    password: PasswordOpt = None,
 ) -> None:
     """公示（.docx 与 .md）：名单按区排列、公示期按工作日计算 / write the public notice."""
     console = _err_console(quiet)
     first = _date_option(start, "--start")
     with _handled():
-        results = _evaluate(inputs, reviews, register, config, year, console)
+        results = _evaluate(inputs, reviews, register, config, year, console, password)
         document = documents.publicity(results, first)
         stem = f"{results.programme.year}年节能环保社区拟命名名单公示"
         _write_document(document, "publicity", stem, output or Path("公示"), templates, results, quiet)
@@ -455,12 +462,13 @@ def report(
     config: ConfigOpt = None,
     year: YearOpt = None,
     quiet: QuietOpt = False,
+    password: PasswordOpt = None,
 ) -> None:
     """年度总结（.docx 与 .md，含图表）/ write the year's summary with figures and charts."""
     console = _err_console(quiet)
     signed = _date_option(date, "--date")
     with _handled():
-        results = _evaluate(inputs, reviews, register, config, year, console)
+        results = _evaluate(inputs, reviews, register, config, year, console, password)
         document = documents.report(results, signed)
         stem = f"{results.programme.year}年节能环保社区创建工作总结"
         _write_document(document, "report", stem, output or Path("年度总结"), templates, results, quiet)
