@@ -45,6 +45,21 @@ def test_each_case_is_refused_clearly(corpus: tuple[Path, dict[str, str]], name:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("command", ["validate", "score"])
+def test_each_case_leaves_a_previous_output_as_it_was(corpus: tuple[Path, dict[str, str]], name: str, command: str,
+                                                      tmp_path: Path) -> None:  # fmt: skip
+    folder, _ = corpus
+    out = tmp_path / "out"
+    out.mkdir()
+    previous = out / ("问题清单.xlsx" if command == "validate" else "评分结果.xlsx")
+    previous.write_bytes(b"last month's output")
+    target = out if command == "validate" else previous
+    result = runner.invoke(app, [command, str(folder / name), "--year", "2026", "-o", str(target)])
+    assert result.exit_code == 1
+    assert [p.name for p in out.iterdir()] == [previous.name] and previous.read_bytes() == b"last month's output"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_each_case_in_a_process_of_its_own_stays_small(corpus: tuple[Path, dict[str, str]], name: str,
                                                         tmp_path: Path) -> None:  # fmt: skip
     """Peak memory of the whole command, its reading process included (the acceptance: 1 GiB)."""

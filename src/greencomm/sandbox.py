@@ -209,7 +209,20 @@ def _serve(max_mb: int) -> None:
             stdout.write(b'{"ok": true}\n')
             with pa.ipc.new_stream(pa.PythonFile(stdout, mode="w"), batch.schema) as writer:
                 writer.write_batch(batch)
+            del batch
         stdout.flush()
+        _give_back_memory()
+
+
+def _give_back_memory() -> None:
+    """Return what the read used to the system, so an idle worker does not hold a sheet's worth of
+    memory while the main process scores it."""
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 if __name__ == "__main__":
