@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -167,3 +168,34 @@ def test_every_command_that_reads_submissions_takes_the_password(write_submissio
     assert without.exit_code != 0 and "已加密" in without.stderr and "--password" in without.stderr, without.stderr
     given = runner.invoke(app, [*command, str(locked), "--year", "2026", "--password", "芙蓉2026"])
     assert "已加密" not in given.stderr and "--password" not in given.stderr, given.stderr
+
+
+def test_an_encrypted_workbook_is_annotated_and_goes_back_encrypted(
+    write_submission: WriteBook, tmp_path: Path
+) -> None:
+    import msoffcrypto
+
+    locked = _encrypt(write_submission([valid_row(occupancy="120%")]), "芙蓉2026")
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["validate", str(locked), "--year", "2026", "-o", str(out), "--password", "芙蓉2026"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    copy = out / f"{locked.stem}_问题标注.xlsx"
+    assert copy.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "encrypted like the district's own file"
+    office = msoffcrypto.OfficeFile(io.BytesIO(copy.read_bytes()))
+    office.load_key(password="芙蓉2026")
+    plain = io.BytesIO()
+    office.decrypt(plain)
+    book = openpyxl.load_workbook(plain)
+    assert book.sheetnames[0] == "问题清单" and any(
+        c.comment and "入住率" in c.comment.text for row in book["申报汇总表"].iter_rows() for c in row
+    )
+
+
+def test_a_workbook_too_large_to_annotate_is_listed_only(write_submission: WriteBook, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setattr("greencomm.cli.ANNOTATE_MAX_ROWS", 1)
+    path = write_submission([valid_row(occupancy="120%"), valid_row(community="文庙坪社区")])
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["validate", str(path), "--year", "2026", "-o", str(out)])
+    assert result.exit_code == 1 and "不生成标注副本" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["问题清单.xlsx"]

@@ -1,6 +1,7 @@
 import datetime as dt
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,6 +10,7 @@ from greencomm.values import (
     header_base,
     header_key,
     name_key,
+    name_keys,
     parse_date,
     parse_integer,
     parse_number,
@@ -157,3 +159,10 @@ def test_percent_text_round_trips(value: Decimal) -> None:
     parsed, problem = parse_percent(f"{value}%")
     assert problem is None
     assert parsed == value
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=12)), max_size=20))
+def test_name_keys_is_name_key_for_every_value(names: list[str | None]) -> None:
+    """The vectorised keys (pyarrow NFKC and trim) are the scalar ones, whatever the text."""
+    keys = name_keys(pd.Series(names, dtype=object)).tolist()
+    assert keys == [None if n is None else name_key(n) for n in names]

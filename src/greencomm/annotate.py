@@ -3,6 +3,7 @@ severity, a comment on each, a 问题清单 sheet first) and the full problem li
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from greencomm.problems import Problem
 from greencomm.xlsx import fit_columns, print_setup, set_value, style_header
 
 PROBLEM_SHEET = "问题清单"
+ANNOTATE_MAX_ROWS = 20_000  # beyond this a copy is of no use to a district, and costly to load
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "error", "warning": "warning"}}
 HEADERS = {
@@ -91,9 +93,10 @@ def _problem_sheet(book: Workbook, problems: Sequence[Problem], lang: str) -> Wo
     return sheet
 
 
-def annotate(path: Path, problems: Sequence[Problem], lang: str = "zh") -> Workbook:
-    """The district's own workbook, formatting kept, with the problems marked on it."""
-    book = openpyxl.load_workbook(path, rich_text=True)
+def annotate(source: Path | bytes, problems: Sequence[Problem], lang: str = "zh") -> Workbook:
+    """The district's own workbook (its file, or its decrypted bytes), formatting kept, with the
+    problems marked on it."""
+    book = openpyxl.load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source, rich_text=True)
     _mark_cells(book, problems, lang)
     _problem_sheet(book, problems, lang)
     book.active = 0

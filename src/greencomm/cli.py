@@ -19,9 +19,10 @@ import typer
 from rich.console import Console
 
 from greencomm import __version__, documents
-from greencomm.annotate import annotate, annotated_name, problem_list
+from greencomm.annotate import ANNOTATE_MAX_ROWS, annotate, annotated_name, problem_list
 from greencomm.documents import CHART_FOLDER, Document, render
 from greencomm.errors import GreencommError
+from greencomm.guard import Limits, encrypt, open_checked
 from greencomm.output import write_bytes
 from greencomm.pipeline import Results, evaluate, find_community, to_json
 from greencomm.problems import LANGS, UNREAD, count, default_lang
@@ -167,7 +168,8 @@ def validate_command(
         programme = _programme(config, year)
         with console.status("正在读取… / reading…"):
             report = validate(inputs, programme, reviews=reviews, register=register, password=password)
-        written = write_validation_outputs(report, output, language)
+        limits = Limits(**programme.settings.limits.model_dump())
+        written, too_large = write_validation_outputs(report, output, language, limits, password)
     problems = report.problems
     errors, warnings = count(problems)
     if as_json:
@@ -186,6 +188,9 @@ def validate_command(
     console.print(validation_summary(report, language))
     for line in problem_lines(problems, language):
         console.print(line, markup=False)
+    for path in too_large:
+        console.print(f"{path.name}: 超过 {ANNOTATE_MAX_ROWS:,} 行，不生成标注副本，问题见问题清单.xlsx"
+                      f" / too large to annotate; see 问题清单.xlsx", markup=False)  # fmt: skip
     if written or (output / "问题清单.xlsx").exists():
         console.print(f"输出文件夹 / output: {output}（{len(written)} 个标注副本，问题清单.xlsx）")
     else:
@@ -193,26 +198,36 @@ def validate_command(
     raise typer.Exit(1 if errors else 0)
 
 
-def write_validation_outputs(report: ValidationReport, folder: Path, lang: str) -> dict[Path, Path]:
-    """An annotated copy of every workbook with problems, and the full list; returns input → copy.
-    When no input could be read at all, nothing is written: the messages say it all."""
+def write_validation_outputs(
+    report: ValidationReport, folder: Path, lang: str, limits: Limits, password: str | None = None
+) -> tuple[dict[Path, Path], list[Path]]:
+    """An annotated copy of every workbook with problems, and the full list; returns input → copy,
+    and the workbooks too large to annotate. When no input could be read at all, nothing is
+    written: the messages say it all. A workbook that came encrypted goes back encrypted."""
     inputs = report.files
     unreadable = {p.file for p in report.problems if p.code in UNREAD}
     if all(path.name in unreadable for path in inputs):
-        return {}
+        return {}, []
     by_file: dict[str, list[Any]] = {}
     for p in report.problems:
         by_file.setdefault(p.file, []).append(p)
+    rows = report.submissions.frame["_file"].value_counts().to_dict() if len(report.submissions.frame) else {}
     written: dict[Path, Path] = {}
+    too_large: list[Path] = []
     for path in inputs:
         found = by_file.get(path.name)
         if not found or any(p.code in UNREAD for p in found):
             continue
+        if rows.get(path.name, 0) > ANNOTATE_MAX_ROWS:
+            too_large.append(path)
+            continue
+        source = open_checked(path, limits, password)
+        data = to_bytes(annotate(source, found, lang))
         target = folder / annotated_name(path)
-        write_bytes(target, to_bytes(annotate(path, found, lang)), inputs)
+        write_bytes(target, encrypt(data, password) if isinstance(source, bytes) and password else data, inputs)
         written[path] = target
     write_bytes(folder / "问题清单.xlsx", to_bytes(problem_list(report.problems, lang)), inputs)
-    return written
+    return written, too_large
 
 
 # ---------------------------------------------------------------- score, rank, shortlist

@@ -119,6 +119,15 @@ def _decrypt(path: Path, data: bytes, password: str | None) -> bytes:
     return out.getvalue()
 
 
+def encrypt(data: bytes, password: str) -> bytes:
+    """A workbook encrypted with `password`, as Excel does it (what came encrypted goes back so)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(data)).encrypt(password, out)
+    return out.getvalue()
+
+
 def _check_zip(path: Path, source: Path | bytes, limits: Limits) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
@@ -198,7 +207,8 @@ def _above(limit: str, digit: str, first: str, last: str) -> str:
 
 @lru_cache(maxsize=8)
 def _far_pattern(max_row: int, max_column: int) -> re.Pattern[bytes]:
-    rows = "0*" + _above(str(max_row), r"\d", "1", "9")
+    digits = len(str(max_row))  # a row past the limit has at least as many: the lookahead fails most refs fast
+    rows = f"0*(?=[0-9]{{{digits}}})" + _above(str(max_row), r"\d", "1", "9")
     columns = _above(column_letters(max_column), "[A-Z]", "A", "Z")
     return re.compile(f' r="((?:{columns}[0-9]+|[A-Z]*{rows}))"'.encode())
 
@@ -216,10 +226,17 @@ class SheetFacts:
 
 _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
 _ERROR_CELL = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*>')
+_ERROR_TYPE = re.compile(rb't="e"')  # a regex search finds a rare short needle faster than `in`
 _FORMULA = re.compile(rb"<f[\s>/]")
 _REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
-CUT_AT = (b"</c>", b"/>", b">")  # a segment ends after a whole cell where it can
+CARRY_MAX = 1 << 24
+
+
+def _cut(text: bytes) -> int:
+    """Where a segment of the stream may end: before a cell still open, else after the last tag."""
+    opened, closed = text.rfind(b"<c "), text.rfind(b"</c>")
+    return opened if opened > closed else text.rfind(b">") + 1
 
 
 def _cell_at(text: bytes, position: int) -> tuple[str, bytes] | None:
@@ -238,14 +255,14 @@ def _cell_at(text: bytes, position: int) -> tuple[str, bytes] | None:
 def _facts_of(text: bytes, facts: SheetFacts) -> None:
     if b"<mergeCell" in text:
         facts.merged.extend(m[1].decode("ascii") for m in _MERGE.finditer(text))
-    if b't="e"' in text:
+    if _ERROR_TYPE.search(text):
         for tag in _ERROR_CELL.finditer(text):
             cell = _cell_at(text, tag.end())
             if cell is not None:
                 value = _VALUE.search(cell[1])
                 facts.errors[cell[0]] = value[1].decode("utf-8", "replace") if value else "#N/A"
-    if b"<f" in text:
-        for formula in _FORMULA.finditer(text):
+    if first := _FORMULA.search(text):
+        for formula in _FORMULA.finditer(text, first.start()):
             cell = _cell_at(text, formula.start())
             if cell is not None:
                 value = _VALUE.search(cell[1])
@@ -262,9 +279,10 @@ def measure_sheet(stream: IO[bytes], limits: Limits, chunk_size: int = 1 << 22) 
     while True:
         chunk = stream.read(chunk_size)
         text = carry + chunk
-        if chunk:  # process up to the end of the last whole cell, carry the rest
-            cut = next((text.rfind(m) + len(m) for m in CUT_AT if text.rfind(m) >= 0), 0)
-            cut = cut if cut > 0 and len(text) - cut < (1 << 24) else len(text)
+        if chunk:  # process up to the end of the last whole cell (or tag), carry the rest
+            cut = _cut(text)
+            if len(text) - cut > CARRY_MAX:  # no end in sight: a hostile run of bytes, scanned as it is
+                cut = len(text)
             text, carry = text[:cut], text[cut:]
         found = pattern.search(text)
         if found:

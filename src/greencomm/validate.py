@@ -48,7 +48,7 @@ from greencomm.tables import (
     locate_table,
     parse_table,
 )
-from greencomm.values import map_unique, name_key
+from greencomm.values import map_unique, name_key, name_keys
 from greencomm.workbook import Workbook, column_number, expand_inputs, read_workbook
 
 NO_TITLE = CITY_TITLES[0]
@@ -341,7 +341,7 @@ def later_duplicates(
 def _key(*parts: pd.Series) -> pd.Series:
     """Names compared as programme.md says (NFKC, trimmed); None when a part is blank."""
     # Plain lists: Series.map would infer pandas' string dtype and turn None into NaN.
-    cleaned = [map_unique(p, lambda v: None if v is None else name_key(v)).tolist() for p in parts]
+    cleaned = [name_keys(p).tolist() for p in parts]
     keys = [None if None in combo else "\x00".join(combo) for combo in zip(*cleaned, strict=True)]
     return pd.Series(keys, index=parts[0].index, dtype=object)
 
@@ -349,8 +349,8 @@ def _key(*parts: pd.Series) -> pd.Series:
 def with_name_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """_district_key and _community_key: the names as programme.md compares them, computed once."""
     return frame.assign(
-        _district_key=map_unique(frame.district, lambda v: None if v is None else name_key(v)),
-        _community_key=map_unique(frame.community, lambda v: None if v is None else name_key(v)),
+        _district_key=name_keys(frame.district),
+        _community_key=name_keys(frame.community),
     )
 
 

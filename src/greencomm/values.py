@@ -49,6 +49,21 @@ def name_key(value: object) -> str:
     return nfkc(clean_text(value)).strip()
 
 
+def name_keys(names: pd.Series) -> pd.Series:
+    """name_key of a column of names in one vectorised pass: what programme.md compares names by,
+    for 100,000 names in milliseconds. None stays None; a column that is not all text (a year
+    among the parts of a key) goes value by value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        text = pa.array(names.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return map_unique(names, lambda v: None if v is None else name_key(v))
+    keys = pc.utf8_trim_whitespace(pc.utf8_normalize(pc.utf8_trim_whitespace(text), "NFKC"))
+    return pd.Series(keys.to_numpy(zero_copy_only=False), index=names.index, dtype=object)
+
+
 def header_key(header: object) -> str:
     """NFKC, no white space or line breaks, lower case, one kind of bracket."""
     return _SPACE.sub("", nfkc(header).translate(_BRACKETS)).lower()

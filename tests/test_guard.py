@@ -1,0 +1,54 @@
+"""The sheet scan: references past the limits found exactly, and the same facts whatever the chunk
+a stream is read in."""
+
+import io
+
+import pytest
+
+from greencomm.guard import Limits, _far_pattern, column_letters, measure_sheet
+
+
+def test_column_letters() -> None:
+    numbers = (1, 26, 27, 52, 200, 702, 703, 16384)
+    assert [column_letters(n) for n in numbers] == ["A", "Z", "AA", "AZ", "GR", "ZZ", "AAA", "XFD"]
+
+
+@pytest.mark.parametrize("limit", [1, 26, 27, 200, 702, 703])
+def test_a_column_past_the_limit_and_no_other(limit: int) -> None:
+    pattern = _far_pattern(10, limit)
+    for n in range(1, 2000):
+        assert bool(pattern.search(f' r="{column_letters(n)}1"'.encode())) == (n > limit), n
+
+
+@pytest.mark.parametrize("limit", [1, 9, 10, 99, 100, 190, 200_100])
+def test_a_row_past_the_limit_and_no_other(limit: int) -> None:
+    pattern = _far_pattern(limit, 16384)
+    for n in [*range(1, 1200), limit - 1, limit, limit + 1, 10 * limit, 1_048_576]:
+        if n > 0:
+            for text in (f' r="A{n}"', f' r="A000{n}"', f'<row r="{n}"'):
+                assert bool(pattern.search(text.encode())) == (n > limit), (text, limit)
+
+
+SHEET = (
+    b'<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><f>A1*2</f></c></row>'
+    + b"".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}" t="e"><v>#N/A</v></c></row>'.encode()
+               for r in range(2, 40))
+    + b'<row r="40"><c r="C40"><f t="shared" si="0"/><v>3</v></c><c r="D40"><f>1/0</f><v></v></c></row>'
+    + b'</sheetData><mergeCells count="2"><mergeCell ref="A2:A5"/><mergeCell ref="B7:C7"/></mergeCells></worksheet>'
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("chunk", [1 << 22, 4096, 97, 13])
+def test_the_facts_do_not_depend_on_the_chunks(chunk: int) -> None:
+    facts = measure_sheet(io.BytesIO(SHEET), Limits(), chunk)
+    assert facts.far is None
+    assert facts.merged == ["A2:A5", "B7:C7"]
+    assert facts.errors == {f"B{r}": "#N/A" for r in range(2, 40)}
+    assert facts.formulas == {"B1": False, "C40": True, "D40": False}
+
+
+@pytest.mark.parametrize("chunk", [1 << 22, 50, 13])
+def test_a_far_cell_is_named_whatever_the_chunks(chunk: int) -> None:
+    far = SHEET.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+    assert measure_sheet(io.BytesIO(far), Limits(), chunk).far in ("XFD1048576", "1048576")
+    assert measure_sheet(io.BytesIO(far), Limits(), 1 << 22).far == "XFD1048576"
