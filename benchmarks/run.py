@@ -91,14 +91,29 @@ documents.render(documents.KIND(results), "KIND", "bench")
 took = time.perf_counter() - t
 """
 CHILD = """
-import resource, sys, time
+import glob, os, resource, sys, threading, time
 from pathlib import Path
 PATH = {path!r}; REVIEWS = {reviews!r}
+
+def rss(pid):  # kB resident, 0 once the process is gone
+    try:
+        return int(Path(f"/proc/{{pid}}/status").read_text().split("VmRSS:")[1].split()[0])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+together = [0]  # this process and its reading process, at the same moment
+stop = threading.Event()
+def sample():
+    while not stop.wait(0.005):
+        kids = [p for f in glob.glob(f"/proc/{{os.getpid()}}/task/*/children") for p in open(f).read().split()]
+        together[0] = max(together[0], rss(os.getpid()) + sum(rss(p) for p in kids))
+threading.Thread(target=sample, daemon=True).start()
 {body}
-if "greencomm.sandbox" in sys.modules:  # stop the reading process, so its peak is counted below
+stop.set()
+if "greencomm.sandbox" in sys.modules:  # stop the reading process, so its own peak is counted below
     sys.modules["greencomm.sandbox"].POOL.shutdown()
-usage = (resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-peak = sum(usage) / 1024
+own = [resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+peak = max(together[0], *own) / 1024
 print(__import__("json").dumps({{"seconds": took, "peak_mb": peak}}))
 """
 
@@ -189,9 +204,9 @@ def render(sizes: list[int], results: dict[int, dict[str, dict[str, float]]], do
         f"Measured {time.strftime('%Y-%m-%d')} by `make bench` (benchmarks/run.py) on {machine()}.",
         "District workbooks of 50 columns, the sample year's messy rows repeated with unique names",
         "(benchmarks/make_workbook.py). Each figure is the median of 3 runs, each in a fresh process;",
-        "memory is the peak resident size of that process plus the peak of the process greencomm",
-        "reads sheets in (an upper bound of the two together). The machine is shared: compare ratios",
-        "within one run, not seconds across runs.",
+        "memory is the peak resident size of that process and of the process greencomm reads sheets in,",
+        "together (sampled every 5 ms; never less than either one's own peak). The machine is shared:",
+        "compare ratios within one run, not seconds across runs.",
         "",
         "| stage | " + " | ".join(f"{n:,} communities" for n in sizes) + " |",
         "| --- | " + " | ".join("---:" for _ in sizes) + " |",

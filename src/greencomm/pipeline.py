@@ -25,7 +25,7 @@ from greencomm.rules import base_eligibility, is_candidate, meets_pass_level, ti
 from greencomm.schema import REGISTER_SHEET, RESULTS_SHEET, REVIEW_SHEET, Programme
 from greencomm.scoring import REVIEW, Scores, score_items
 from greencomm.shortlist import DEMONSTRATION, ONSITE, PENDING, STATUS_ORDER, decide, reasons
-from greencomm.validate import ValidationReport, sort_problems, validate
+from greencomm.validate import ValidationReport, sort_problems, validate, warm_reader
 from greencomm.values import name_key
 from greencomm.workbook import expand_inputs, sheet_names
 
@@ -109,6 +109,7 @@ def evaluate(
     register: Path | None = None,
     password: str | None = None,
 ) -> Results:
+    warm_reader(programme)
     paths = expand_inputs(submissions)
     carried = [p for p in paths if RESULTS_SHEET in sheet_names(p)]
     if carried:  # a workbook of score/rank/shortlist carries its inputs as read

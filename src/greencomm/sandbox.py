@@ -131,6 +131,13 @@ class _Pool:
                 worker.stop()
         return _Worker(caps)
 
+    def warm(self, caps: Caps) -> None:
+        """Start a worker now, so it has imported its reader by the time the first sheet is asked for."""
+        with self._lock:
+            if any(w.caps == caps for w in self._idle):
+                return
+        self.release(_Worker(caps))
+
     def release(self, worker: _Worker) -> None:
         if worker.alive:
             with self._lock:
