@@ -93,7 +93,7 @@ took = time.perf_counter() - t
 CHILD = """
 import glob, os, resource, sys, threading, time
 from pathlib import Path
-PATH = {path!r}; REVIEWS = {reviews!r}
+PATH = {path!r}; REVIEWS = {reviews!r}; SAMPLE = {sample!r}
 
 def rss(pid):  # kB resident, 0 once the process is gone
     try:
@@ -107,7 +107,8 @@ def sample():
     while not stop.wait(0.005):
         kids = [p for f in glob.glob(f"/proc/{{os.getpid()}}/task/*/children") for p in open(f).read().split()]
         together[0] = max(together[0], rss(os.getpid()) + sum(rss(p) for p in kids))
-threading.Thread(target=sample, daemon=True).start()
+if SAMPLE:  # only in the run that measures memory: the sampler takes the lock from the timed work
+    threading.Thread(target=sample, daemon=True).start()
 {body}
 stop.set()
 if "greencomm.sandbox" in sys.modules:  # stop the reading process, so its own peak is counted below
@@ -119,13 +120,14 @@ print(__import__("json").dumps({{"seconds": took, "peak_mb": peak}}))
 
 
 def measure(body: str, path: Path, reviews: Path | None = None, repeat: int = 3) -> dict[str, float]:
+    """Median seconds of `repeat` runs; peak memory from one more run that samples it."""
     runs = []
-    for _ in range(repeat):
-        code = CHILD.format(path=str(path), reviews=str(reviews or ""), body=body)
+    for sample in [False] * repeat + [True]:
+        code = CHILD.format(path=str(path), reviews=str(reviews or ""), body=body, sample=sample)
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return {
-        "seconds": statistics.median(r["seconds"] for r in runs),
+        "seconds": statistics.median(r["seconds"] for r in runs[:-1]),
         "peak_mb": max(r["peak_mb"] for r in runs),
     }
 
@@ -203,10 +205,10 @@ def render(sizes: list[int], results: dict[int, dict[str, dict[str, float]]], do
         "",
         f"Measured {time.strftime('%Y-%m-%d')} by `make bench` (benchmarks/run.py) on {machine()}.",
         "District workbooks of 50 columns, the sample year's messy rows repeated with unique names",
-        "(benchmarks/make_workbook.py). Each figure is the median of 3 runs, each in a fresh process;",
+        "(benchmarks/make_workbook.py). Each time is the median of 3 runs, each in a fresh process;",
         "memory is the peak resident size of that process and of the process greencomm reads sheets in,",
-        "together (sampled every 5 ms; never less than either one's own peak). The machine is shared:",
-        "compare ratios within one run, not seconds across runs.",
+        "together (sampled every 5 ms in a fourth run; never less than either one's own peak). The",
+        "machine is shared: compare ratios within one run, not seconds across runs.",
         "",
         "| stage | " + " | ".join(f"{n:,} communities" for n in sizes) + " |",
         "| --- | " + " | ".join("---:" for _ in sizes) + " |",

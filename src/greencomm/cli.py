@@ -31,7 +31,7 @@ from greencomm.render import explain_view, problem_lines, results_summary, rubri
 from greencomm.results_xlsx import detail_csv, detail_fits, rank_workbook, scored_workbook, shortlist_workbook
 from greencomm.schema import Programme, load_programme
 from greencomm.template import build_template
-from greencomm.validate import ValidationReport, validate
+from greencomm.validate import ValidationReport, validate, warm_reader
 from greencomm.values import parse_date
 from greencomm.xlsx import to_bytes
 
@@ -165,6 +165,7 @@ def validate_command(
     language = _lang(lang)
     console = _err_console(quiet)
     with _handled():
+        warm_reader()
         programme = _programme(config, year)
         with console.status("正在读取… / reading…"):
             report = validate(inputs, programme, reviews=reviews, register=register, password=password)

@@ -109,9 +109,10 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.sheet, _cell_order(p.cell), p.code))
 
 
-def warm_reader(programme: Programme) -> None:
-    """Start the reading process while the files are opened and checked (it takes 0.1 s to start)."""
-    limits = programme.settings.limits
+def warm_reader(programme: Programme | None = None) -> None:
+    """Start the reading process while other work goes on (it takes 0.1 s to start): with the
+    programme's limits, or the default ones before the settings are read."""
+    limits = programme.settings.limits if programme is not None else Limits()
     if os.environ.get("GREENCOMM_READER", "fastexcel") == "fastexcel":
         POOL.warm(Caps(limits.max_read_mb, limits.max_read_seconds))
 
