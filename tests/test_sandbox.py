@@ -59,3 +59,17 @@ def test_a_cancelled_read_leaves_no_worker_behind(write_submission: WriteBook) -
     worker = reading._worker
     reading.cancel()
     assert not worker.alive and worker not in POOL._idle
+
+
+def test_no_reading_process_is_a_problem_not_a_crash(write_submission: WriteBook, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from typer.testing import CliRunner
+
+    from greencomm.cli import app
+
+    path = write_submission([])
+    POOL.shutdown()
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    result = CliRunner().invoke(app, ["validate", str(path), "--year", "2026", "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "cannot start the reading process" in result.stderr
+    assert "Traceback" not in result.output

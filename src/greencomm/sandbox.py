@@ -50,12 +50,15 @@ class _Worker:
     def __init__(self, caps: Caps, command: list[str] | None = None) -> None:
         self.caps = caps
         self.errors: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - the reader's last words; lives as long as the worker
-        self.process = subprocess.Popen(
-            command or [sys.executable, "-m", "greencomm.sandbox", str(caps.max_read_mb)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.errors,
-        )
+        try:
+            self.process = subprocess.Popen(
+                command or [sys.executable, "-m", "greencomm.sandbox", str(caps.max_read_mb)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.errors,
+            )
+        except OSError as exc:  # no Python to start, or no process left to start it with
+            raise ReadFailed("crash", f"cannot start the reading process: {exc}") from exc
 
     def read(self, source: Path | bytes, sheet: str, token: str) -> pa.Table:
         stdin, stdout = self.process.stdin, self.process.stdout
@@ -136,7 +139,8 @@ class _Pool:
         with self._lock:
             if any(w.caps == caps for w in self._idle):
                 return
-        self.release(_Worker(caps))
+        with contextlib.suppress(ReadFailed):  # the read itself will say so
+            self.release(_Worker(caps))
 
     def release(self, worker: _Worker) -> None:
         if worker.alive:

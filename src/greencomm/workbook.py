@@ -189,7 +189,10 @@ def _measure(book: Workbook, name: str) -> tuple[list[tuple[int, int]], SheetFac
 
 def _read_fast(book: Workbook, name: str) -> Sheet:
     caps = Caps(book.limits.max_read_mb, book.limits.max_read_seconds)
-    reading = Reading(book.source, name, book.token, caps)  # in its own process, while the XML is measured
+    try:
+        reading = Reading(book.source, name, book.token, caps)  # in its own process, while the XML is measured
+    except ReadFailed as exc:
+        raise _read_failed(book, name, exc) from exc
     try:
         head, facts = _measure(book, name)
     except InputError:
