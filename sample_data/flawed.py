@@ -18,6 +18,8 @@ from pools import STYLES, Names
 
 from greencomm.schema import DEMO_TITLE, PASS_TITLE, SUBMISSION_SHEET, Programme, submission_columns
 
+MERGED = object()  # the plant is a merge of the cell with the one below it
+
 # district: (rows, column left out, plants). A workbook that lacks a column holds no other error.
 PLANS: dict[str, tuple[int, str | None, list[tuple[int, str, object, str]]]] = {
     "芙蓉区": (
@@ -63,6 +65,17 @@ PLANS: dict[str, tuple[int, str | None, list[tuple[int, str, object, str]]]] = {
         "population",
         [],  # greencomm reads no further in a sheet that lacks a required column
     ),
+    "雨花区": (  # cells that hold no value a person meant
+        6,
+        None,
+        [
+            (0, "households", "#DIV/0!", "excel-error"),
+            (1, "population", "=3100*3", "formula-not-calculated"),  # never calculated: written by a program
+            (2, "street", "长街" * 300, "text-too-long"),
+            (3, "district", MERGED, "merged-cells"),  # merged with the cell below
+            (5, "contact", "#N/A", "excel-error"),  # a lookup that found nothing
+        ],
+    ),
 }
 
 
@@ -92,6 +105,8 @@ def write_flawed(
             elif key == "community" and value:
                 row["district"], row["street"] = rows[0]["district"], rows[0]["street"]
                 value = f"\u3000{rows[0]['community']}"  # the same community, typed again
+            if value is MERGED:
+                continue
             row[key] = value if value is None else Raw(value)
         columns = [c for c in all_columns if (c.required or style[c.key]) and c.key != dropped]
         wb = Workbook()
@@ -100,6 +115,9 @@ def write_flawed(
         title = f"{programme.year}年{district}节能环保社区申报汇总表" if style["title"] else None
         notes = "填表说明：请按模板填写，百分比可填85%。" if style["notes"] else None
         places = write_table(ws, rng, columns, rows, style, title, notes)
+        for i, key, value, _ in plants:
+            if value is MERGED:
+                ws.merge_cells(f"{places[(i, key)]}:{places[(i + 1, key)]}")
         name = f"{programme.year}年{district}节能环保社区申报汇总表.xlsx"
         save(wb, folder / name, programme.year)
         if dropped:
