@@ -4,6 +4,7 @@ severity, a comment on each, a 问题清单 sheet first) and the full problem li
 from __future__ import annotations
 
 import io
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -21,6 +22,20 @@ from greencomm.xlsx import fit_columns, print_setup, set_value, style_header
 
 PROBLEM_SHEET = "问题清单"
 ANNOTATE_MAX_ROWS = 20_000  # beyond this a copy is of no use to a district, and costly to load
+ANNOTATE_MAX_MB = 64  # sheets' XML, all sheets: openpyxl holds about 20 times as much in memory
+
+
+def too_large_to_annotate(source: Path | bytes, rows: int) -> bool:
+    """Whether loading the whole workbook to mark it would cost more than a copy is worth: too many
+    rows in the table, or too much in its sheets altogether (a huge sheet greencomm never reads)."""
+    if rows > ANNOTATE_MAX_ROWS:
+        return True
+    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
+        parts = archive.infolist()
+    size = sum(p.file_size for p in parts if p.filename.startswith(("xl/worksheets/", "xl/sharedStrings")))
+    return size > ANNOTATE_MAX_MB * 2**20
+
+
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "error", "warning": "warning"}}
 HEADERS = {

@@ -19,7 +19,14 @@ import typer
 from rich.console import Console
 
 from greencomm import __version__, documents
-from greencomm.annotate import ANNOTATE_MAX_ROWS, annotate, annotated_name, problem_list
+from greencomm.annotate import (
+    ANNOTATE_MAX_MB,
+    ANNOTATE_MAX_ROWS,
+    annotate,
+    annotated_name,
+    problem_list,
+    too_large_to_annotate,
+)
 from greencomm.documents import CHART_FOLDER, Document, render
 from greencomm.errors import GreencommError
 from greencomm.guard import Limits, encrypt, open_checked
@@ -190,8 +197,9 @@ def validate_command(
     for line in problem_lines(problems, language):
         console.print(line, markup=False)
     for path in too_large:
-        console.print(f"{path.name}: 超过 {ANNOTATE_MAX_ROWS:,} 行，不生成标注副本，问题见问题清单.xlsx"
-                      f" / too large to annotate; see 问题清单.xlsx", markup=False)  # fmt: skip
+        size = f"{ANNOTATE_MAX_ROWS:,} 行或 {ANNOTATE_MAX_MB} MB"
+        console.print(f"{path.name}: 工作簿过大（超过 {size}），不生成标注副本，问题见问题清单.xlsx"
+                      " / too large to annotate; see 问题清单.xlsx", markup=False)  # fmt: skip
     if written or (output / "问题清单.xlsx").exists():
         console.print(f"输出文件夹 / output: {output}（{len(written)} 个标注副本，问题清单.xlsx）")
     else:
@@ -219,10 +227,10 @@ def write_validation_outputs(
         found = by_file.get(path.name)
         if not found or any(p.code in UNREAD for p in found):
             continue
-        if rows.get(path.name, 0) > ANNOTATE_MAX_ROWS:
+        source = open_checked(path, limits, password)
+        if too_large_to_annotate(source, rows.get(path.name, 0)):
             too_large.append(path)
             continue
-        source = open_checked(path, limits, password)
         data = to_bytes(annotate(source, found, lang))
         target = folder / annotated_name(path)
         write_bytes(target, encrypt(data, password) if isinstance(source, bytes) and password else data, inputs)
