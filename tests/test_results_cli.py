@@ -183,3 +183,13 @@ def test_output_that_is_an_input_is_refused(command: str, tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert "输出文件与输入文件相同" in result.stderr
     assert scored.read_bytes() == before
+
+
+def test_register_too_large_to_load_is_refused_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("greencomm.register.LOAD_MAX_MB", 0)
+    register = tmp_path / "名录.xlsx"
+    register.write_bytes(REGISTER.read_bytes())
+    args = ["register", "add", str(SUBMISSIONS), "--reviews", str(REVIEWS), "--register", str(register)]
+    result = runner.invoke(app, [*args, "--year", "2026"])
+    assert result.exit_code == 1 and "名录文件过大" in result.stderr
+    assert register.read_bytes() == REGISTER.read_bytes() and not list(tmp_path.glob("*备份*"))

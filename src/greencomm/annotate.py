@@ -4,7 +4,6 @@ severity, a comment on each, a 问题清单 sheet first) and the full problem li
 from __future__ import annotations
 
 import io
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -17,23 +16,19 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
+from greencomm.guard import LOAD_MAX_MB, sheets_megabytes
 from greencomm.problems import Problem
 from greencomm.xlsx import fit_columns, print_setup, set_value, style_header
 
 PROBLEM_SHEET = "问题清单"
 ANNOTATE_MAX_ROWS = 20_000  # beyond this a copy is of no use to a district, and costly to load
-ANNOTATE_MAX_MB = 64  # sheets' XML, all sheets: openpyxl holds about 20 times as much in memory
+ANNOTATE_MAX_MB = LOAD_MAX_MB
 
 
 def too_large_to_annotate(source: Path | bytes, rows: int) -> bool:
     """Whether loading the whole workbook to mark it would cost more than a copy is worth: too many
     rows in the table, or too much in its sheets altogether (a huge sheet greencomm never reads)."""
-    if rows > ANNOTATE_MAX_ROWS:
-        return True
-    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
-        parts = archive.infolist()
-    size = sum(p.file_size for p in parts if p.filename.startswith(("xl/worksheets/", "xl/sharedStrings")))
-    return size > ANNOTATE_MAX_MB * 2**20
+    return rows > ANNOTATE_MAX_ROWS or sheets_megabytes(source) > ANNOTATE_MAX_MB
 
 
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}

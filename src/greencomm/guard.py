@@ -119,6 +119,16 @@ def _decrypt(path: Path, data: bytes, password: str | None) -> bytes:
     return out.getvalue()
 
 
+LOAD_MAX_MB = 64  # sheets' XML a whole-workbook load (openpyxl, ~20 times as much in memory) may take on
+
+
+def sheets_megabytes(source: Path | bytes) -> float:
+    """The uncompressed size of a workbook's sheets and strings: what loading all of it costs."""
+    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
+        parts = archive.infolist()
+    return sum(p.file_size for p in parts if p.filename.startswith(("xl/worksheets/", "xl/sharedStrings"))) / 2**20
+
+
 def encrypt(data: bytes, password: str) -> bytes:
     """A workbook encrypted with `password`, as Excel does it (what came encrypted goes back so)."""
     from msoffcrypto.format.ooxml import OOXMLFile

@@ -12,6 +12,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from greencomm.errors import GreencommError
+from greencomm.guard import LOAD_MAX_MB, sheets_megabytes
 from greencomm.output import write_bytes
 from greencomm.pipeline import Results
 from greencomm.schema import DEMO_TITLE, PASS_TITLE, REGISTER_COLUMNS, REGISTER_SHEET
@@ -86,6 +87,11 @@ def add_titles(results: Results, register: Path, now: dt.datetime | None = None)
         assert found is not None  # read_register found it
         table, _ = locate_table(grid.sheet(found), register.name, REGISTER_COLUMNS, ("community",))
         assert table is not None
+        if sheets_megabytes(register) > LOAD_MAX_MB:
+            raise RegisterError(
+                f"{register}: 名录文件过大（工作表超过 {LOAD_MAX_MB} MB），无法安全更新；请删除多余的工作表后重试"
+                f" / the register is too large to update safely"
+            )
         book = openpyxl.load_workbook(register)
         sheet = book[found]
         columns = table.columns
