@@ -29,7 +29,7 @@ from greencomm.annotate import (
 )
 from greencomm.documents import CHART_FOLDER, Document, render
 from greencomm.errors import GreencommError
-from greencomm.guard import Limits, encrypt, open_checked
+from greencomm.guard import encrypt, open_checked
 from greencomm.output import write_bytes
 from greencomm.pipeline import Results, evaluate, find_community, to_json
 from greencomm.problems import LANGS, UNREAD, count, default_lang
@@ -37,6 +37,7 @@ from greencomm.register import add_titles
 from greencomm.render import explain_view, problem_lines, results_summary, rubric_table, validation_summary
 from greencomm.results_xlsx import detail_csv, detail_fits, rank_workbook, scored_workbook, shortlist_workbook
 from greencomm.schema import Programme, load_programme
+from greencomm.settings import Limits
 from greencomm.template import build_template
 from greencomm.validate import ValidationReport, validate, warm_reader
 from greencomm.values import parse_date
@@ -176,8 +177,7 @@ def validate_command(
         programme = _programme(config, year)
         with console.status("正在读取… / reading…"):
             report = validate(inputs, programme, reviews=reviews, register=register, password=password)
-        limits = Limits(**programme.settings.limits.model_dump())
-        written, too_large = write_validation_outputs(report, output, language, limits, password)
+        written, too_large = write_validation_outputs(report, output, language, programme.settings.limits, password)
     problems = report.problems
     errors, warnings = count(problems)
     if as_json:

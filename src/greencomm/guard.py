@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO
 
 from greencomm.errors import InputError
+from greencomm.settings import Limits  # the [limits] of the settings, one definition
 
 # what zipfile raises for a damaged container: bad headers, bad deflate data, a method or an
 # encryption it does not know, a short file
@@ -32,19 +33,6 @@ CONTAINER_BROKEN = (zipfile.BadZipFile, zlib.error, NotImplementedError, Runtime
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office 97-2003 files, and encrypted OOXML
 ZIP = b"PK\x03\x04"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_file_mb: int = 200
-    max_entries: int = 10_000
-    max_uncompressed_mb: int = 2_048
-    max_ratio: int = 200  # uncompressed ÷ compressed size of one entry; real sheets stay far below
-    max_rows: int = 200_000  # data rows of one sheet (a header of up to HEADER_ROWS rows comes on top)
-    max_columns: int = 200
-    max_read_mb: int = 2_048  # address space of the process that reads one sheet
-    max_read_seconds: int = 120
-    max_text_chars: int = 500  # characters in one cell
 
 
 HEADER_ROWS = 100  # rows a sheet may have above its data: title, notes, the header itself

@@ -19,7 +19,6 @@ from typing import Any
 import pandas as pd
 
 from greencomm.errors import InputError, SheetTooLarge
-from greencomm.guard import Limits
 from greencomm.problems import Problem
 from greencomm.rules import title_blocks
 from greencomm.sandbox import POOL, Caps
@@ -39,6 +38,7 @@ from greencomm.schema import (
     review_columns,
     submission_columns,
 )
+from greencomm.settings import Limits
 from greencomm.tables import (
     META,
     Table,
@@ -119,7 +119,7 @@ def warm_reader(programme: Programme | None = None) -> None:
 
 def _open(path: Path, problems: list[Problem], programme: Programme, password: str | None) -> Workbook | None:
     """The workbook, through the guard; a file that cannot be read is a problem, and the batch goes on."""
-    limits = Limits(**programme.settings.limits.model_dump())
+    limits = programme.settings.limits
     try:
         return read_workbook(path, password=password, limits=limits)
     except InputError as exc:
