@@ -39,14 +39,13 @@ from greencomm.values import (
     parse_year,
     parse_yes_no,
 )
-from greencomm.workbook import Sheet, column_number
+from greencomm.workbook import Sheet, cell_position
 
 HEADER_SCAN_ROWS = 30
 MAX_TEXT = 500  # characters in one cell: [limits] max_text_chars
 EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#FIELD!")
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # C0 controls but tab and line breaks, and DEL
 CONTROL = re.compile(_CONTROL)
-_CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
 CellProblems = list[tuple[int, str, str | None, dict[str, str]]]  # (position, code, raw text, params)
 MIN_HEADER_MATCHES = 3
 META = ("_file", "_sheet", "_row")
@@ -280,9 +279,9 @@ MAX_MERGES = 200  # merged ranges looked at in one sheet: more is not a table a 
 
 def _ref(ref: str) -> tuple[int, int]:
     """(0-based column, Excel row) of `B7`."""
-    found = _CELL_REF.fullmatch(ref)
-    assert found is not None
-    return column_number(found[1]) - 1, int(found[2])
+    position = cell_position(ref)
+    assert position is not None
+    return position[1] - 1, position[0]
 
 
 def fact_problems(
@@ -326,7 +325,7 @@ def fact_problems(
 
 
 def is_covered(cell: str, covered: list[tuple[int, int, int, int]]) -> bool:
-    if not covered or not _CELL_REF.fullmatch(cell):
+    if not covered or cell_position(cell) is None:
         return False
     column, row = _ref(cell)
     return any(c1 <= column <= c2 and r1 <= row <= r2 for c1, r1, c2, r2 in covered)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -50,7 +49,7 @@ from greencomm.tables import (
     parse_table,
 )
 from greencomm.values import map_unique, name_key, name_keys
-from greencomm.workbook import Workbook, column_number, expand_inputs, read_workbook
+from greencomm.workbook import Workbook, cell_position, expand_inputs, read_workbook
 
 NO_TITLE = CITY_TITLES[0]
 
@@ -95,18 +94,8 @@ class ValidationReport:
         return any(p.is_error for p in self.problems)
 
 
-_CELL = re.compile(r"^([A-Z]+)(\d+)$")
-
-
-def _cell_order(cell: str) -> tuple[int, int]:
-    match = _CELL.match(cell)
-    if not match:
-        return (0, 0)
-    return (int(match[2]), column_number(match[1]))
-
-
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: (p.file, p.sheet, _cell_order(p.cell), p.code))
+    return sorted(problems, key=lambda p: (p.file, p.sheet, cell_position(p.cell) or (0, 0), p.code))
 
 
 def warm_reader(programme: Programme | None = None) -> None:

@@ -45,6 +45,12 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
 
 
+def cell_position(ref: str) -> tuple[int, int] | None:
+    """(Excel row, column number) of `B7`; None for anything else."""
+    found = _CELL.match(ref)
+    return (int(found[2]), column_number(found[1])) if found else None
+
+
 def column_number(letters: str) -> int:
     n = 0
     for ch in letters:
@@ -81,6 +87,7 @@ class Workbook:
     sheet_names: list[str]
     source: Path | bytes = b""  # what the readers read: the file, or its decrypted bytes
     hidden: set[str] = field(default_factory=set)
+    parts: dict[str, str] = field(default_factory=dict)  # sheet name → its XML part in the zip
     recalculate: bool = False  # flagged to recalculate on load: its formulas' values were never calculated
     engine: str = "fastexcel"
     limits: Limits = field(default_factory=Limits)
@@ -134,10 +141,10 @@ def _head_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int]]:
         for _, element in SafeTree.iterparse(stream, events=("end",)):
             tag = element.tag.rsplit("}", 1)[-1]
             if tag == "c":
-                ref = _CELL.match(element.get("r", ""))
+                position = cell_position(element.get("r", ""))
                 valued = any(child.tag.rsplit("}", 1)[-1] in ("v", "is") for child in element)
-                if ref and valued:
-                    found.append((int(ref[2]), column_number(ref[1])))
+                if position and valued:
+                    found.append(position)
             elif tag == "row":
                 rows += 1
                 element.clear()
@@ -175,10 +182,9 @@ def _measure(book: Workbook, name: str) -> tuple[list[tuple[int, int]], SheetFac
     """The valued cells of a sheet's first rows and its facts; refuses one beyond the limits."""
     try:
         with _zip(book.source) as archive:
-            _, parts, _ = _sheet_paths(archive)
-            with archive.open(parts[name]) as stream:
+            with archive.open(book.parts[name]) as stream:
                 facts = measure_sheet(stream, book.limits)
-            head = [] if facts.far else _head_cells(archive, parts[name])
+            head = [] if facts.far else _head_cells(archive, book.parts[name])
     except UNSAFE as exc:  # before BROKEN: defusedxml's refusals are ValueErrors
         raise InputError(f"{book.name}: 工作表“{name}”{UNSAFE_MESSAGE}") from exc
     except BROKEN as exc:
@@ -294,14 +300,14 @@ def read_workbook(
     source = open_checked(path, limits, password)
     try:
         with _zip(source) as archive:
-            names, _, hidden = _sheet_paths(archive)
+            names, parts, hidden = _sheet_paths(archive)
             recalculate = _recalculate(archive)
     except UNSAFE as exc:  # before BROKEN: defusedxml's refusals are ValueErrors
         raise InputError(f"{path.name}: {UNSAFE_MESSAGE}") from exc
     except BROKEN as exc:
         raise InputError(f"{path.name}: 不是可读取的 Excel 工作簿（{type(exc).__name__}: {exc}）") from exc
     engine = engine or os.environ.get("GREENCOMM_READER", "fastexcel")
-    return Workbook(path, names, source, hidden, recalculate, engine, limits or Limits())
+    return Workbook(path, names, source, hidden, parts, recalculate, engine, limits or Limits())
 
 
 def sheet_names(path: Path) -> list[str]:
