@@ -25,6 +25,7 @@ from greencomm.problems import Problem
 from greencomm.rubric import fmt
 from greencomm.schema import Column
 from greencomm.values import (
+    CONTROL,
     Parsed,
     clean_text,
     header_base,
@@ -38,14 +39,14 @@ from greencomm.values import (
     parse_text,
     parse_year,
     parse_yes_no,
+    pictures,
 )
 from greencomm.workbook import Sheet, cell_position
 
 HEADER_SCAN_ROWS = 30
 MAX_TEXT = 500  # characters in one cell: [limits] max_text_chars
 EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#FIELD!")
-_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # C0 controls but tab and line breaks, and DEL
-CONTROL = re.compile(_CONTROL)
+_CONTROL = re.compile(CONTROL)
 CellProblems = list[tuple[int, str, str | None, dict[str, str]]]  # (position, code, raw text, params)
 MIN_HEADER_MATCHES = 3
 META = ("_file", "_sheet", "_row")
@@ -176,7 +177,7 @@ def parse_cell(col: Column, raw: object) -> Parsed:
 
 def visible(text: str, limit: int = 100) -> str:
     """Text fit to show in a message: control characters as their pictures (U+0007 → ␇), cut short."""
-    shown = CONTROL.sub(lambda m: chr(0x2421) if m[0] == "\x7f" else chr(0x2400 + ord(m[0])), text)
+    shown = pictures(text)
     return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
@@ -186,7 +187,7 @@ def text_problem(raw: object, max_text: int) -> tuple[str, dict[str, str]] | Non
         return None
     if raw.strip() in EXCEL_ERRORS:
         return "excel-error", {}
-    if found := sorted(set(CONTROL.findall(raw))):
+    if found := sorted(set(_CONTROL.findall(raw))):
         return "control-characters", {"chars": "、".join(f"U+{ord(c):04X}" for c in found)}
     if len(raw) > max_text:
         return "text-too-long", {"length": str(len(raw)), "limit": str(max_text)}
@@ -217,7 +218,7 @@ def parse_column(col: Column, cells: pa.Array, max_text: int = MAX_TEXT) -> tupl
         missing = np.flatnonzero(blank) if col.value_required else np.zeros(0, dtype=np.int64)
         problems: CellProblems = [(int(n), "missing-value", None, {}) for n in missing]
         suspect = pc.or_(
-            pc.or_(pc.is_in(trimmed, pa.array(EXCEL_ERRORS)), pc.match_substring_regex(cells, _CONTROL)),
+            pc.or_(pc.is_in(trimmed, pa.array(EXCEL_ERRORS)), pc.match_substring_regex(cells, CONTROL)),
             pc.greater(pc.utf8_length(cells), max_text),
         )
         for n in np.flatnonzero(pc.fill_null(suspect, False).to_numpy(zero_copy_only=False)).tolist():

@@ -31,6 +31,15 @@ NO = frozenset({"否", "无", "n", "no", "×", "✗", "✘", "false", "0", "没�
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
+XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # C0 controls but tab and line breaks: no XML can hold them
+CONTROL = XML_ILLEGAL[:-1] + r"\x7f]"  # and DEL: invisible in a cell all the same
+
+
+def pictures(text: str, controls: str = CONTROL) -> str:
+    """Control characters as the symbols that picture them: U+0007 → ␇, DEL → ␡."""
+    return re.sub(controls, lambda m: "\u2421" if m[0] == "\x7f" else chr(0x2400 + ord(m[0])), text)
+
+
 def nfkc(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value))
 

@@ -18,11 +18,12 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from greencomm.values import XML_ILLEGAL, pictures
+
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 THIN = Side(style="thin", color="9BAFC4")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 _LOOKS_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")  # OOXML reads _x0041_ as "A": written as _x005F_x0041_
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # no XML can hold them
 
 
 def set_value(cell: Cell | MergedCell, value: Any) -> None:
@@ -37,7 +38,7 @@ def set_value(cell: Cell | MergedCell, value: Any) -> None:
         value = str(value)
     if isinstance(value, str):
         value = _LOOKS_ESCAPED.sub(r"_x005F_\1", value)
-        value = _ILLEGAL.sub(lambda m: chr(0x2400 + ord(m[0])), value)
+        value = pictures(value, XML_ILLEGAL)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
