@@ -49,7 +49,14 @@ def _replace_part(data: bytes, part: str, content: str) -> bytes:
     return out.getvalue()
 
 
-def _zip(parts: dict[str, bytes | str]) -> bytes:
+def rewrite_part(path: Path, part: str, change: Callable[[str], str]) -> Path:
+    """The workbook at `path` with one XML part changed in place (the tests' way to plant a case)."""
+    data = path.read_bytes()
+    path.write_bytes(_replace_part(data, part, change(zipfile.ZipFile(io.BytesIO(data)).read(part).decode())))
+    return path
+
+
+def zip_parts(parts: dict[str, bytes | str]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for name, content in parts.items():
@@ -108,12 +115,12 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {
     "legacy.xls": (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2048, "旧版 Excel 97-2003"),
     "encrypted.xlsx": (lambda: _encrypted("secret"), "已加密"),
     "ods-named.xlsx": (
-        lambda: _zip({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}),
+        lambda: zip_parts({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"}),
         "OpenDocument",
     ),
-    "no-workbook.xlsx": (lambda: _zip({"readme.txt": "hello"}), "没有工作簿"),
+    "no-workbook.xlsx": (lambda: zip_parts({"readme.txt": "hello"}), "没有工作簿"),
     "bomb.xlsx": (
-        lambda: _zip({"xl/workbook.xml": "<w/>", "xl/worksheets/sheet1.xml": "\0" * BOMB_MB * 2**20}),
+        lambda: zip_parts({"xl/workbook.xml": "<w/>", "xl/worksheets/sheet1.xml": "\0" * BOMB_MB * 2**20}),
         "压缩炸弹",
     ),
     "entity-expansion.xlsx": (lambda: _replace_part(valid_workbook(), "xl/workbook.xml", LAUGHS), "不安全的 XML"),

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -18,7 +17,7 @@ from typer.testing import CliRunner
 
 from conftest import WriteBook, valid_row
 from greencomm.cli import app
-from make_corpus import CASES, build
+from make_corpus import CASES, build, rewrite_part
 
 runner = CliRunner()
 
@@ -121,23 +120,14 @@ def test_office_lock_files_are_skipped(write_submission: WriteBook, tmp_path: Pa
     assert result.exit_code == 0 and "~$" not in result.stderr
 
 
-def _rewrite_sheet(path: Path, change: Callable[[str], str]) -> Path:
-    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                content = change(content.decode()).encode()
-            target.writestr(item.filename, content)
-    return path
-
-
 @pytest.mark.parametrize("declared", ["A1:XFD1048576", "A1"])
 def test_a_lying_dimension_is_never_trusted(write_submission: WriteBook, tmp_path: Path, declared: str) -> None:
     """The <dimension> a sheet declares is ignored: its extent is its cells'."""
     rows = [valid_row(seq=n, community=f"第{n}社区") for n in range(1, 6)]
-    path = _rewrite_sheet(
-        write_submission(rows), lambda xml: re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{declared}"', xml)
+    path = rewrite_part(
+        write_submission(rows),
+        "xl/worksheets/sheet1.xml",
+        lambda xml: re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{declared}"', xml),
     )
     assert f'<dimension ref="{declared}"' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
     result = runner.invoke(app, ["validate", str(path), "--year", "2026", "--json", "-o", str(tmp_path / "o")])

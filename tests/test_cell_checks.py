@@ -2,7 +2,6 @@
 calculated, control characters, novels in a cell, and a hidden sheet — each a problem at its cell,
 the same whichever reader reads it."""
 
-import io
 import re
 import zipfile
 from collections.abc import Callable
@@ -14,6 +13,7 @@ import pytest
 from conftest import WriteBook, valid_row
 from greencomm.schema import Programme
 from greencomm.validate import validate
+from make_corpus import rewrite_part
 
 ROWS = [valid_row(seq=n, community=f"第{n}社区") for n in range(1, 6)]  # rows 3–7 below title and header
 
@@ -23,15 +23,6 @@ def _edit(path: Path, change: Callable[[openpyxl.worksheet.worksheet.Worksheet],
     sheet = book["申报汇总表"]
     change(sheet)
     book.save(path)
-    return path
-
-
-def _patch(path: Path, part: str, change: Callable[[str], str]) -> Path:
-    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            target.writestr(item.filename, change(content.decode()).encode() if item.filename == part else content)
     return path
 
 
@@ -113,7 +104,7 @@ def test_formulas_without_a_calculated_value(
 
     path = _edit(write_submission(ROWS), formulas)  # openpyxl writes no value and asks to recalculate
     if not flagged:
-        path = _patch(path, "xl/workbook.xml", lambda xml: re.sub(r"<calcPr[^>]*/>", "", xml))
+        path = rewrite_part(path, "xl/workbook.xml", lambda xml: re.sub(r"<calcPr[^>]*/>", "", xml))
     report = validate([path], programme)
     found = [p for p in report.problems if p.code == "formula-not-calculated"]
     assert [p.cell for p in found] == [f"{_letter(openpyxl.load_workbook(path)['申报汇总表'], '常住人口')}3"]
@@ -131,13 +122,13 @@ def test_a_calculated_formula_in_a_workbook_flagged_to_recalculate_is_not_truste
     book = openpyxl.load_workbook(path)
     column = _letter(book["申报汇总表"], "常住人口")
     with_formula = rf'(<c r="{column}3"[^>]*?)( t="n")?>(<v>[^<]*</v>)'
-    path = _patch(path, "xl/worksheets/sheet1.xml", lambda xml: re.sub(with_formula, r"\1><f>1+1</f>\3", xml))
+    path = rewrite_part(path, "xl/worksheets/sheet1.xml", lambda xml: re.sub(with_formula, r"\1><f>1+1</f>\3", xml))
     assert "<f>1+1</f><v>" in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
     report = validate([path], programme)
     assert [(p.cell, p.code) for p in report.problems] == [(f"{column}3", "formula-not-calculated")]
     frame = report.submissions.frame
     assert frame.loc[frame._row == 3, "population"].iloc[0] is None
-    unflagged = _patch(path, "xl/workbook.xml", lambda xml: re.sub(r"<calcPr[^>]*/>", "", xml))
+    unflagged = rewrite_part(path, "xl/workbook.xml", lambda xml: re.sub(r"<calcPr[^>]*/>", "", xml))
     assert validate([unflagged], programme).problems == []  # saved by Excel: its value is trusted
 
 
@@ -145,7 +136,7 @@ def test_control_characters_and_long_text(
     write_submission: WriteBook, programme: Programme, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = [*ROWS[:3], valid_row(seq=4, community="第4社区", street="定王台" + "街" * 600)]
-    path = _patch(write_submission(rows), "xl/worksheets/sheet1.xml",
+    path = rewrite_part(write_submission(rows), "xl/worksheets/sheet1.xml",
                   lambda xml: xml.replace(_xml("第2社区"), _xml("第2") + "_x0007_" + _xml("社区"))
                                  .replace(_xml("李娟"), _xml("李") + "_x000B_" + _xml("娟"), 1))  # fmt: skip
     report = validate([path], programme)

@@ -1,7 +1,6 @@
 """Mutated sample workbooks fed to `validate`: whatever the damage, greencomm answers with problems
 or with its own error — never another exception, never a hung or dead process."""
 
-import io
 import re
 import zipfile
 from pathlib import Path
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from greencomm.errors import GreencommError
 from greencomm.schema import Programme, load_programme
 from greencomm.validate import validate
+from make_corpus import zip_parts
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "submissions" / "2026年芙蓉区节能环保社区申报汇总表.xlsx"
 PARTS = ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/sharedStrings.xml", "xl/styles.xml",
@@ -29,14 +29,6 @@ def programme() -> Programme:
 def _parts() -> dict[str, bytes]:
     with zipfile.ZipFile(SAMPLE) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
-
-
-def _zip(parts: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, content in parts.items():
-            target.writestr(name, content)
-    return out.getvalue()
 
 
 def _mutate(content: bytes, kind: str, at: float, length: int, noise: bytes) -> bytes:
@@ -78,7 +70,7 @@ def test_mutated_xml_gets_problems_or_our_error(programme: Programme, tmp_path: 
     if part not in parts:
         return
     parts[part] = _mutate(parts[part], kind, at, length, noise)
-    _check(programme, _zip(parts), tmp_path)
+    _check(programme, zip_parts(parts), tmp_path)
 
 
 @FUZZ
@@ -93,7 +85,7 @@ def test_damaged_bytes_get_problems_or_our_error(programme: Programme, tmp_path:
 def test_a_missing_part_gets_problems_or_our_error(programme: Programme, tmp_path: Path, drop: str) -> None:
     parts = _parts()
     parts.pop(drop, None)
-    _check(programme, _zip(parts), tmp_path)
+    _check(programme, zip_parts(parts), tmp_path)
 
 
 _TEXT = re.compile(rb"<t>([^<]*)</t>")
@@ -133,4 +125,4 @@ def test_mutated_values_get_problems_or_our_error(programme: Programme, tmp_path
     if retype:
         sheet = re.sub(rb'(<c r="[A-Z]+1[0-9]")( t="[a-z]+")?', lambda m: m[1] + retype, sheet, count=3)
     parts["xl/worksheets/sheet1.xml"] = sheet
-    _check(programme, _zip(parts), tmp_path)
+    _check(programme, zip_parts(parts), tmp_path)
