@@ -340,38 +340,33 @@ def score(
     _results_command("score", inputs, reviews, register, output, config, year, lang, as_json, quiet, password)
 
 
-@app.command()
-def rank(
-    inputs: InputsArg,
-    reviews: ReviewsOpt = None,
-    register: RegisterOpt = None,
-    output: OutputOpt = None,
-    config: ConfigOpt = None,
-    year: YearOpt = None,
-    lang: LangOpt = None,
-    as_json: JsonOpt = False,
-    quiet: QuietOpt = False,
-    password: PasswordOpt = None,
-) -> None:
-    """全市与区内排名，显示四个排序项 / city and district ranks with the four ordering keys."""
-    _results_command("rank", inputs, reviews, register, output, config, year, lang, as_json, quiet, password)
+def _plain_results_command(kind: str) -> Callable[..., None]:
+    """rank and shortlist: the shared options, their own workbook."""
+
+    def command(
+        inputs: InputsArg,
+        reviews: ReviewsOpt = None,
+        register: RegisterOpt = None,
+        output: OutputOpt = None,
+        config: ConfigOpt = None,
+        year: YearOpt = None,
+        lang: LangOpt = None,
+        as_json: JsonOpt = False,
+        quiet: QuietOpt = False,
+        password: PasswordOpt = None,
+    ) -> None:
+        _results_command(kind, inputs, reviews, register, output, config, year, lang, as_json, quiet, password)
+
+    return command
 
 
-@app.command()
-def shortlist(
-    inputs: InputsArg,
-    reviews: ReviewsOpt = None,
-    register: RegisterOpt = None,
-    output: OutputOpt = None,
-    config: ConfigOpt = None,
-    year: YearOpt = None,
-    lang: LangOpt = None,
-    as_json: JsonOpt = False,
-    quiet: QuietOpt = False,
-    password: PasswordOpt = None,
-) -> None:
-    """名单：推荐现场评审／示范社区、待审定、节能环保社区、未通过及原因、奖励资金 / the lists and the money."""
-    _results_command("shortlist", inputs, reviews, register, output, config, year, lang, as_json, quiet, password)
+rank = app.command(
+    "rank", help="全市与区内排名，显示四个排序项 / city and district ranks with the four ordering keys."
+)(_plain_results_command("rank"))
+shortlist = app.command(
+    "shortlist",
+    help="名单：推荐现场评审／示范社区、待审定、节能环保社区、未通过及原因、奖励资金 / the lists and the money.",
+)(_plain_results_command("shortlist"))
 
 
 def _explain(
