@@ -41,30 +41,30 @@ python_calamine.CalamineWorkbook.from_path(PATH).get_sheet_by_index(0).to_python
 took = time.perf_counter() - t
 """,
     "validate": """
-from greencomm.schema import load_programme
-from greencomm.validate import validate
+from greencomm.programme.layouts import load_programme
+from greencomm.read.inputs import validate
 programme = load_programme(year=2026)
 t = time.perf_counter(); validate([Path(PATH)], programme); took = time.perf_counter() - t
 """,
     "validate+score+rank+shortlist": """
-from greencomm.schema import load_programme
-from greencomm.pipeline import evaluate
+from greencomm.programme.layouts import load_programme
+from greencomm.judge.results import evaluate
 programme = load_programme(year=2026)
 t = time.perf_counter(); evaluate([Path(PATH)], programme); took = time.perf_counter() - t
 """,
     "write formatted summary sheet": """
-from greencomm.schema import load_programme
-from greencomm.pipeline import evaluate
-from greencomm.results_xlsx import summary_sheet, write_book
+from greencomm.programme.layouts import load_programme
+from greencomm.judge.results import evaluate
+from greencomm.write.result_books import summary_sheet, write_book
 results = evaluate([Path(PATH)], load_programme(year=2026))
 sheet = summary_sheet(results)
 t = time.perf_counter(); write_book([sheet]); took = time.perf_counter() - t
 """,
     "plain xlsxwriter, same sheet": """
 import io, xlsxwriter
-from greencomm.schema import load_programme
-from greencomm.pipeline import evaluate
-from greencomm.results_xlsx import summary_sheet
+from greencomm.programme.layouts import load_programme
+from greencomm.judge.results import evaluate
+from greencomm.write.result_books import summary_sheet
 frame = summary_sheet(evaluate([Path(PATH)], load_programme(year=2026))).frame
 t = time.perf_counter()
 book = xlsxwriter.Workbook(io.BytesIO(), {"constant_memory": True}); sheet = book.add_worksheet("s")
@@ -74,17 +74,17 @@ for r, row in enumerate(frame.itertuples(index=False), start=1):
 book.close(); took = time.perf_counter() - t
 """,
     "write whole scored workbook": """
-from greencomm.schema import load_programme
-from greencomm.pipeline import evaluate
-from greencomm.results_xlsx import scored_workbook
+from greencomm.programme.layouts import load_programme
+from greencomm.judge.results import evaluate
+from greencomm.write.result_books import scored_workbook
 results = evaluate([Path(PATH)], load_programme(year=2026))
 t = time.perf_counter(); scored_workbook(results); took = time.perf_counter() - t
 """,
 }
 DOCUMENTS = """
-from greencomm import documents
-from greencomm.schema import load_programme
-from greencomm.pipeline import evaluate
+from greencomm.write import documents
+from greencomm.programme.layouts import load_programme
+from greencomm.judge.results import evaluate
 results = evaluate([Path(PATH)], load_programme(year=2026), reviews=[Path(REVIEWS)])
 t = time.perf_counter()
 documents.render(documents.KIND(results), "KIND", "bench")
@@ -111,8 +111,8 @@ if SAMPLE:  # only in the run that measures memory: the sampler takes the lock f
     threading.Thread(target=sample, daemon=True).start()
 {body}
 stop.set()
-if "greencomm.sandbox" in sys.modules:  # stop the reading process, so its own peak is counted below
-    sys.modules["greencomm.sandbox"].POOL.shutdown()
+if "greencomm.read.sandbox" in sys.modules:  # stop the reading process, so its own peak is counted below
+    sys.modules["greencomm.read.sandbox"].POOL.shutdown()
 own = [resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
 peak = max(together[0], *own) / 1024
 print(__import__("json").dumps({{"seconds": took, "peak_mb": peak}}))
@@ -146,8 +146,8 @@ def reviews_for(path: Path) -> Path:
         return out
     import openpyxl
 
-    from greencomm.schema import load_programme
-    from greencomm.validate import read_submissions
+    from greencomm.programme.layouts import load_programme
+    from greencomm.read.inputs import read_submissions
 
     frame = read_submissions([path], load_programme(year=2026)).frame
     book = openpyxl.Workbook()

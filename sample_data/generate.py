@@ -3,7 +3,7 @@ register of titles and a folder of workbooks with planted errors.
 
     python sample_data/generate.py [--out DIR] [--year 2026]
 
-Deterministic: the same year gives the same cell values. Headers come from greencomm.schema, so
+Deterministic: the same year gives the same cell values. Headers come from greencomm.programme.layouts, so
 the rubric stays the single source of the columns.
 """
 
@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from pools import ACTIVITIES, STREETS, STYLES, Names
 
-from greencomm.schema import (
+from greencomm.programme.layouts import (
     ACTIVITY_COLUMNS,
     ACTIVITY_SHEET,
     DEMO_TITLE,

@@ -10,7 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from greencomm.schema import Programme, load_programme, submission_columns
+from greencomm.programme.layouts import Programme, load_programme, submission_columns
 
 YEAR = 2026
 

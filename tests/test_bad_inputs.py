@@ -183,7 +183,7 @@ def test_an_encrypted_workbook_is_annotated_and_goes_back_encrypted(
 
 def test_a_workbook_too_large_to_annotate_is_listed_only(write_submission: WriteBook, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    monkeypatch.setattr("greencomm.annotate.ANNOTATE_MAX_ROWS", 1)
+    monkeypatch.setattr("greencomm.write.annotate.ANNOTATE_MAX_ROWS", 1)
     path = write_submission([valid_row(occupancy="120%"), valid_row(community="文庙坪社区")])
     out = tmp_path / "o"
     result = runner.invoke(app, ["validate", str(path), "--year", "2026", "-o", str(out)])
@@ -194,7 +194,7 @@ def test_a_workbook_too_large_to_annotate_is_listed_only(write_submission: Write
 def test_a_workbook_with_a_huge_sheet_it_never_reads_is_not_loaded_to_annotate(
     write_submission: WriteBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("greencomm.annotate.ANNOTATE_MAX_MB", 0)  # any sheet is "huge"
+    monkeypatch.setattr("greencomm.write.annotate.ANNOTATE_MAX_MB", 0)  # any sheet is "huge"
     path = write_submission([valid_row(occupancy="120%")])
     out = tmp_path / "o"
     result = runner.invoke(app, ["validate", str(path), "--year", "2026", "-o", str(out)])

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from conftest import WriteBook, valid_row
-from greencomm.schema import Programme
-from greencomm.validate import validate
+from greencomm.programme.layouts import Programme
+from greencomm.read.inputs import validate
 from make_corpus import rewrite_part
 
 ROWS = [valid_row(seq=n, community=f"第{n}社区") for n in range(1, 6)]  # rows 3–7 below title and header
@@ -153,7 +153,7 @@ def test_control_characters_and_long_text(
 
 
 def test_the_text_limit_is_a_setting(write_submission: WriteBook, tmp_path: Path) -> None:
-    from greencomm.schema import load_programme
+    from greencomm.programme.layouts import load_programme
 
     (tmp_path / "greencomm.toml").write_text("year = 2026\n[limits]\nmax_text_chars = 1000\n", encoding="utf-8")
     programme = load_programme(tmp_path / "greencomm.toml")
@@ -172,8 +172,8 @@ def test_a_hidden_submission_sheet_is_read_with_a_warning(write_submission: Writ
 
 
 def test_a_problem_inside_a_merged_range_is_shown_on_its_first_cell(write_submission: WriteBook) -> None:
-    from greencomm.annotate import annotate
     from greencomm.problems import Problem
+    from greencomm.write.annotate import annotate
 
     path = _edit(write_submission(ROWS), lambda s: s.merge_cells("B3:B5"))
     problems = [Problem("merged-cells", path.name, "申报汇总表", "B3", params={"range": "B3:B5"}),

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from conftest import WriteBook, valid_row
 from greencomm.cli import app
 from greencomm.problems import Problem
-from greencomm.schema import Programme
-from greencomm.validate import validate
+from greencomm.programme.layouts import Programme
+from greencomm.read.inputs import validate
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,10 +17,10 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from conftest import WriteBook, valid_row
-from greencomm.charts import cjk_font
 from greencomm.cli import app
-from greencomm.templating import capital_yuan, chinese_date
-from greencomm.workdays import notice_period
+from greencomm.write.charts import cjk_font
+from greencomm.write.jinja import capital_yuan, chinese_date
+from greencomm.write.workdays import notice_period
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 FINAL = [str(SAMPLE / "submissions"), "--reviews", str(SAMPLE / "reviews"), "--register",

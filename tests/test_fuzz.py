@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from greencomm.errors import GreencommError
-from greencomm.schema import Programme, load_programme
-from greencomm.validate import validate
+from greencomm.programme.layouts import Programme, load_programme
+from greencomm.read.inputs import validate
 from make_corpus import zip_parts
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "submissions" / "2026年芙蓉区节能环保社区申报汇总表.xlsx"

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from conftest import WriteBook, valid_row
 from greencomm.cli import app
 from greencomm.errors import OutputError
-from greencomm.output import STALE_SECONDS, TEMP_PREFIX, atomic_write, clean_stale, write_bytes
-from greencomm.results_xlsx import defused
+from greencomm.write.atomic import STALE_SECONDS, TEMP_PREFIX, atomic_write, clean_stale, write_bytes
+from greencomm.write.result_books import defused
 
 runner = CliRunner()
 FORMULA_LIKE = {

@@ -21,7 +21,7 @@ def test_wheel_carries_templates_and_rubric(tmp_path: Path) -> None:
     )  # fmt: skip
     [wheel] = tmp_path.glob("greencomm-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "greencomm/data/rubric.toml" in names
+    assert "greencomm/programme/rubric.toml" in names
     for template in (ROOT / "templates").iterdir():
         assert f"greencomm/templates/{template.name}" in names
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import WriteBook, valid_row
-from greencomm.schema import Programme
-from greencomm.validate import validate
-from greencomm.workbook import as_text, read_workbook
+from greencomm.programme.layouts import Programme
+from greencomm.read.inputs import validate
+from greencomm.read.workbook import as_text, read_workbook
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 

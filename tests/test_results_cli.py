@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from greencomm.cli import app
-from greencomm.pipeline import evaluate, to_json
-from greencomm.schema import Programme
+from greencomm.judge.results import evaluate, to_json
+from greencomm.programme.layouts import Programme
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 SUBMISSIONS, REVIEWS, REGISTER = SAMPLE / "submissions", SAMPLE / "reviews", SAMPLE / "register.xlsx"
@@ -186,7 +186,7 @@ def test_output_that_is_an_input_is_refused(command: str, tmp_path: Path) -> Non
 
 
 def test_register_too_large_to_load_is_refused_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("greencomm.register.LOAD_MAX_MB", 0)
+    monkeypatch.setattr("greencomm.write.register.LOAD_MAX_MB", 0)
     register = tmp_path / "名录.xlsx"
     register.write_bytes(REGISTER.read_bytes())
     args = ["register", "add", str(SUBMISSIONS), "--reviews", str(REVIEWS), "--register", str(register)]

@@ -11,10 +11,10 @@ from docx import Document
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from greencomm.results_xlsx import Sheet, write_book
-from greencomm.templating import render_docx, render_text
-from greencomm.workbook import read_workbook
-from greencomm.xlsx import set_value
+from greencomm.read.workbook import read_workbook
+from greencomm.write.jinja import render_docx, render_text
+from greencomm.write.result_books import Sheet, write_book
+from greencomm.write.xlsx import set_value
 from test_documents import _docx_text, _md_text
 
 # A line of text as a person types it in a cell: any letter, mark, digit, punctuation, symbol or

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from greencomm.errors import ConfigError
-from greencomm.rubric import KINDS, default_rubric_text, load_rubric, parse_rubric
+from greencomm.programme.rubric import KINDS, default_rubric_text, load_rubric, parse_rubric
 
 
 def _data() -> dict[str, Any]:

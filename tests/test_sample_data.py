@@ -12,8 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from greencomm import values
-from greencomm.schema import (
+from greencomm.programme.layouts import (
     REGISTER_COLUMNS,
     REGISTER_SHEET,
     REVIEW_SHEET,
@@ -24,6 +23,7 @@ from greencomm.schema import (
     review_columns,
     submission_columns,
 )
+from greencomm.read import values
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 YEAR = 2026

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import WriteBook
-from greencomm.sandbox import POOL, Caps, ReadFailed, Reading, _Worker, read_sheet
+from greencomm.read.sandbox import POOL, Caps, ReadFailed, Reading, _Worker, read_sheet
 
 
 def _fake(script: str, caps: Caps | None = None) -> _Worker:

@@ -11,9 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import WriteBook, valid_row
-from greencomm.rubric import Item, load_rubric
-from greencomm.schema import Programme, load_programme
-from greencomm.scoring import (
+from greencomm.judge.scoring import (
     SCORERS,
     round_half_up,
     score_bool,
@@ -24,8 +22,10 @@ from greencomm.scoring import (
     score_ramp,
     score_self,
 )
-from greencomm.validate import read_submissions
-from greencomm.values import parse_percent
+from greencomm.programme.layouts import Programme, load_programme
+from greencomm.programme.rubric import Item, load_rubric
+from greencomm.read.inputs import read_submissions
+from greencomm.read.values import parse_percent
 
 RUBRIC = load_rubric()
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from greencomm.errors import ConfigError
-from greencomm.settings import load_settings
+from greencomm.programme.settings import load_settings
 
 
 def test_defaults_need_no_file(tmp_path: Path) -> None:

@@ -15,14 +15,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from conftest import YEAR, valid_row
 from greencomm.errors import ConfigError
-from greencomm.rubric import fmt
-from greencomm.schema import ACTIVITY_COLUMNS, Programme, load_programme, submission_columns
-from greencomm.settings import Settings
-from greencomm.tables import parse_cell
-from greencomm.template import DATA_ROWS, build_template
-from greencomm.templating import templates_path
-from greencomm.validate import validate
-from greencomm.values import header_base
+from greencomm.programme.layouts import ACTIVITY_COLUMNS, Programme, load_programme, submission_columns
+from greencomm.programme.rubric import fmt
+from greencomm.programme.settings import Settings
+from greencomm.read.inputs import validate
+from greencomm.read.tables import parse_cell
+from greencomm.read.values import header_base
+from greencomm.write.blank_workbook import DATA_ROWS, build_template
+from greencomm.write.jinja import templates_path
 
 HEADER_ROW = 3
 FIRST, LAST = HEADER_ROW + 1, HEADER_ROW + DATA_ROWS

@@ -7,8 +7,8 @@ import openpyxl
 
 from conftest import YEAR, WriteBook, valid_row
 from greencomm.problems import Problem
-from greencomm.schema import Programme
-from greencomm.validate import validate
+from greencomm.programme.layouts import Programme
+from greencomm.read.inputs import validate
 
 
 def _codes(problems: list[Problem]) -> set[tuple[str, str]]:

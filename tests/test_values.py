@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from greencomm.values import (
+from greencomm.read.values import (
     header_base,
     header_key,
     name_key,

@@ -18,8 +18,17 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from greencomm import __version__, documents
-from greencomm.annotate import (
+from greencomm import __version__
+from greencomm.errors import GreencommError
+from greencomm.judge.results import Results, evaluate, find_community, to_json
+from greencomm.problems import LANGS, UNREAD, count, default_lang
+from greencomm.programme.layouts import Programme, load_programme
+from greencomm.programme.settings import Limits
+from greencomm.read.guard import encrypt, open_checked
+from greencomm.read.inputs import ValidationReport, validate, warm_reader
+from greencomm.read.values import parse_date
+from greencomm.write import documents
+from greencomm.write.annotate import (
     ANNOTATE_MAX_MB,
     ANNOTATE_MAX_ROWS,
     annotate,
@@ -27,21 +36,13 @@ from greencomm.annotate import (
     problem_list,
     too_large_to_annotate,
 )
-from greencomm.documents import CHART_FOLDER, Document, render
-from greencomm.errors import GreencommError
-from greencomm.guard import encrypt, open_checked
-from greencomm.output import write_bytes
-from greencomm.pipeline import Results, evaluate, find_community, to_json
-from greencomm.problems import LANGS, UNREAD, count, default_lang
-from greencomm.register import add_titles
-from greencomm.render import explain_view, problem_lines, results_summary, rubric_table, validation_summary
-from greencomm.results_xlsx import detail_csv, detail_fits, rank_workbook, scored_workbook, shortlist_workbook
-from greencomm.schema import Programme, load_programme
-from greencomm.settings import Limits
-from greencomm.template import build_template
-from greencomm.validate import ValidationReport, validate, warm_reader
-from greencomm.values import parse_date
-from greencomm.xlsx import to_bytes
+from greencomm.write.atomic import write_bytes
+from greencomm.write.blank_workbook import build_template
+from greencomm.write.documents import CHART_FOLDER, Document, render
+from greencomm.write.register import add_titles
+from greencomm.write.result_books import detail_csv, detail_fits, rank_workbook, scored_workbook, shortlist_workbook
+from greencomm.write.terminal import explain_view, problem_lines, results_summary, rubric_table, validation_summary
+from greencomm.write.xlsx import to_bytes
 
 app = typer.Typer(
     name="greencomm",

@@ -10,7 +10,7 @@ A sheet's extent is measured before its cells are read (`measure_sheet`): one ce
 would make the reader lay out a grid of 17 billion cells. The scan streams the sheet's XML and looks
 for a cell or row reference beyond `[limits] max_rows`/`max_columns`, in the form every spreadsheet
 program writes (` r="XFD1048576"`). Whatever slips past it still meets the memory cap of the
-isolated reader (greencomm.sandbox).
+isolated reader (greencomm.read.sandbox).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO
 
 from greencomm.errors import InputError
-from greencomm.settings import Limits  # the [limits] of the settings, one definition
+from greencomm.programme.settings import Limits  # the [limits] of the settings, one definition
 
 # what zipfile raises for a damaged container: bad headers, bad deflate data, a method or an
 # encryption it does not know, a short file

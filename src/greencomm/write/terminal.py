@@ -9,13 +9,13 @@ from typing import Any
 from rich.console import Group
 from rich.table import Table
 
-from greencomm.pipeline import Results
+from greencomm.judge.results import Results
+from greencomm.judge.scoring import REVIEW
+from greencomm.judge.shortlist import STATUS_ORDER
 from greencomm.problems import Problem, count
-from greencomm.rubric import fmt
-from greencomm.schema import Programme
-from greencomm.scoring import REVIEW
-from greencomm.shortlist import STATUS_ORDER
-from greencomm.validate import ValidationReport
+from greencomm.programme.layouts import Programme
+from greencomm.programme.rubric import fmt
+from greencomm.read.inputs import ValidationReport
 
 KIND_WORDS = {
     "bool": "是否",

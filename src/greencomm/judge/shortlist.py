@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from greencomm.rubric import fmt
-from greencomm.rules import threshold_cents
-from greencomm.schema import DEMO_TITLE, Programme
-from greencomm.scoring import REVIEW, Scores, format_cents
-from greencomm.values import map_unique
+from greencomm.check.eligibility import threshold_cents
+from greencomm.judge.scoring import REVIEW, Scores, format_cents
+from greencomm.programme.layouts import DEMO_TITLE, Programme
+from greencomm.programme.rubric import fmt
+from greencomm.read.values import map_unique
 
 ONSITE, DEMONSTRATION, PENDING, PASSED, FAILED = "推荐现场评审", "示范社区", "待审定", "节能环保社区", "未通过"
 STATUS_ORDER = {DEMONSTRATION: 0, PENDING: 1, ONSITE: 2, PASSED: 3, FAILED: 4}

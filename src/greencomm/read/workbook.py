@@ -31,9 +31,9 @@ import pyarrow as pa
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from greencomm.errors import InputError, SheetTooLarge, UsageError
-from greencomm.guard import CONTAINER_BROKEN, SheetFacts, measure_sheet, open_checked
-from greencomm.sandbox import Caps, ReadFailed, Reading
-from greencomm.settings import Limits
+from greencomm.programme.settings import Limits
+from greencomm.read.guard import CONTAINER_BROKEN, SheetFacts, measure_sheet, open_checked
+from greencomm.read.sandbox import Caps, ReadFailed, Reading
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 BROKEN = (*CONTAINER_BROKEN, KeyError, ElementTree.ParseError, UnicodeDecodeError)  # and broken XML

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from greencomm.errors import ConfigError
-from greencomm.values import header_base
+from greencomm.read.values import header_base
 
 KINDS = ("bool", "levels", "ramp", "per_unit", "deduct", "review")
 RAMP_INPUTS = ("percent", "count")
@@ -314,7 +314,7 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
 
 
 def default_rubric_text() -> str:
-    return resources.files("greencomm").joinpath("data", "rubric.toml").read_text(encoding="utf-8")
+    return resources.files("greencomm.programme").joinpath("rubric.toml").read_text(encoding="utf-8")
 
 
 def load_rubric(path: Path | None = None) -> Rubric:

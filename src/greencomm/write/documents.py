@@ -17,15 +17,15 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from greencomm import charts
 from greencomm.errors import UsageError
-from greencomm.pipeline import Results
-from greencomm.rubric import fmt
-from greencomm.schema import ACTIVITY_TYPES, COMMUNITY_TYPES, DEMO_TITLE, PASS_TITLE
-from greencomm.shortlist import DEMONSTRATION, FAILED, PASSED, PENDING
-from greencomm.templating import capital_yuan, chinese_date
-from greencomm.values import name_key
-from greencomm.workdays import next_working_day, notice_period
+from greencomm.judge.results import Results
+from greencomm.judge.shortlist import DEMONSTRATION, FAILED, PASSED, PENDING
+from greencomm.programme.layouts import ACTIVITY_TYPES, COMMUNITY_TYPES, DEMO_TITLE, PASS_TITLE
+from greencomm.programme.rubric import fmt
+from greencomm.read.values import name_key
+from greencomm.write import charts
+from greencomm.write.jinja import capital_yuan, chinese_date
+from greencomm.write.workdays import next_working_day, notice_period
 
 SCORE_BINS = ((0, 60, "60分以下"), (60, 70, "60–70分"), (70, 80, "70–80分"), (80, 90, "80–90分"), (90, 101, "90分以上"))
 
@@ -265,7 +265,7 @@ CHART_NAMES = ("districts", "scores", "categories", "trend")
 
 def render(document: Document, kind: str, stem: str, templates_dir: Path | None = None) -> dict[str, bytes]:
     """File name → content: `<stem>.docx`, `<stem>.md` and the charts the Markdown links to."""
-    from greencomm.templating import render_docx, render_text
+    from greencomm.write.jinja import render_docx, render_text
 
     links = {n: Markup(f"{CHART_FOLDER}/{stem}-{n}.png") if n in document.charts else "" for n in CHART_NAMES}
     files = {f"{CHART_FOLDER}/{stem}-{n}.png": png for n, png in document.charts.items()}

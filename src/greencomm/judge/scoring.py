@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from greencomm.rubric import Item, Rubric, fmt
-from greencomm.schema import Column, Programme, column_for_header, submission_columns
+from greencomm.programme.layouts import Column, Programme, column_for_header, submission_columns
+from greencomm.programme.rubric import Item, Rubric, fmt
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

@@ -52,7 +52,7 @@ class _Worker:
         self.errors: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - the reader's last words; lives as long as the worker
         try:
             self.process = subprocess.Popen(
-                command or [sys.executable, "-m", "greencomm.sandbox", str(caps.max_read_mb)],
+                command or [sys.executable, "-m", "greencomm.read.sandbox", str(caps.max_read_mb)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self.errors,

@@ -12,15 +12,15 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from greencomm.errors import GreencommError
-from greencomm.guard import LOAD_MAX_MB, sheets_megabytes
-from greencomm.output import write_bytes
-from greencomm.pipeline import Results
-from greencomm.schema import DEMO_TITLE, PASS_TITLE, REGISTER_COLUMNS, REGISTER_SHEET
-from greencomm.shortlist import DEMONSTRATION, PASSED, PENDING
-from greencomm.tables import locate_table
-from greencomm.validate import read_register, register_sheet
-from greencomm.workbook import read_workbook
-from greencomm.xlsx import fit_columns, set_value, style_header, to_bytes
+from greencomm.judge.results import Results
+from greencomm.judge.shortlist import DEMONSTRATION, PASSED, PENDING
+from greencomm.programme.layouts import DEMO_TITLE, PASS_TITLE, REGISTER_COLUMNS, REGISTER_SHEET
+from greencomm.read.guard import LOAD_MAX_MB, sheets_megabytes
+from greencomm.read.inputs import read_register, register_sheet
+from greencomm.read.tables import locate_table
+from greencomm.read.workbook import read_workbook
+from greencomm.write.atomic import write_bytes
+from greencomm.write.xlsx import fit_columns, set_value, style_header, to_bytes
 
 VALID = "有效"
 

@@ -34,7 +34,7 @@ def templates_path(templates_dir: Path | None = None) -> Path:
     installed = resources.files("greencomm") / "templates"
     if installed.is_dir():
         return Path(str(installed))
-    return Path(__file__).resolve().parents[2] / "templates"
+    return Path(__file__).resolve().parents[3] / "templates"
 
 
 def search_path(templates_dir: Path | None) -> list[Path]:

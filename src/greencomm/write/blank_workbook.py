@@ -21,8 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from greencomm.rubric import Item, fmt
-from greencomm.schema import (
+from greencomm.programme.layouts import (
     ACTIVITY_COLUMNS,
     ACTIVITY_SHEET,
     INSTRUCTIONS_SHEET,
@@ -32,9 +31,10 @@ from greencomm.schema import (
     column_for_header,
     submission_columns,
 )
-from greencomm.templating import chinese_date, render_text
-from greencomm.values import EXCEL_EPOCH
-from greencomm.xlsx import display_width
+from greencomm.programme.rubric import Item, fmt
+from greencomm.read.values import EXCEL_EPOCH
+from greencomm.write.jinja import chinese_date, render_text
+from greencomm.write.xlsx import display_width
 
 INSTRUCTIONS_TEMPLATE = "instructions.md.j2"
 HEADER_ROW = 3  # 申报汇总表: title, notes, then the header

@@ -17,11 +17,10 @@ from typing import Any
 
 import pandas as pd
 
+from greencomm.check.eligibility import title_blocks
 from greencomm.errors import InputError, SheetTooLarge
 from greencomm.problems import Problem
-from greencomm.rules import title_blocks
-from greencomm.sandbox import POOL, Caps
-from greencomm.schema import (
+from greencomm.programme.layouts import (
     ACTIVITY_READ_COLUMNS,
     ACTIVITY_SHEET,
     CITY_TITLES,
@@ -37,8 +36,9 @@ from greencomm.schema import (
     review_columns,
     submission_columns,
 )
-from greencomm.settings import Limits
-from greencomm.tables import (
+from greencomm.programme.settings import Limits
+from greencomm.read.sandbox import POOL, Caps
+from greencomm.read.tables import (
     META,
     Table,
     blank_cells,
@@ -48,8 +48,8 @@ from greencomm.tables import (
     locate_table,
     parse_table,
 )
-from greencomm.values import map_unique, name_key, name_keys
-from greencomm.workbook import Workbook, cell_position, expand_inputs, read_workbook
+from greencomm.read.values import map_unique, name_key, name_keys
+from greencomm.read.workbook import Workbook, cell_position, expand_inputs, read_workbook
 
 NO_TITLE = CITY_TITLES[0]
 

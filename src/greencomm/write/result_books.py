@@ -23,10 +23,9 @@ import pandas as pd
 import rustpy_xlsxwriter as rx
 
 from greencomm import __version__
-from greencomm.annotate import LIST_HEADERS, SEVERITY_WORDS
-from greencomm.pipeline import Results, file_hashes
-from greencomm.rubric import fmt
-from greencomm.schema import (
+from greencomm.judge.results import Results, file_hashes
+from greencomm.judge.shortlist import DEMONSTRATION, FAILED, ONSITE, PASSED, PENDING
+from greencomm.programme.layouts import (
     ACTIVITY_READ_COLUMNS,
     ACTIVITY_SHEET,
     REGISTER_COLUMNS,
@@ -38,9 +37,10 @@ from greencomm.schema import (
     review_columns,
     submission_columns,
 )
-from greencomm.shortlist import DEMONSTRATION, FAILED, ONSITE, PASSED, PENDING
-from greencomm.values import map_unique
-from greencomm.xlsx import display_width
+from greencomm.programme.rubric import fmt
+from greencomm.read.values import map_unique
+from greencomm.write.annotate import LIST_HEADERS, SEVERITY_WORDS
+from greencomm.write.xlsx import display_width
 
 MARKER = "greencomm 评分结果"
 EXCEL_ROWS = 1_048_576

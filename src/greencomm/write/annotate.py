@@ -16,9 +16,9 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from greencomm.guard import LOAD_MAX_MB, sheets_megabytes
 from greencomm.problems import Problem
-from greencomm.xlsx import fit_columns, print_setup, set_value, style_header
+from greencomm.read.guard import LOAD_MAX_MB, sheets_megabytes
+from greencomm.write.xlsx import fit_columns, print_setup, set_value, style_header
 
 PROBLEM_SHEET = "问题清单"
 ANNOTATE_MAX_ROWS = 20_000  # beyond this a copy is of no use to a district, and costly to load

@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from greencomm.judge.scoring import ReviewedItem
 from greencomm.problems import Problem
-from greencomm.schema import Programme
-from greencomm.scoring import ReviewedItem
-from greencomm.values import name_key
+from greencomm.programme.layouts import Programme
+from greencomm.read.values import name_key
 
 Key = tuple[str, str]
 

@@ -11,9 +11,9 @@ from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
-from greencomm.rubric import Levels, Rubric, load_rubric
-from greencomm.settings import Settings, load_settings
-from greencomm.values import header_base, header_key
+from greencomm.programme.rubric import Levels, Rubric, load_rubric
+from greencomm.programme.settings import Settings, load_settings
+from greencomm.read.values import header_base, header_key
 
 COMMUNITY_TYPES = ("老城区社区", "商品房小区", "城中村或农民新村", "单位大院", "混合型")
 TARGETS = ("节能环保社区", "节能环保示范社区")

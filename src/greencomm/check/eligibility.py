@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from greencomm.rubric import Veto
-from greencomm.schema import DEMO_TITLE, Programme, column_for_header, submission_columns
-from greencomm.scoring import Scores
-from greencomm.values import map_unique, name_key
+from greencomm.judge.scoring import Scores
+from greencomm.programme.layouts import DEMO_TITLE, Programme, column_for_header, submission_columns
+from greencomm.programme.rubric import Veto
+from greencomm.read.values import map_unique, name_key
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,

@@ -22,9 +22,9 @@ import pyarrow.compute as pc
 from openpyxl.utils import get_column_letter
 
 from greencomm.problems import Problem
-from greencomm.rubric import fmt
-from greencomm.schema import Column
-from greencomm.values import (
+from greencomm.programme.layouts import Column
+from greencomm.programme.rubric import fmt
+from greencomm.read.values import (
     CONTROL,
     Parsed,
     clean_text,
@@ -41,7 +41,7 @@ from greencomm.values import (
     parse_yes_no,
     pictures,
 )
-from greencomm.workbook import Sheet, cell_position
+from greencomm.read.workbook import Sheet, cell_position
 
 HEADER_SCAN_ROWS = 30
 MAX_TEXT = 500  # characters in one cell: [limits] max_text_chars

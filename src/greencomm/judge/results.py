@@ -17,17 +17,17 @@ from typing import Any
 import pandas as pd
 
 from greencomm import __version__
+from greencomm.check.eligibility import base_eligibility, is_candidate, meets_pass_level, title_blocks, vetoes
 from greencomm.errors import UsageError
+from greencomm.judge.ranking import competition_rank, ordering_keys, pinyin_key, rank_within
+from greencomm.judge.reviews import aggregate
+from greencomm.judge.scoring import REVIEW, Scores, score_items
+from greencomm.judge.shortlist import DEMONSTRATION, ONSITE, PENDING, STATUS_ORDER, decide, reasons
 from greencomm.problems import Problem
-from greencomm.ranking import competition_rank, ordering_keys, pinyin_key, rank_within
-from greencomm.reviews import aggregate
-from greencomm.rules import base_eligibility, is_candidate, meets_pass_level, title_blocks, vetoes
-from greencomm.schema import REGISTER_SHEET, RESULTS_SHEET, REVIEW_SHEET, Programme
-from greencomm.scoring import REVIEW, Scores, score_items
-from greencomm.shortlist import DEMONSTRATION, ONSITE, PENDING, STATUS_ORDER, decide, reasons
-from greencomm.validate import ValidationReport, sort_problems, validate, warm_reader
-from greencomm.values import name_key
-from greencomm.workbook import expand_inputs, sheet_names
+from greencomm.programme.layouts import REGISTER_SHEET, RESULTS_SHEET, REVIEW_SHEET, Programme
+from greencomm.read.inputs import ValidationReport, sort_problems, validate, warm_reader
+from greencomm.read.values import name_key
+from greencomm.read.workbook import expand_inputs, sheet_names
 
 
 @dataclass
