@@ -41,20 +41,20 @@ python_calamine.CalamineWorkbook.from_path(PATH).get_sheet_by_index(0).to_python
 took = time.perf_counter() - t
 """,
     "validate": """
-from greencomm.programme.layouts import load_programme
-from greencomm.read.inputs import validate
+from greencomm.programme import load_programme
+from greencomm.api import validate
 programme = load_programme(year=2026)
 t = time.perf_counter(); validate([Path(PATH)], programme); took = time.perf_counter() - t
 """,
     "validate+score+rank+shortlist": """
-from greencomm.programme.layouts import load_programme
-from greencomm.judge.results import evaluate
+from greencomm.programme import load_programme
+from greencomm.api import evaluate
 programme = load_programme(year=2026)
 t = time.perf_counter(); evaluate([Path(PATH)], programme); took = time.perf_counter() - t
 """,
     "write formatted summary sheet": """
-from greencomm.programme.layouts import load_programme
-from greencomm.judge.results import evaluate
+from greencomm.programme import load_programme
+from greencomm.api import evaluate
 from greencomm.write.result_books import summary_sheet, write_book
 results = evaluate([Path(PATH)], load_programme(year=2026))
 sheet = summary_sheet(results)
@@ -62,8 +62,8 @@ t = time.perf_counter(); write_book([sheet]); took = time.perf_counter() - t
 """,
     "plain xlsxwriter, same sheet": """
 import io, xlsxwriter
-from greencomm.programme.layouts import load_programme
-from greencomm.judge.results import evaluate
+from greencomm.programme import load_programme
+from greencomm.api import evaluate
 from greencomm.write.result_books import summary_sheet
 frame = summary_sheet(evaluate([Path(PATH)], load_programme(year=2026))).frame
 t = time.perf_counter()
@@ -74,8 +74,8 @@ for r, row in enumerate(frame.itertuples(index=False), start=1):
 book.close(); took = time.perf_counter() - t
 """,
     "write whole scored workbook": """
-from greencomm.programme.layouts import load_programme
-from greencomm.judge.results import evaluate
+from greencomm.programme import load_programme
+from greencomm.api import evaluate
 from greencomm.write.result_books import scored_workbook
 results = evaluate([Path(PATH)], load_programme(year=2026))
 t = time.perf_counter(); scored_workbook(results); took = time.perf_counter() - t
@@ -83,8 +83,8 @@ t = time.perf_counter(); scored_workbook(results); took = time.perf_counter() - 
 }
 DOCUMENTS = """
 from greencomm.write import documents
-from greencomm.programme.layouts import load_programme
-from greencomm.judge.results import evaluate
+from greencomm.programme import load_programme
+from greencomm.api import evaluate
 results = evaluate([Path(PATH)], load_programme(year=2026), reviews=[Path(REVIEWS)])
 t = time.perf_counter()
 documents.render(documents.KIND(results), "KIND", "bench")
@@ -146,10 +146,10 @@ def reviews_for(path: Path) -> Path:
         return out
     import openpyxl
 
-    from greencomm.programme.layouts import load_programme
+    from greencomm.programme import load_programme
     from greencomm.read.inputs import read_submissions
 
-    frame = read_submissions([path], load_programme(year=2026)).frame
+    frame = read_submissions([path], load_programme(year=2026))[0].frame
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None

@@ -16,7 +16,8 @@ from layout import Raw, save, write_table
 from openpyxl import Workbook
 from pools import STYLES, Names
 
-from greencomm.programme.layouts import DEMO_TITLE, PASS_TITLE, SUBMISSION_SHEET, Programme, submission_columns
+from greencomm.programme import Programme
+from greencomm.programme.layouts import DEMO_TITLE, PASS_TITLE, SUBMISSION_SHEET, submission_columns
 
 MERGED = object()  # the plant is a merge of the cell with the one below it
 

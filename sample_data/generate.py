@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from pools import ACTIVITIES, STREETS, STYLES, Names
 
+from greencomm.programme import Programme, load_programme
 from greencomm.programme.layouts import (
     ACTIVITY_COLUMNS,
     ACTIVITY_SHEET,
@@ -33,9 +34,7 @@ from greencomm.programme.layouts import (
     REGISTER_SHEET,
     REVIEW_SHEET,
     SUBMISSION_SHEET,
-    Programme,
     column_for_header,
-    load_programme,
     review_columns,
     submission_columns,
 )

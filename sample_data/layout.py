@@ -21,8 +21,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from greencomm.programme.headers import header_base
 from greencomm.programme.layouts import Column
-from greencomm.read.values import header_base
 
 UNITS = {"households": "户数(户)", "population": "常住人口(人)", "complaints": "环境投诉件数(件)"}
 LABEL_KEYS = {"street", "community", "contact", "district"}

@@ -10,7 +10,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from greencomm.programme.layouts import Programme, load_programme, submission_columns
+from greencomm.programme import Programme, load_programme
+from greencomm.programme.layouts import submission_columns
 
 YEAR = 2026
 

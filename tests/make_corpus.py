@@ -132,6 +132,27 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {
 }
 
 
+# the problem code each case is refused with (a code per kind of refusal, so a script can tell them apart)
+CODES = {
+    "csv-named.xlsx": "not-a-workbook",
+    "html-named.xlsx": "not-a-workbook",
+    "word-named.xlsx": "not-a-workbook",
+    "empty.xlsx": "empty-file",
+    "truncated.xlsx": "damaged-file",
+    "legacy.xls": "legacy-xls",
+    "encrypted.xlsx": "encrypted-workbook",
+    "ods-named.xlsx": "ods-spreadsheet",
+    "no-workbook.xlsx": "not-a-workbook",
+    "bomb.xlsx": "zip-bomb",
+    "entity-expansion.xlsx": "unsafe-xml",
+    "external-entity.xlsx": "unsafe-xml",
+    "binary-noise.xlsx": "not-a-workbook",
+    "far-cell.xlsx": "sheet-too-large",
+    "far-cell-odd-syntax.xlsx": "sheet-too-large",
+    "too-many-rows.xlsx": "sheet-too-large",
+}
+
+
 def build(out: Path) -> dict[str, str]:
     """Write every case into `out`; returns file name → words its message must contain."""
     out.mkdir(parents=True, exist_ok=True)

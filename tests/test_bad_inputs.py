@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from conftest import WriteBook, valid_row
 from greencomm.cli import app
-from make_corpus import CASES, build, rewrite_part
+from greencomm.problems import REFUSALS
+from make_corpus import CASES, CODES, build, rewrite_part
 
 runner = CliRunner()
 
@@ -39,6 +40,7 @@ def test_each_case_is_refused_clearly(corpus: tuple[Path, dict[str, str]], name:
     took = time.perf_counter() - started
     assert result.exit_code == 1, result.output
     assert name in result.stderr and expected[name] in result.stderr, result.stderr
+    assert f"({CODES[name]})" in result.stderr, result.stderr
     assert ("Traceback" not in result.output and result.exception is None) or isinstance(result.exception, SystemExit)
     assert not out.exists(), "nothing is written for a file that cannot be read"
     assert took < 10
@@ -86,8 +88,8 @@ def test_a_bad_file_does_not_stop_the_batch(
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert doc["communities"] == 1
-    unreadable = {p["file"] for p in doc["problems"] if p["code"] in ("unreadable-file", "sheet-too-large")}
-    assert unreadable == {n for n in expected if n.endswith(".xlsx")}  # folders hold .xlsx; each bad one named
+    refused = {p["file"]: p["code"] for p in doc["problems"] if p["code"] in REFUSALS}
+    assert refused == {n: CODES[n] for n in expected if n.endswith(".xlsx")}  # folders hold .xlsx; each bad one named
     good.unlink()
 
 

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from conftest import WriteBook, valid_row
-from greencomm.programme.layouts import Programme
-from greencomm.read.inputs import validate
+from greencomm.api import validate
+from greencomm.programme import Programme
 from make_corpus import rewrite_part
 
 ROWS = [valid_row(seq=n, community=f"第{n}社区") for n in range(1, 6)]  # rows 3–7 below title and header
@@ -153,7 +153,7 @@ def test_control_characters_and_long_text(
 
 
 def test_the_text_limit_is_a_setting(write_submission: WriteBook, tmp_path: Path) -> None:
-    from greencomm.programme.layouts import load_programme
+    from greencomm.programme import load_programme
 
     (tmp_path / "greencomm.toml").write_text("year = 2026\n[limits]\nmax_text_chars = 1000\n", encoding="utf-8")
     programme = load_programme(tmp_path / "greencomm.toml")

@@ -8,10 +8,10 @@ import openpyxl
 from typer.testing import CliRunner
 
 from conftest import WriteBook, valid_row
+from greencomm.api import validate
 from greencomm.cli import app
 from greencomm.problems import Problem
-from greencomm.programme.layouts import Programme
-from greencomm.read.inputs import validate
+from greencomm.programme import Programme
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from greencomm.api import validate
 from greencomm.errors import GreencommError
-from greencomm.programme.layouts import Programme, load_programme
-from greencomm.read.inputs import validate
+from greencomm.programme import Programme, load_programme
 from make_corpus import zip_parts
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "submissions" / "2026年芙蓉区节能环保社区申报汇总表.xlsx"

@@ -13,11 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import YEAR, WriteBook, valid_row
+from greencomm.api import evaluate
 from greencomm.judge.ranking import competition_rank, ordering_keys, rank_within
-from greencomm.judge.results import Results, evaluate
+from greencomm.judge.results import Results
 from greencomm.judge.reviews import aggregate_item
 from greencomm.judge.shortlist import cut
-from greencomm.programme.layouts import Programme, load_programme
+from greencomm.programme import Programme, load_programme
 
 DEMO = "节能环保示范社区"
 # Every item at its maximum: total 100, every category full.

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from conftest import WriteBook, valid_row
-from greencomm.programme.layouts import Programme
-from greencomm.read.inputs import validate
+from greencomm.api import validate
+from greencomm.programme import Programme
 from greencomm.read.workbook import as_text, read_workbook
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -34,9 +34,9 @@ def test_sample_year_reads_the_same(monkeypatch: pytest.MonkeyPatch, programme: 
     fast, slow = _both(monkeypatch, programme, SAMPLE / "submissions", reviews=[SAMPLE / "reviews"],
                        register=SAMPLE / "register.xlsx")  # fmt: skip
     _same(fast, slow)
-    pd.testing.assert_frame_equal(fast.reviews.frame, slow.reviews.frame)
-    pd.testing.assert_frame_equal(fast.register.frame, slow.register.frame)
-    pd.testing.assert_frame_equal(fast.submissions.activities, slow.submissions.activities)
+    pd.testing.assert_frame_equal(fast.inputs.reviews.frame, slow.inputs.reviews.frame)
+    pd.testing.assert_frame_equal(fast.inputs.register.frame, slow.inputs.register.frame)
+    pd.testing.assert_frame_equal(fast.inputs.activities, slow.inputs.activities)
 
 
 def test_flawed_workbooks_read_the_same(monkeypatch: pytest.MonkeyPatch, programme: Programme) -> None:

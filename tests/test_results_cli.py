@@ -9,9 +9,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from greencomm.api import evaluate
 from greencomm.cli import app
-from greencomm.judge.results import evaluate, to_json
-from greencomm.programme.layouts import Programme
+from greencomm.programme import Programme
+from greencomm.write.records import results_json as to_json
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 SUBMISSIONS, REVIEWS, REGISTER = SAMPLE / "submissions", SAMPLE / "reviews", SAMPLE / "register.xlsx"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from greencomm.read.workbook import read_workbook
 from greencomm.write.jinja import render_docx, render_text
-from greencomm.write.result_books import Sheet, write_book
+from greencomm.write.result_books import ResultSheet, write_book
 from greencomm.write.xlsx import set_value
 from test_documents import _docx_text, _md_text
 
@@ -38,7 +38,7 @@ def _read_back(path: Path, sheet: str) -> list[str | None]:
 @example(texts=TRICKY)
 def test_text_round_trips_through_the_result_workbooks(texts: list[str], tmp_path: Path) -> None:
     path = tmp_path / "rust.xlsx"
-    path.write_bytes(write_book([Sheet("名单", pd.DataFrame({"社区名称": texts}))]))
+    path.write_bytes(write_book([ResultSheet("名单", pd.DataFrame({"社区名称": texts}))]))
     assert _read_back(path, "名单") == ["社区名称", *texts]
 
 

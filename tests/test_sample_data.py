@@ -12,6 +12,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from greencomm.programme import load_programme
+from greencomm.programme.headers import header_base
 from greencomm.programme.layouts import (
     REGISTER_COLUMNS,
     REGISTER_SHEET,
@@ -19,11 +21,11 @@ from greencomm.programme.layouts import (
     SUBMISSION_SHEET,
     Column,
     column_for_header,
-    load_programme,
     review_columns,
     submission_columns,
 )
 from greencomm.read import values
+from greencomm.read.names import name_key
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 YEAR = 2026
@@ -70,7 +72,7 @@ def find_header(ws: Worksheet, columns: tuple[Column, ...]) -> tuple[int, dict[i
         for j, cell in enumerate(row):
             if cell is not None:
                 for col in columns:
-                    if values.header_base(cell) in col.accepted:
+                    if header_base(cell) in col.accepted:
                         assert col not in found.values(), f"{col.header} twice in row {r}"
                         found[j] = col
         if len(found) >= 4:
@@ -142,7 +144,7 @@ def sheet_problems(ws: Worksheet, seen: dict[tuple[str, str], str]) -> list[tupl
             if value is not None and limit is not None and value > limit:
                 problems.append((cells[item.id][0], "ratio-exceeds-base"))
         if parsed.get("district") and parsed.get("community"):
-            key = (values.name_key(parsed["district"]), values.name_key(parsed["community"]))
+            key = (name_key(parsed["district"]), name_key(parsed["community"]))
             if key in seen:
                 problems.append((cells["community"][0], "duplicate-community"))
             seen[key] = cells["community"][0]
@@ -193,7 +195,7 @@ def test_city_titles_agree_with_the_register() -> None:
     assert any(e["state"] == "撤销" for e in register)
     valid = {(e["district"], e["community"]): (e["title"], e["year"]) for e in register if e["state"] == "有效"}
     for _, row in submission_rows():
-        held = valid.get((values.name_key(row["district"]), values.name_key(row["community"])))
+        held = valid.get((name_key(row["district"]), name_key(row["community"])))
         if row["city_title"] == "无":
             assert held is None, row["community"]
         else:
@@ -202,14 +204,14 @@ def test_city_titles_agree_with_the_register() -> None:
 
 def test_review_sheets_score_known_communities_within_range() -> None:
     columns = review_columns(PROGRAMME)
-    known = {(values.name_key(r["district"]), values.name_key(r["community"])) for _, r in submission_rows()}
+    known = {(name_key(r["district"]), name_key(r["community"])) for _, r in submission_rows()}
     reviewed = []
     for path in workbooks(SAMPLE / "reviews"):
         rows = list(table(load_workbook(path)[REVIEW_SHEET], columns))
         assert 30 <= len(rows) <= 38, path.name
         for cells in rows:
             home, district = cells["reviewer_district"][1], cells["district"][1]
-            assert (values.name_key(district), values.name_key(cells["community"][1])) in known
+            assert (name_key(district), name_key(cells["community"][1])) in known
             for item in PROGRAMME.rubric.review_items:
                 cell, raw = cells[item.id]
                 if home == district:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from conftest import WriteBook
-from greencomm.read.sandbox import POOL, Caps, ReadFailed, Reading, _Worker, read_sheet
+from greencomm.errors import ReadFailed
+from greencomm.read.sandbox import POOL, Caps, Reading, _Worker, read_sheet
 
 
 def _fake(script: str, caps: Caps | None = None) -> _Worker:

@@ -22,7 +22,7 @@ from greencomm.judge.scoring import (
     score_ramp,
     score_self,
 )
-from greencomm.programme.layouts import Programme, load_programme
+from greencomm.programme import Programme, load_programme
 from greencomm.programme.rubric import Item, load_rubric
 from greencomm.read.inputs import read_submissions
 from greencomm.read.values import parse_percent
@@ -175,7 +175,7 @@ def test_float_cell_is_read_as_its_shortest_decimal() -> None:
 # ---------------------------------------------------------------- score_items on a frame
 def test_score_items_sums_rounded_items(write_submission: WriteBook, programme: Programme) -> None:
     rows = [valid_row(), valid_row(community="文庙坪社区", B1=0.7345, E5="61.15%", C1="51%")]
-    frame = read_submissions([write_submission(rows)], programme).frame
+    frame = read_submissions([write_submission(rows)], programme)[0].frame
     scores = score_items(frame, programme)
     for idx in frame.index:
         for cat in programme.rubric.categories:
@@ -206,7 +206,7 @@ def test_review_items_come_from_self_evaluation_without_reviews(
     write_submission: WriteBook, programme: Programme
 ) -> None:
     row = valid_row(A2=2, A3=1.5, B3=0, F1=4.25)
-    frame = read_submissions([write_submission([row])], programme).frame
+    frame = read_submissions([write_submission([row])], programme)[0].frame
     scores = score_items(frame, programme)
     idx = frame.index[0]
     assert scores.review_source[idx] == "self"

@@ -14,13 +14,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from conftest import YEAR, valid_row
+from greencomm.api import validate
 from greencomm.errors import ConfigError
-from greencomm.programme.layouts import ACTIVITY_COLUMNS, Programme, load_programme, submission_columns
+from greencomm.programme import Programme, load_programme
+from greencomm.programme.headers import header_base
+from greencomm.programme.layouts import ACTIVITY_COLUMNS, submission_columns
 from greencomm.programme.rubric import fmt
 from greencomm.programme.settings import Settings
-from greencomm.read.inputs import validate
 from greencomm.read.tables import parse_cell
-from greencomm.read.values import header_base
 from greencomm.write.blank_workbook import DATA_ROWS, build_template
 from greencomm.write.jinja import templates_path
 

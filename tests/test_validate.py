@@ -6,9 +6,9 @@ from pathlib import Path
 import openpyxl
 
 from conftest import YEAR, WriteBook, valid_row
+from greencomm.api import validate
 from greencomm.problems import Problem
-from greencomm.programme.layouts import Programme
-from greencomm.read.inputs import validate
+from greencomm.programme import Programme
 
 
 def _codes(problems: list[Problem]) -> set[tuple[str, str]]:
@@ -148,7 +148,7 @@ def test_not_a_workbook_is_reported_and_others_go_on(
     bad = tmp_path / "假的.xlsx"
     bad.write_text("所属区,社区名称\n芙蓉区,韭菜园社区\n", encoding="utf-8")
     report = validate([tmp_path], programme)
-    assert [p.code for p in report.problems] == ["unreadable-file"]
+    assert [p.code for p in report.problems] == ["not-a-workbook"]
     assert report.problems[0].file == "假的.xlsx"
     assert len(report.submissions.frame) == 1 and good.exists()
 
@@ -182,5 +182,5 @@ def test_activities_sheet_is_read(write_submission: WriteBook, programme: Progra
     ]
     report = validate([write_submission([valid_row()], activities=acts)], programme)
     assert _codes(report.problems) == {("A3", "activity-outside-year"), ("B4", "invalid-choice")}
-    assert report.submissions.activities["participants"].tolist() == [40, 120, 10]
-    assert set(report.submissions.activities["district"]) == {"芙蓉区"}
+    assert report.inputs.activities["participants"].tolist() == [40, 120, 10]
+    assert set(report.inputs.activities["district"]) == {"芙蓉区"}

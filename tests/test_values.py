@@ -6,11 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from greencomm.programme.headers import header_base, header_key
+from greencomm.read.names import name_key, name_keys
 from greencomm.read.values import (
-    header_base,
-    header_key,
-    name_key,
-    name_keys,
     parse_date,
     parse_integer,
     parse_number,

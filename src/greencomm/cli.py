@@ -1,13 +1,14 @@
-"""The command line: options in, one call to the core, its result rendered, the contract's exit code.
+"""The command line: options in, one call to greencomm.api, its result rendered, the contract's exit
+code. Typer lives here and nowhere else.
 
-Exit codes (cli.md): 0 success and no data errors; 1 data errors or an unreadable input; 2 usage.
-Human text goes to stderr; `--json` prints one JSON object on stdout and nothing else there.
+Exit codes (docs/rules.md#command-line): 0 success and no data errors; 1 data errors or an
+unreadable input; 2 usage. Human text goes to stderr; `--json` prints one JSON object on stdout and
+nothing else there.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import os
 import sys
@@ -18,31 +19,17 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from greencomm import __version__
-from greencomm.errors import GreencommError
-from greencomm.judge.results import Results, evaluate, find_community, to_json
-from greencomm.problems import LANGS, UNREAD, count, default_lang
-from greencomm.programme.layouts import Programme, load_programme
-from greencomm.programme.settings import Limits
-from greencomm.read.guard import encrypt, open_checked
-from greencomm.read.inputs import ValidationReport, validate, warm_reader
-from greencomm.read.values import parse_date
-from greencomm.write import documents
-from greencomm.write.annotate import (
-    ANNOTATE_MAX_MB,
-    ANNOTATE_MAX_ROWS,
-    annotate,
-    annotated_name,
-    problem_list,
-    too_large_to_annotate,
+from greencomm import __version__, api
+from greencomm.errors import EmptyInputError, GreencommError
+from greencomm.problems import LANGS, default_lang
+from greencomm.write.terminal import (
+    explain_view,
+    problem_lines,
+    results_summary,
+    rubric_table,
+    too_large_lines,
+    validation_summary,
 )
-from greencomm.write.atomic import write_bytes
-from greencomm.write.blank_workbook import build_template
-from greencomm.write.documents import CHART_FOLDER, Document, render
-from greencomm.write.register import add_titles
-from greencomm.write.result_books import detail_csv, detail_fits, rank_workbook, scored_workbook, shortlist_workbook
-from greencomm.write.terminal import explain_view, problem_lines, results_summary, rubric_table, validation_summary
-from greencomm.write.xlsx import to_bytes
 
 app = typer.Typer(
     name="greencomm",
@@ -86,6 +73,9 @@ def _handled() -> Iterator[None]:
     try:
         yield
     except GreencommError as exc:
+        if isinstance(exc, EmptyInputError):  # the problems say why nothing could be read
+            for line in problem_lines(exc.problems, default_lang()):
+                _err_console().print(line, markup=False)
         _err_console().print(f"[bold red]错误 / error:[/] {exc}", markup=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
@@ -100,10 +90,6 @@ def _handled() -> Iterator[None]:
             markup=True,
         )
         raise typer.Exit(1) from None
-
-
-def _programme(config: Path | None, year: int | None) -> Programme:
-    return load_programme(config, year)
 
 
 def _print_json(data: Any) -> None:
@@ -141,10 +127,8 @@ def template(
 
     下拉选项、百分比格式、填报说明、创建活动表 — drop-downs, percent cells, instructions, activities."""
     with _handled():
-        programme = _programme(config, year)
-        target = output or Path(f"{programme.year}年节能环保社区申报汇总表（模板）.xlsx")
-        write_bytes(target, to_bytes(build_template(programme, templates)))
-        _err_console(quiet).print(f"已生成模板 / template written: {target}")
+        target = api.template(api.load_programme(config, year), output, templates)
+    _err_console(quiet).print(f"已生成模板 / template written: {target}")
 
 
 # ---------------------------------------------------------------- validate
@@ -174,70 +158,19 @@ def validate_command(
     language = _lang(lang)
     console = _err_console(quiet)
     with _handled():
-        warm_reader()
-        programme = _programme(config, year)
+        programme = api.load_programme(config, year, reading=True)
         with console.status("正在读取… / reading…"):
-            report = validate(inputs, programme, reviews=reviews, register=register, password=password)
-        written, too_large = write_validation_outputs(report, output, language, programme.settings.limits, password)
-    problems = report.problems
-    errors, warnings = count(problems)
+            run = api.validate(inputs, programme, reviews, register, password, output, language)
     if as_json:
-        _print_json(
-            {
-                "year": programme.year,
-                "files": [
-                    {"file": str(f), "annotated": str(written[f]) if f in written else None} for f in report.files
-                ],
-                "communities": len(report.submissions.frame),
-                "errors": errors,
-                "warnings": warnings,
-                "problems": [p.to_dict(language) for p in problems],
-            }
-        )
-    console.print(validation_summary(report, language))
-    for line in problem_lines(problems, language):
+        _print_json(run.to_json(language))
+    console.print(validation_summary(run.inputs, run.problems, language))
+    for line in [*problem_lines(run.problems, language), *too_large_lines(run.too_large)]:
         console.print(line, markup=False)
-    for path in too_large:
-        size = f"{ANNOTATE_MAX_ROWS:,} 行或 {ANNOTATE_MAX_MB} MB"
-        console.print(f"{path.name}: 工作簿过大（超过 {size}），不生成标注副本，问题见问题清单.xlsx"
-                      " / too large to annotate; see 问题清单.xlsx", markup=False)  # fmt: skip
-    if written or (output / "问题清单.xlsx").exists():
-        console.print(f"输出文件夹 / output: {output}（{len(written)} 个标注副本，问题清单.xlsx）")
+    if run.problem_list is not None:
+        console.print(f"输出文件夹 / output: {output}（{len(run.written)} 个标注副本，问题清单.xlsx）")
     else:
         console.print("没有可读取的工作簿，未写出文件 / no workbook could be read; nothing written")
-    raise typer.Exit(1 if errors else 0)
-
-
-def write_validation_outputs(
-    report: ValidationReport, folder: Path, lang: str, limits: Limits, password: str | None = None
-) -> tuple[dict[Path, Path], list[Path]]:
-    """An annotated copy of every workbook with problems, and the full list; returns input → copy,
-    and the workbooks too large to annotate. When no input could be read at all, nothing is
-    written: the messages say it all. A workbook that came encrypted goes back encrypted."""
-    inputs = report.files
-    unreadable = {p.file for p in report.problems if p.code in UNREAD}
-    if all(path.name in unreadable for path in inputs):
-        return {}, []
-    by_file: dict[str, list[Any]] = {}
-    for p in report.problems:
-        by_file.setdefault(p.file, []).append(p)
-    rows = report.submissions.frame["_file"].value_counts().to_dict() if len(report.submissions.frame) else {}
-    written: dict[Path, Path] = {}
-    too_large: list[Path] = []
-    for path in inputs:
-        found = by_file.get(path.name)
-        if not found or any(p.code in UNREAD for p in found):
-            continue
-        source = open_checked(path, limits, password)
-        if too_large_to_annotate(source, rows.get(path.name, 0)):
-            too_large.append(path)
-            continue
-        data = to_bytes(annotate(source, found, lang))
-        target = folder / annotated_name(path)
-        write_bytes(target, encrypt(data, password) if isinstance(source, bytes) and password else data, inputs)
-        written[path] = target
-    write_bytes(folder / "问题清单.xlsx", to_bytes(problem_list(report.problems, lang)), inputs)
-    return written, too_large
+    raise typer.Exit(1 if run.has_errors else 0)
 
 
 # ---------------------------------------------------------------- score, rank, shortlist
@@ -253,37 +186,7 @@ RegisterOpt = Annotated[
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="输出文件 / output .xlsx")]
 
 
-def _evaluate(
-    inputs: list[Path],
-    reviews: list[Path] | None,
-    register: Path | None,
-    config: Path | None,
-    year: int | None,
-    console: Console,
-    password: str | None = None,
-    language: str | None = None,
-) -> Results:
-    """The results of the inputs; when not one community could be read, the problems that say why
-    and an error (every command that goes on from here would have nothing to work on)."""
-    programme = _programme(config, year)
-    with console.status("正在评分… / scoring…"):
-        results = evaluate(inputs, programme, reviews=reviews, register=register, password=password)
-    if results.table.empty:
-        for line in problem_lines(results.problems, language or default_lang()):
-            _err_console().print(line, markup=False)
-        raise EmptyInputError("没有可读取的社区，未写出任何文件 / no community could be read; nothing written")
-    return results
-
-
-class EmptyInputError(GreencommError):
-    """Nothing could be read, so there is nothing to write."""
-
-
-WRITERS: dict[str, tuple[Callable[[Results, str], Any], str]] = {
-    "score": (scored_workbook, "评分结果.xlsx"),
-    "rank": (rank_workbook, "排名.xlsx"),
-    "shortlist": (shortlist_workbook, "名单.xlsx"),
-}
+RESULTS: dict[str, Callable[..., api.Written]] = {"score": api.score, "rank": api.rank, "shortlist": api.shortlist}
 
 
 def _results_command(
@@ -301,20 +204,17 @@ def _results_command(
 ) -> None:
     """score, rank and shortlist: the same evaluation, each writing its own workbook."""
     language, console = _lang(lang), _err_console(quiet)
-    writer, default_name = WRITERS[kind]
     with _handled():
-        results = _evaluate(inputs, reviews, register, config, year, console, password, language)
-        target = output or Path(default_name)
-        write_bytes(target, writer(results, language), results.report.files)
-        if kind == "score" and not detail_fits(results):  # more rows than a sheet holds
-            write_bytes(target.with_name(f"{target.stem}_得分明细.csv"), detail_csv(results), results.report.files)
+        programme = api.load_programme(config, year, reading=True)
+        with console.status("正在评分… / scoring…"):
+            run = RESULTS[kind](inputs, programme, reviews, register, password, output, language)
     if as_json:
-        _print_json(to_json(results, language))
-    console.print(results_summary(results, kind))
-    for line in problem_lines(results.problems, language):
+        _print_json(run.to_json(language))
+    console.print(results_summary(run.results, kind))
+    for line in problem_lines(run.results.problems, language):
         console.print(line, markup=False)
-    console.print(f"已写出 / written: {target}")
-    raise typer.Exit(1 if results.has_errors else 0)
+    console.print(f"已写出 / written: {run.files[0]}")
+    raise typer.Exit(1 if run.has_errors else 0)
 
 
 @app.command()
@@ -337,7 +237,7 @@ def score(
 
     写出评分结果.xlsx：评分汇总、得分明细（填报值→规则→得分）、评分依据（输入文件哈希、标准、设置、版本）。"""
     if explain is not None:
-        _explain(explain, inputs, reviews, register, config, year, password)
+        raise typer.Exit(_explain(explain, inputs, reviews, register, config, year, password))
     _results_command("score", inputs, reviews, register, output, config, year, lang, as_json, quiet, password)
 
 
@@ -378,13 +278,14 @@ def _explain(
     config: Path | None,
     year: int | None,
     password: str | None,
-) -> None:
-    console = _err_console()
+) -> int:
+    """One community's breakdown on stdout; the exit code to end with."""
     with _handled():
-        results = _evaluate(inputs, reviews, register, config, year, console, password)
-        rows = find_community(results, who)
-    Console(highlight=False).print(*[explain_view(results, idx) for idx in rows])
-    raise typer.Exit(1 if results.has_errors else 0)
+        programme = api.load_programme(config, year, reading=True)
+        with _err_console().status("正在评分… / scoring…"):
+            run = api.explain(who, inputs, programme, reviews, register, password)
+    Console(highlight=False).print(*[explain_view(run.results, idx) for idx in run.rows])
+    return 1 if run.results.has_errors else 0
 
 
 @app.command()
@@ -398,7 +299,7 @@ def explain(
     password: PasswordOpt = None,
 ) -> None:
     """显示一个社区的全部得分明细、否决、资格与结果 / one community's full breakdown."""
-    _explain(community, inputs, reviews, register, config, year, password)
+    raise typer.Exit(_explain(community, inputs, reviews, register, config, year, password))
 
 
 register_app = typer.Typer(help="历年命名名录 / the register of titles", no_args_is_help=True)
@@ -418,10 +319,11 @@ def register_add(
     """把本年度最终称号追加到历年命名名录（先备份原名录）/ add the year's final titles to the register."""
     console = _err_console(quiet)
     with _handled():
-        results = _evaluate(inputs, reviews, None, config, year, console, password)
-        added, backup = add_titles(results, register)
-    console.print(f"已追加 {added} 个称号到 {register}；原名录已备份为 {backup}")
-    console.print(f"added {added} titles to {register}; the register as it was is kept as {backup}")
+        programme = api.load_programme(config, year, reading=True)
+        with console.status("正在评分… / scoring…"):
+            run = api.register_add(inputs, register, programme, reviews, password)
+    console.print(f"已追加 {run.added} 个称号到 {run.register}；原名录已备份为 {run.backup}")
+    console.print(f"added {run.added} titles to {run.register}; the register as it was is kept as {run.backup}")
 
 
 # ---------------------------------------------------------------- documents
@@ -431,18 +333,13 @@ TemplatesOpt = Annotated[
 FolderOpt = Annotated[Path | None, typer.Option("--output", "-o", help="输出文件夹 / output folder", file_okay=False)]
 
 
-def _write_document(
-    document: Document, kind: str, stem: str, folder: Path, templates: Path | None, results: Results, quiet: bool
-) -> None:
+def _documents_written(run: api.Written, quiet: bool) -> None:
     console = _err_console(quiet)
-    files = render(document, kind, stem, templates)
-    for name, data in files.items():
-        write_bytes(folder / name, data, results.report.files)
-    for warning in document.warnings:
+    for warning in run.warnings:
         _err_console().print(f"[yellow]注意 / note:[/] {warning}", markup=True)
-    for line in problem_lines(results.problems, default_lang()):
+    for line in problem_lines(run.results.problems, default_lang()):
         console.print(line, markup=False)
-    console.print(f"已写出 / written: {', '.join(str(folder / n) for n in files if not n.startswith(CHART_FOLDER))}")
+    console.print(f"已写出 / written: {', '.join(str(f) for f in run.files)}")
 
 
 @app.command()
@@ -461,14 +358,13 @@ def publicize(
     password: PasswordOpt = None,
 ) -> None:
     """公示（.docx 与 .md）：名单按区排列、公示期按工作日计算 / write the public notice."""
-    console = _err_console(quiet)
     first = _date_option(start, "--start")
     with _handled():
-        results = _evaluate(inputs, reviews, register, config, year, console, password)
-        document = documents.publicity(results, first)
-        stem = f"{results.programme.year}年节能环保社区拟命名名单公示"
-        _write_document(document, "publicity", stem, output or Path("公示"), templates, results, quiet)
-    raise typer.Exit(1 if results.has_errors else 0)
+        programme = api.load_programme(config, year, reading=True)
+        with _err_console(quiet).status("正在评分… / scoring…"):
+            run = api.publicize(inputs, programme, reviews, register, password, first, output, templates)
+    _documents_written(run, quiet)
+    raise typer.Exit(1 if run.has_errors else 0)
 
 
 @app.command()
@@ -485,24 +381,22 @@ def report(
     password: PasswordOpt = None,
 ) -> None:
     """年度总结（.docx 与 .md，含图表）/ write the year's summary with figures and charts."""
-    console = _err_console(quiet)
     signed = _date_option(date, "--date")
     with _handled():
-        results = _evaluate(inputs, reviews, register, config, year, console, password)
-        document = documents.report(results, signed)
-        stem = f"{results.programme.year}年节能环保社区创建工作总结"
-        _write_document(document, "report", stem, output or Path("年度总结"), templates, results, quiet)
-    raise typer.Exit(1 if results.has_errors else 0)
+        programme = api.load_programme(config, year, reading=True)
+        with _err_console(quiet).status("正在评分… / scoring…"):
+            run = api.report(inputs, programme, reviews, register, password, signed, output, templates)
+    _documents_written(run, quiet)
+    raise typer.Exit(1 if run.has_errors else 0)
 
 
-def _date_option(value: str | None, name: str) -> dt.date | None:
+def _date_option(value: str | None, name: str) -> Any:
     if value is None:
         return None
-    parsed, problem = parse_date(value)
-    if problem:
+    parsed = api.parse_day(value)
+    if parsed is None:
         raise typer.BadParameter(f"应为日期，如 2026-12-01 / must be a date like 2026-12-01, not {value!r}",
                                  param_hint=name)  # fmt: skip
-    assert isinstance(parsed, dt.date)
     return parsed
 
 
@@ -515,24 +409,9 @@ def rubric(
 ) -> None:
     """显示考评标准（评分细则、一票否决、资格、等级）/ show the scoring rubric as a table."""
     with _handled():
-        programme = _programme(config, year)
+        programme = api.load_programme(config, year)
     if as_json:
-        _print_json(
-            {
-                "title": programme.rubric.title,
-                "items": [
-                    {
-                        "id": i.id,
-                        "name": i.name,
-                        "max": float(i.max),
-                        "kind": i.kind,
-                        "column": i.column,
-                        "rule": i.rule_text(),
-                    }
-                    for i in programme.rubric.items
-                ],
-            }
-        )
+        _print_json(api.rubric(programme))
         return
     Console(highlight=False).print(rubric_table(programme))
 

@@ -1,4 +1,13 @@
-"""Program failures. Bad *data* is never an exception: it is a Problem in a report."""
+"""Every exception greencomm raises. Program failures are exceptions of one base class; bad *data*
+is never an exception but a Problem in a report (greencomm.problems) — a file that cannot be read
+at all is both: an InputError carrying its problem's code, which the readers turn into a Problem
+so the rest of the batch goes on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from greencomm.problems import Problem
 
 
 class GreencommError(Exception):
@@ -8,23 +17,25 @@ class GreencommError(Exception):
 
 
 class ConfigError(GreencommError):
-    """The settings file or the rubric file is broken."""
+    """The settings file, the rubric file or a template is broken."""
 
 
 class InputError(GreencommError):
-    """An input file cannot be read at all; `cell` names the cell to blame, when there is one."""
+    """An input file, or one of its sheets, cannot be read: `code` names the refusal in the problem
+    catalogue (`not-a-workbook`, `encrypted-workbook`, `zip-bomb`, `sheet-too-large` …) and
+    `params` fill its message, in either language."""
 
-    def __init__(self, message: str, cell: str = "") -> None:
-        super().__init__(message)
-        self.cell = cell
+    def __init__(self, code: str, file: str, sheet: str = "", cell: str = "", **params: Any) -> None:
+        self.problem = Problem(code, file, sheet, cell, params=params)
+        super().__init__(code)
 
+    @property
+    def code(self) -> str:
+        return self.problem.code
 
-class SheetTooLarge(InputError):
-    """A sheet reaches beyond the limits, or its reading beyond the memory or time allowed."""
-
-    def __init__(self, file: str, sheet: str, zh: str, en: str, cell: str = "") -> None:
-        super().__init__(f"{file}: 工作表“{sheet}”{zh} / {en}", cell)
-        self.zh, self.en = zh, en
+    def __str__(self) -> str:
+        p = self.problem
+        return f"{p.where}: {p.text('zh')}。{p.hint('zh')} / {p.text('en')}. {p.hint('en')}"
 
 
 class OutputError(GreencommError):
@@ -35,3 +46,29 @@ class UsageError(GreencommError):
     """The command line asks for something impossible."""
 
     exit_code = 2
+
+
+class EmptyInputError(GreencommError):
+    """Not one community could be read, so there is nothing to write; `problems` say why."""
+
+    def __init__(self, message: str, problems: list[Problem]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class RegisterError(GreencommError):
+    """The titles cannot be added to the register as asked."""
+
+
+class CalendarError(GreencommError):
+    """No holiday data for the year asked for."""
+
+
+class ReadFailed(Exception):
+    """Inside the reader only: the reading process died (out of memory), ran out of time, or the
+    reader refused the sheet. The workbook reader turns it into an InputError naming the sheet."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind  # "memory", "time", "crash" or "reader"
+        self.detail = detail

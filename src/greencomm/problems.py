@@ -1,5 +1,6 @@
 """Problems in the data are values, not exceptions: each has a stable code, a place and a message
-in Chinese and English that says what is wrong and how to fix it."""
+in Chinese and English that says what is wrong and how to fix it. The catalogue below is the one
+list of codes; docs/problems.md is rendered from it (tools/render_docs.py)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,86 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
-UNREAD = frozenset({"unreadable-file", "sheet-too-large"})  # the file, or one of its sheets, was not read
 LANGS = ("zh", "en")
+SAVE_AS = "请在 Excel/WPS 中打开，另存为 Excel 工作簿（.xlsx）后重新发送"
+SAVE_AS_EN = "open it in Excel or WPS, save it as an Excel workbook (.xlsx) and send it again"
+SEND_XLSX = "请发送申报汇总表的 Excel 工作簿（.xlsx）；其他格式请在 Excel/WPS 中打开后另存为 .xlsx"
+SEND_XLSX_EN = "send the workbook itself (.xlsx); save any other format as .xlsx in Excel or WPS first"
+RESAVE = "请重新保存后发送"
+RESAVE_EN = "save it again and send it again"
 
 # code: (severity, Chinese, English, Chinese hint, English hint)
 CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
-    # ---- the file and its sheets
-    "unreadable-file": (
+    # ---- the file and its sheets: refusals (the file, or a sheet of it, is not read)
+    "not-a-workbook": (
         "error",
-        "无法读取文件：{detail}",
-        "cannot read the file: {detail}",
-        "请另存为 Excel 工作簿（.xlsx）后重新发送",
-        "save it as an Excel workbook (.xlsx) and send it again",
+        "不是 Excel 工作簿：{kind}",
+        "not an Excel workbook: {kind_en}",
+        SEND_XLSX,
+        SEND_XLSX_EN,
+    ),
+    "legacy-xls": (
+        "error",
+        "这是旧版 Excel 97-2003（.xls）文件",
+        "a legacy Excel 97-2003 (.xls) file",
+        SAVE_AS,
+        SAVE_AS_EN,
+    ),
+    "ods-spreadsheet": (
+        "error",
+        "这是 OpenDocument 表格（.ods）",
+        "an OpenDocument spreadsheet (.ods)",
+        SAVE_AS,
+        SAVE_AS_EN,
+    ),
+    "encrypted-workbook": (
+        "error",
+        "工作簿已加密",
+        "the workbook is encrypted",
+        "请用 --password 提供密码，或请区里去掉密码后重新发送",
+        "give --password, or ask the district for an unprotected copy",
+    ),
+    "wrong-password": (
+        "error",
+        "密码不正确，无法解密工作簿",
+        "wrong password: the workbook cannot be decrypted",
+        "请核对 --password 给出的密码",
+        "check the password given with --password",
+    ),
+    "empty-file": (
+        "error",
+        "是空文件（0 字节）",
+        "an empty file (0 bytes)",
+        RESAVE,
+        RESAVE_EN,
+    ),
+    "damaged-file": (
+        "error",
+        "文件不完整或已损坏（{detail}）",
+        "truncated or damaged ({detail_en})",
+        RESAVE,
+        RESAVE_EN,
+    ),
+    "file-too-large": (
+        "error",
+        "文件 {size} MB，超过上限 {limit} MB（见设置 [limits] max_file_mb）",
+        "the file is {size} MB, more than {limit} MB ([limits] max_file_mb)",
+        "请删除表格以外的内容，另存后重新发送",
+        "delete whatever is not the table, save and send it again",
+    ),
+    "zip-bomb": (
+        "error",
+        "解压后异常庞大（疑似压缩炸弹），拒绝读取（{detail}）",
+        "it expands too much once uncompressed, a decompression bomb? ({detail_en})",
+        RESAVE,
+        RESAVE_EN,
+    ),
+    "unsafe-xml": (
+        "error",
+        "含有不安全的 XML（实体或外部引用），拒绝读取",
+        "unsafe XML (entities or external references) refused",
+        SAVE_AS,
+        SAVE_AS_EN,
     ),
     "sheet-too-large": (
         "error",
@@ -30,6 +99,14 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "请删除表格以外的内容（在 Excel 中按 Ctrl+End 可找到最后一个单元格），另存后重新发送",
         "delete whatever lies outside the table (Ctrl+End finds the last cell), save and send it again",
     ),
+    "sheet-unreadable": (
+        "error",
+        "读取工作表出错：{detail}",
+        "the sheet cannot be read: {detail_en}",
+        SAVE_AS,
+        SAVE_AS_EN,
+    ),
+    # ---- the sheets and the table
     "missing-sheet": (
         "error",
         "找不到工作表“{expected}”",
@@ -354,6 +431,18 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
 }
 
 
+# the codes that mean a file, or a sheet of it, was not read at all
+REFUSALS = frozenset({
+    "not-a-workbook", "legacy-xls", "ods-spreadsheet", "encrypted-workbook", "wrong-password", "empty-file",
+    "damaged-file", "file-too-large", "zip-bomb", "unsafe-xml", "sheet-too-large", "sheet-unreadable",
+})  # fmt: skip
+SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "error", "warning": "warning"}}
+LIST_HEADERS = {
+    "zh": ["文件", "工作表", "单元格", "严重程度", "代码", "字段", "填写值", "问题", "修改建议"],
+    "en": ["File", "Sheet", "Cell", "Severity", "Code", "Field", "Value", "Problem", "How to fix"],
+}
+
+
 @dataclass(frozen=True)
 class Problem:
     code: str
@@ -383,6 +472,17 @@ class Problem:
     def hint(self, lang: str = "zh") -> str:
         _, _, _, zh, en = CATALOGUE[self.code]
         return self._fill(en if lang == "en" else zh)
+
+    @property
+    def refused(self) -> bool:
+        """The file, or a sheet of it, was not read."""
+        return self.code in REFUSALS
+
+    def list_row(self, lang: str = "zh") -> list[Any]:
+        """The problem as a row of a problem list, under LIST_HEADERS."""
+        words = SEVERITY_WORDS[lang]
+        return [self.file, self.sheet, self.cell, words[self.severity], self.code, self.field, self.value,
+                self.text(lang), self.hint(lang)]  # fmt: skip
 
     @property
     def where(self) -> str:

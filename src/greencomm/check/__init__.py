@@ -1,2 +1,49 @@
 """Stage 2, check: typed frames → problems. Pure rules over rows already read (no file is opened
-here), so each is tested on a small DataFrame."""
+here), so each is tested on a small DataFrame.
+
+`check_inputs` gives every problem of a run's inputs — the reading's own and the rules' — and the
+eligibility facts the judge goes on from, so no rule is worked out twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from greencomm.check.cells import cells_of
+from greencomm.check.duplicates import duplicate_communities, duplicate_register_entries, duplicate_reviews
+from greencomm.check.eligibility import Eligibility, eligibility, eligibility_problems
+from greencomm.check.reviews import check_reviews
+from greencomm.check.submissions import check_activities, check_communities
+from greencomm.problems import Problem
+from greencomm.programme import Programme
+from greencomm.read.inputs import Inputs, sort_problems
+
+
+@dataclass
+class Checked:
+    """Every problem of the inputs, sorted by place; and the facts of eligibility."""
+
+    problems: list[Problem]
+    eligibility: Eligibility
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+def check_inputs(inputs: Inputs, programme: Programme) -> Checked:
+    submissions = inputs.submissions
+    frame = submissions.frame
+    found = list(submissions.problems)
+    found += check_communities(frame, submissions, programme, cells_of(found))
+    found += check_activities(inputs.activities, submissions, programme)
+    found += duplicate_communities(submissions)
+    register = inputs.register.frame if inputs.register is not None else None
+    facts = eligibility(frame, programme, register)
+    found += eligibility_problems(frame, submissions, programme, facts, cells_of(found))
+    if inputs.reviews is not None:
+        found += check_reviews(inputs.reviews, programme, frame)
+        found += duplicate_reviews(inputs.reviews)
+    if inputs.register is not None:
+        found += inputs.register.problems + duplicate_register_entries(inputs.register)
+    return Checked(sort_problems(found), facts)

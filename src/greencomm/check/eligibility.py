@@ -1,75 +1,53 @@
-"""The programme's judgements on a community: veto items (一票否决), eligibility (资格 Q1–Q4) and
-the two levels, all read from the rubric and the settings."""
+"""Eligibility (资格 Q1–Q4, docs/rules.md#eligibility): facts about a community, written once here.
+`validate` reports them as warnings; greencomm.judge uses the same facts to decide the titles, with
+Q3 judged for the title in play.
+
+- Q1: 所属区 is one of the programme's districts.
+- Q2: the district-level title is held: 区级称号获得年份 filled and not after the programme year.
+- Q3: no repeat within the window: a city title of year Y counts while 0 ≤ year − Y < 3; 示范社区
+  blocks both titles, 节能环保社区 blocks 节能环保社区 only. The register, when given, decides; a
+  撤销 entry blocks nothing.
+- Q4: the district recommends it.
+"""
 
 from __future__ import annotations
 
-import math
-import operator
-from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
-from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from greencomm.judge.scoring import Scores
-from greencomm.programme.layouts import DEMO_TITLE, Programme, column_for_header, submission_columns
-from greencomm.programme.rubric import Veto
-from greencomm.read.values import map_unique, name_key
+from greencomm.check.cells import Cell, rows, where
+from greencomm.problems import Problem
+from greencomm.programme import Programme
+from greencomm.programme.layouts import CITY_TITLES, DEMO_TITLE, VALID, submission_columns
+from greencomm.read.inputs import META, Part
+from greencomm.read.names import name_key
+from greencomm.read.values import map_unique
 
-OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
-VALID = "有效"
+NO_TITLE = CITY_TITLES[0]
+BASE_CODES = ("Q1", "Q2", "Q4")  # judged from the row alone; Q3 needs the title in play
 
 
-def _comparable(value: Any) -> Any:
-    if value is None or isinstance(value, bool):
-        return value
-    return Fraction(value)
+def failures(frame: pd.DataFrame, programme: Programme) -> dict[str, pd.Series]:
+    """Q1, Q2 and Q4 of every row, as masks (True: not eligible on that count). A blank cell fails."""
+    districts = {name_key(d) for d in programme.settings.districts}
+    title_year = pd.to_numeric(frame.district_title_year, errors="coerce")
+    return {
+        "Q1": ~frame._district_key.isin(districts),
+        "Q2": title_year.isna() | (title_year > programme.year),
+        "Q4": frame.recommendation != programme.rubric.recommend_value,
+    }
 
 
-def _veto_column(veto: Veto, programme: Programme, name: str) -> str:
-    col = column_for_header(submission_columns(programme), name)
-    if col is None:
-        raise KeyError(f"veto {veto.id}: no column {name!r}")
-    return col.key
-
-
-def vetoes(frame: pd.DataFrame, programme: Programme) -> pd.Series:
-    """The failed veto codes of every row (a blank or wrong cell triggers nothing: it is an error).
-    Each distinct (value, other value) pair is compared once, exactly."""
-    failed: list[tuple[str, np.ndarray]] = []
-    for veto in programme.rubric.vetoes:
-        left = frame[_veto_column(veto, programme, veto.field)]
-        if veto.other is not None:
-            right = frame[_veto_column(veto, programme, veto.other)]
-            pairs = pd.Series(list(zip(left.tolist(), right.tolist(), strict=True)), index=frame.index, dtype=object)
-            hit = map_unique(pairs, partial(_holds, OPS[veto.op]))
-        else:
-            hit = map_unique(left, partial(_holds_against, OPS[veto.op], veto.value))
-        failed.append((veto.id, hit.to_numpy(dtype=bool)))
-    hits = np.vstack([h for _, h in failed]) if failed else np.zeros((0, len(frame)), dtype=bool)
-    out: list[list[str]] = [[] for _ in range(len(frame))]
-    for n in np.flatnonzero(hits.any(axis=0)).tolist():
-        out[n] = [code for (code, _), hit in zip(failed, hits[:, n], strict=True) if hit]
-    return pd.Series(out, index=frame.index, dtype=object)
-
-
-def _holds_against(op: Callable[[Any, Any], bool], fixed: Any, value: Any) -> bool:
-    return _holds(op, (value, fixed))
-
-
-def _holds(op: Callable[[Any, Any], bool], pair: tuple[Any, Any]) -> bool:
-    a, b = _comparable(pair[0]), _comparable(pair[1])
-    return a is not None and b is not None and bool(op(a, b))
+def base_codes(masks: dict[str, pd.Series], index: pd.Index) -> pd.Series:
+    """The failed codes of every row, in code order: a list per row."""
+    stacked = np.vstack([masks[c].to_numpy(dtype=bool) for c in BASE_CODES]) if len(index) else np.zeros((3, 0))
+    out: list[list[str]] = [[] for _ in range(len(index))]
+    for n in np.flatnonzero(stacked.any(axis=0)).tolist():
+        out[n] = [code for code, hit in zip(BASE_CODES, stacked[:, n], strict=True) if hit]
+    return pd.Series(out, index=index, dtype=object)
 
 
 @dataclass
@@ -81,6 +59,10 @@ class TitleBlocks:
     held: pd.Series  # str: the title held, in words, for reasons ("2025年节能环保社区")
     disagree: list[tuple[Any, str, str]]  # row, workbook's title, register's title (a warning)
 
+    def for_title(self, demonstration: pd.Series) -> pd.Series:
+        """Q3 for the title in play: 示范社区 where `demonstration` holds, 节能环保社区 elsewhere."""
+        return self.demonstration.where(demonstration, self.pass_title)
+
 
 def _blocks(titles: list[tuple[int, str]], year: int, window: int) -> tuple[bool, bool, str]:
     recent = [(y, t) for y, t in titles if 0 <= year - y < window]
@@ -90,9 +72,8 @@ def _blocks(titles: list[tuple[int, str]], year: int, window: int) -> tuple[bool
 
 
 def title_blocks(frame: pd.DataFrame, programme: Programme, register: pd.DataFrame | None) -> TitleBlocks:
-    """A city title awarded in year Y counts while year − Y < 3. 示范社区 blocks both titles; 节能环保社区
-    blocks 节能环保社区 only. The register, when given, is authoritative (a 撤销 entry blocks nothing)
-    and a disagreement with the workbook's columns is a warning."""
+    """Q3 of every row: from the register when given (authoritative), else from the workbook's
+    已获市级称号 columns; where both are known and they disagree on what blocks, a warning."""
     year, window = programme.year, programme.rubric.repeat_years
 
     def judge(titles: list[tuple[int, str]]) -> tuple[bool, bool, str]:
@@ -100,17 +81,15 @@ def title_blocks(frame: pd.DataFrame, programme: Programme, register: pd.DataFra
 
     claimed = pd.Series(list(zip(frame.city_title.tolist(), frame.city_title_year.tolist(), strict=True)),
                         index=frame.index, dtype=object)  # fmt: skip
-    judged = map_unique(claimed, lambda ty: judge([(int(ty[1]), str(ty[0]))] if ty[0] not in (None, "无")
+    judged = map_unique(claimed, lambda ty: judge([(int(ty[1]), str(ty[0]))] if ty[0] not in (None, NO_TITLE)
                                                   and ty[1] is not None else []))  # fmt: skip
     disagree: list[tuple[Any, str, str]] = []
     if register is not None:
-        valid = register[register.state == VALID].dropna(subset=["year", "district", "community", "title"])
-        held: dict[tuple[str, str], list[tuple[int, str]]] = {}
-        for r in valid.itertuples(index=False):
-            held.setdefault((name_key(r.district), name_key(r.community)), []).append((int(str(r.year)), str(r.title)))
-        keys = pd.Series(list(zip(frame._district_key.fillna("").tolist(), frame._community_key.fillna("").tolist(),
-                                  strict=True)), index=frame.index, dtype=object)  # fmt: skip
-        from_register = map_unique(keys, lambda k: judge(held.get(k, [])))
+        known = (register.state == VALID) & register._key.notna() & register.year.notna() & register.title.notna()
+        held: dict[str, list[tuple[int, str]]] = {}
+        for key, y, title in zip(register._key[known], register.year[known], register.title[known], strict=True):
+            held.setdefault(key, []).append((int(str(y)), str(title)))
+        from_register = map_unique(frame._key, lambda k: judge(held.get(k, [])))
         differs = [b[:2] != r[:2] for b, r in zip(judged.tolist(), from_register.tolist(), strict=True)]
         for idx in frame.index[np.asarray(differs, dtype=bool)]:
             disagree.append((idx, judged[idx][2] or "无", from_register[idx][2] or "无"))
@@ -124,60 +103,48 @@ def title_blocks(frame: pd.DataFrame, programme: Programme, register: pd.DataFra
     )
 
 
-def base_eligibility(frame: pd.DataFrame, programme: Programme) -> pd.Series:
-    """Q1, Q2 and Q4 of every row (Q3 depends on the title under consideration: see shortlist).
-    Judged once per distinct (district, year, opinion)."""
-    districts = {name_key(d) for d in programme.settings.districts}
-    year = programme.year
-    recommend = programme.rubric.recommend_value
+@dataclass
+class Eligibility:
+    """What the judge needs of eligibility: Q1/Q2/Q4 codes per row, and the title blocks of Q3."""
 
-    def codes(facts: tuple[Any, Any, Any]) -> list[str]:
-        d, y, r = facts
-        return [
-            code
-            for code, failed in (("Q1", d is None or d not in districts), ("Q2", y is None or y > year),
-                                 ("Q4", r != recommend))
-            if failed
-        ]  # fmt: skip
-
-    facts = pd.Series(
-        list(zip(frame._district_key.tolist(), frame.district_title_year.tolist(), frame.recommendation.tolist(),
-                 strict=True)), index=frame.index, dtype=object,
-    )  # fmt: skip
-    return map_unique(facts, codes)
+    codes: pd.Series
+    blocks: TitleBlocks
 
 
-def _empty(lists: pd.Series) -> pd.Series:
-    return pd.Series([not v for v in lists.tolist()], index=lists.index, dtype=bool)
+def eligibility(frame: pd.DataFrame, programme: Programme, register: pd.DataFrame | None) -> Eligibility:
+    return Eligibility(base_codes(failures(frame, programme), frame.index), title_blocks(frame, programme, register))
 
 
-def threshold_cents(level: Fraction) -> int:
-    """The least whole number of cents that reaches `level` points (so ≥ compares exactly)."""
-    return math.ceil(level * 100)
+def eligibility_problems(
+    frame: pd.DataFrame, part: Part, programme: Programme, facts: Eligibility, flagged: set[Cell]
+) -> list[Problem]:
+    """Warnings of what `validate` sees: Q1, Q2, Q4; Q3 for the title applied for; and where the
+    register and the workbook disagree. A cell that is already wrong (or holds no value, for Q1 and
+    Q4: a blank there is an error of its own) gets no warning on top."""
+    if frame.empty:
+        return []
+    masks = failures(frame, programme)
+    header = {c.key: c.header for c in submission_columns(programme)}
+    frame = frame.assign(_held=facts.blocks.held)
+    out: list[Problem] = []
 
+    def add(code: str, mask: pd.Series, key: str, value: Any = None, **params: Any) -> None:
+        for row in rows(frame[list(dict.fromkeys([*META, key, "_held"]))], mask).to_dict("records"):
+            at = where(part, row, key)
+            if (at["file"], at["sheet"], at["cell"]) not in flagged:
+                shown = row[key] if value is None else value(row)
+                extra = {k: v(row) if callable(v) else v for k, v in params.items()}
+                out.append(Problem(code, **at, field=header[key], value=shown, params=extra))
 
-def meets_pass_level(
-    scores: Scores, veto: pd.Series, eligibility: pd.Series, blocks: TitleBlocks, programme: Programme
-) -> pd.Series:
-    """节能环保社区: eligible (Q3 judged for this title), no veto, total ≥ 80."""
-    enough = scores.total_cents >= threshold_cents(programme.levels.pass_total)
-    return enough & _empty(veto) & _empty(eligibility) & ~blocks.pass_title
-
-
-def is_candidate(
-    frame: pd.DataFrame,
-    scores: Scores,
-    veto: pd.Series,
-    eligibility: pd.Series,
-    blocks: TitleBlocks,
-    programme: Programme,
-) -> pd.Series:
-    """示范社区 candidate: applied for 示范, eligible (Q3 judged for 示范), no veto, total ≥ 90, every
-    category ≥ 60% of its maximum (exactly 60% is enough)."""
-    levels = programme.levels
-    enough = scores.total_cents >= threshold_cents(levels.demonstration_total)
-    for cat in programme.rubric.categories:
-        enough &= scores.category_cents[cat.id] >= threshold_cents(levels.category_share * cat.max)
-    return (
-        (frame.target == DEMO_TITLE) & enough & veto.map(len).eq(0) & eligibility.map(len).eq(0) & ~blocks.demonstration
-    )
+    districts = "、".join(programme.settings.districts)
+    add("eligibility-q1", masks["Q1"] & frame.district.notna(), "district", districts=districts)
+    add("eligibility-q2", masks["Q2"], "district_title_year",
+        value=lambda r: r["district_title_year"] if r["district_title_year"] is not None else "空")  # fmt: skip
+    add("eligibility-q4", masks["Q4"] & frame.recommendation.notna(), "recommendation")
+    add("eligibility-q3", facts.blocks.for_title(frame.target == DEMO_TITLE), "city_title", held=lambda r: r["_held"])
+    for idx, book, reg in facts.blocks.disagree:
+        row = frame.loc[idx]
+        out.append(Problem("register-disagrees", **where(part, row, "city_title"), field=header["city_title"],
+                           value=row["city_title"], params={"district": row["district"], "community": row["community"],
+                                                            "workbook": book, "register": reg}))  # fmt: skip
+    return out

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from pypinyin import Style, lazy_pinyin
 
-from greencomm.read.values import name_key
+from greencomm.read.names import name_key
 
 BLANK_YEAR = 10_000  # sorts after every real year
 KEY_COLUMNS = ["key_total", "key_category", "key_review", "key_year"]

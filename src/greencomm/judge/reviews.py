@@ -1,9 +1,8 @@
-"""On-site reviewers' scores → one number per item and community (programme.md, Scores).
+"""On-site reviewers' scores → one number per item and community (docs/rules.md#reviewers).
 
-Recusal (回避): a reviewer whose own district is the community's is left out, blank or filled; a
-city-level expert (市直) is recused from nothing. A blank score of anyone else leaves that reviewer
-out for that item (a blank is never 0). With 5 or more remaining, one highest and one lowest are
-dropped; the mean is rounded half-up later, once, with the other items.
+Recusal (回避) is check.reviews.recused, the same rule `validate` applies. A blank score leaves that
+reviewer out for that item (a blank is never 0). With 5 or more remaining, one highest and one
+lowest are dropped; the mean is rounded half-up later, once, with the other items.
 """
 
 from __future__ import annotations
@@ -12,20 +11,15 @@ from collections import defaultdict
 from collections.abc import Hashable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from greencomm.check.reviews import recused
 from greencomm.judge.scoring import ReviewedItem
 from greencomm.problems import Problem
-from greencomm.programme.layouts import Programme
-from greencomm.read.values import name_key
-
-Key = tuple[str, str]
-
-
-def community_key(district: Any, community: Any) -> Key:
-    return (name_key(district or ""), name_key(community or ""))
+from greencomm.programme import Programme
+from greencomm.read.names import SEPARATOR
 
 
 def aggregate_item(scores: list[Decimal], trim_from: int) -> tuple[Fraction | None, tuple[Decimal, ...], str]:
@@ -45,24 +39,24 @@ def aggregate_item(scores: list[Decimal], trim_from: int) -> tuple[Fraction | No
 def aggregate(
     reviews: pd.DataFrame, communities: pd.DataFrame, programme: Programme
 ) -> tuple[dict[Hashable, dict[str, ReviewedItem]], list[Problem]]:
-    """Row index of `communities` → item → aggregate; problems of too few or no reviewers."""
+    """Row index of `communities` → item → aggregate; problems of too few or no reviewers. Rows
+    are matched by the community key; a recused reviewer's row is left out (check.reviews)."""
     rules = programme.settings.review
     items = [i.id for i in programme.rubric.review_items]
-    city_level = name_key(rules.city_level)
-    rows_by_key: dict[Key, list[Hashable]] = defaultdict(list)
-    for idx, d, c in zip(communities.index, communities.district, communities.community, strict=True):
-        rows_by_key[community_key(d, c)].append(idx)
-    collected: dict[Key, dict[str, list[Decimal]]] = {}
-    for row in reviews.itertuples(index=False):
-        key = community_key(row.district, row.community)
+    rows_by_key: dict[str, list[Hashable]] = defaultdict(list)
+    for idx, key in zip(communities.index, communities._key, strict=True):
+        if key is not None:
+            rows_by_key[key].append(idx)
+    collected: dict[str, dict[str, list[Decimal]]] = {}
+    left_out = recused(reviews, programme) if len(reviews) else np.zeros(0, dtype=bool)
+    scores_of = zip(*(reviews[i].tolist() for i in items), strict=True)
+    for key, is_recused, row_scores in zip(reviews._key.tolist(), left_out.tolist(), scores_of, strict=True):
         if key not in rows_by_key:
-            continue  # reported by validate as review-unknown-community
+            continue  # reported by check as review-unknown-community
         by_item = collected.setdefault(key, {i: [] for i in items})
-        reviewer_district = name_key(row.reviewer_district or "")
-        if reviewer_district != city_level and reviewer_district == key[0]:
+        if is_recused:
             continue  # 回避
-        for item in items:
-            value = getattr(row, item)
+        for item, value in zip(items, row_scores, strict=True):
             if value is not None:
                 by_item[item].append(Decimal(value))
     result: dict[Hashable, dict[str, ReviewedItem]] = {}
@@ -72,7 +66,7 @@ def aggregate(
         for item, scores in given.items():
             mean, used, note = aggregate_item(scores, rules.trim_from)
             aggregated[item] = ReviewedItem(mean, used, note)
-            params = {"community": f"{key[0]}{key[1]}", "count": len(scores), "min": rules.min_reviewers}
+            params = {"community": key.replace(SEPARATOR, ""), "count": len(scores), "min": rules.min_reviewers}
             if mean is None:
                 problems.append(Problem("review-no-reviewers", field=item, params=params))
             elif len(scores) < rules.min_reviewers:

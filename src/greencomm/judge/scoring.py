@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from greencomm.programme.layouts import Column, Programme, column_for_header, submission_columns
+from greencomm.programme import Programme
+from greencomm.programme.layouts import Column, column_for_header, submission_columns
 from greencomm.programme.rubric import Item, Rubric, fmt
 
 CENT = Decimal("0.01")
@@ -174,6 +175,18 @@ def _cents(points: Decimal) -> int:
     return int(points.scaleb(2))
 
 
+@dataclass(frozen=True)
+class Aligned:
+    """Scores of some rows, in the order asked for, as points (cents ÷ 100) ready to show; `at` is
+    each row's position in the typed frame, for its other columns."""
+
+    at: np.ndarray
+    items: dict[str, np.ndarray]
+    categories: dict[str, np.ndarray]
+    total: np.ndarray
+    review: np.ndarray
+
+
 @dataclass
 class Scores:
     """Points of every community as integer cents (exact, fast to add and compare), aligned with the
@@ -199,6 +212,17 @@ class Scores:
         if reviewed is not None:
             return reviewed
         return self._points[item_id][self._codes[item_id][self.index.get_loc(row)]]
+
+    def aligned(self, labels: pd.Index) -> Aligned:
+        """The scores of the rows `labels` names, in that order: the one place rows are re-aligned."""
+        at = self.index.get_indexer(labels)
+        return Aligned(
+            at=at,
+            items={i: self.cents[i].to_numpy()[at] / 100 for i in self.cents.columns},
+            categories={c: self.category_cents[c].to_numpy()[at] / 100 for c in self.category_cents.columns},
+            total=self.total_cents.to_numpy()[at] / 100,
+            review=self.review_cents.to_numpy()[at] / 100,
+        )
 
     # Decimal views: for people and tests, not for the hot path.
     @cached_property

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from greencomm.check.eligibility import threshold_cents
+from greencomm.judge.levels import threshold_cents
 from greencomm.judge.scoring import REVIEW, Scores, format_cents
-from greencomm.programme.layouts import DEMO_TITLE, Programme
+from greencomm.programme import Programme
+from greencomm.programme.layouts import DEMO_TITLE
 from greencomm.programme.rubric import fmt
 from greencomm.read.values import map_unique
 

@@ -1,4 +1,5 @@
-"""The workbook layouts of programme.md: which columns, of which type, with which choices.
+"""The workbook layouts (docs/rules.md#district-workbook): which columns, of which type, with which
+choices; the sheet names; the titles, types and choices a workbook offers.
 
 Built from the settings and the rubric, so an edited rubric changes the template, the validation
 and the scoring together.
@@ -9,11 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
-from pathlib import Path
 
-from greencomm.programme.rubric import Levels, Rubric, load_rubric
-from greencomm.programme.settings import Settings, load_settings
-from greencomm.read.values import header_base, header_key
+from greencomm.programme import Programme
+from greencomm.programme.headers import header_base, header_key
 
 COMMUNITY_TYPES = ("老城区社区", "商品房小区", "城中村或农民新村", "单位大院", "混合型")
 TARGETS = ("节能环保社区", "节能环保示范社区")
@@ -22,6 +21,7 @@ CITY_TITLES = ("无", *TARGETS)
 RECOMMENDATIONS = ("同意推荐", "不同意推荐")
 ACTIVITY_TYPES = ("培训", "宣传", "交流", "其他")
 REGISTER_STATES = ("有效", "撤销")
+VALID, REVOKED = REGISTER_STATES
 
 SUBMISSION_SHEET = "申报汇总表"
 ACTIVITY_SHEET = "创建活动"
@@ -52,37 +52,9 @@ class Column:
 
     @cached_property
     def accepted(self) -> frozenset[str]:
-        """Header keys that name this column (programme.md: canonical, without id, id alone;
+        """Header keys that name this column (docs/rules.md#values: canonical, without id, id alone;
         any of them with or without a trailing bracketed part)."""
         return frozenset(header_base(h) for h in (self.header, *self.aliases))
-
-
-@dataclass(frozen=True)
-class Programme:
-    """The settings and the rubric of one programme year, with the levels in force."""
-
-    settings: Settings
-    rubric: Rubric
-
-    @property
-    def year(self) -> int:
-        return self.settings.year
-
-    @property
-    def levels(self) -> Levels:
-        t, lv = self.settings.thresholds, self.rubric.levels
-        return Levels(
-            pass_total=lv.pass_total if t.pass_total is None else Fraction(str(t.pass_total)),
-            demonstration_total=(
-                lv.demonstration_total if t.demonstration_total is None else Fraction(str(t.demonstration_total))
-            ),
-            category_share=lv.category_share if t.category_share is None else Fraction(str(t.category_share)),
-        )
-
-
-def load_programme(config: Path | None = None, year: int | None = None) -> Programme:
-    settings = load_settings(config, year)
-    return Programme(settings, load_rubric(settings.rubric))
 
 
 ZERO = Fraction(0)
@@ -180,7 +152,7 @@ REGISTER_COLUMNS = (
 
 def review_columns(programme: Programme) -> tuple[Column, ...]:
     scores = tuple(
-        # A blank score is a warning about that reviewer (programme.md), never a missing value.
+        # A blank score is a warning about that reviewer (docs/rules.md#reviewers), never a missing value.
         replace(
             item_column(i.id, programme),
             header=i.id,

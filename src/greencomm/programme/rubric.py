@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from greencomm.errors import ConfigError
-from greencomm.read.values import header_base
+from greencomm.programme.headers import header_base
 
 KINDS = ("bool", "levels", "ramp", "per_unit", "deduct", "review")
 RAMP_INPUTS = ("percent", "count")

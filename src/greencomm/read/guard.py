@@ -3,8 +3,9 @@
 Before anything parses a file it is checked here: its real format by signature (not its name), an
 encrypted workbook decrypted with the password given (msoffcrypto-tool) or reported as encrypted,
 and the zip container measured — entry count, uncompressed size, compression ratio — so a
-decompression bomb is refused before a byte of it is inflated. Each refusal is an InputError whose
-message names the file and says what to do.
+decompression bomb is refused before a byte of it is inflated. Each refusal is an InputError with
+its own problem code (`not-a-workbook`, `legacy-xls`, `encrypted-workbook`, `zip-bomb` …), whose
+message names the file and says what to do (docs/rules.md#untrusted-input).
 
 A sheet's extent is measured before its cells are read (`measure_sheet`): one cell at XFD1048576
 would make the reader lay out a grid of 17 billion cells. The scan streams the sheet's XML and looks
@@ -24,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO
 
-from greencomm.errors import InputError
+from greencomm.errors import InputError, UsageError
 from greencomm.programme.settings import Limits  # the [limits] of the settings, one definition
 
 # what zipfile raises for a damaged container: bad headers, bad deflate data, a method or an
@@ -38,35 +39,19 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 HEADER_ROWS = 100  # rows a sheet may have above its data: title, notes, the header itself
 
 
-SAVE_AS = "请在 Excel/WPS 中打开后另存为 Excel 工作簿（.xlsx）再发送"
-MESSAGES = {
-    "html": ("这是网页（HTML）文件，只是扩展名为 .xlsx；" + SAVE_AS, "an HTML page named .xlsx; save it as .xlsx"),
-    "text": ("这是文本/CSV 文件，只是扩展名为 .xlsx；" + SAVE_AS, "a CSV/text file named .xlsx; save it as .xlsx"),
-    "unknown": ("不是 Excel 工作簿（无法识别的文件格式）；" + SAVE_AS, "not an Excel workbook; save it as .xlsx"),
-    "xls": ("这是旧版 Excel 97-2003（.xls）文件；" + SAVE_AS, "a legacy Excel 97-2003 (.xls) file; save it as .xlsx"),
-    "ods": ("这是 OpenDocument 表格（.ods）；" + SAVE_AS, "an OpenDocument spreadsheet (.ods); save it as .xlsx"),
-    "docx": ("这是 Word 文档，只是扩展名为 .xlsx；请发送 Excel 工作簿", "a Word document named .xlsx"),
-    "no-book": ("压缩包中没有工作簿；" + SAVE_AS, "no workbook inside the zip; save it as .xlsx"),
-    "encrypted": (
-        "工作簿已加密；请用 --password 提供密码，或请区里去掉密码后重新发送",
-        "the workbook is encrypted: give --password, or ask for an unprotected copy",
-    ),
-    "password": ("密码不正确，无法解密工作簿", "wrong password: cannot decrypt"),
-    "damaged": (
-        "文件不完整或已损坏（压缩包无法打开）；请重新保存后发送",
-        "truncated or damaged: the zip cannot be opened",
-    ),
-    "empty": ("是空文件（0 字节）；请重新保存后发送", "an empty file (0 bytes)"),
-    "bomb": (
-        "解压后异常庞大（疑似压缩炸弹），拒绝读取",
-        "it expands too much once uncompressed (a decompression bomb?)",
-    ),
+# what a file that is not a workbook looks like, for the not-a-workbook message
+LOOKS_LIKE = {
+    "html": ("这是网页（HTML）文件，只是扩展名为 .xlsx", "an HTML page named .xlsx"),
+    "text": ("这是文本/CSV 文件，只是扩展名为 .xlsx", "a CSV or text file named .xlsx"),
+    "unknown": ("无法识别的文件格式", "the format is not recognised"),
+    "docx": ("这是 Word 文档，只是扩展名为 .xlsx", "a Word document named .xlsx"),
+    "no-book": ("压缩包中没有工作簿", "a zip file with no workbook inside"),
 }
 
 
-def _refuse(path: Path, code: str, detail: str = "") -> InputError:
-    zh, en = MESSAGES[code]
-    return InputError(f"{path.name}: {zh}{detail} / {en}")
+def _not_a_workbook(path: Path, looks: str) -> InputError:
+    zh, en = LOOKS_LIKE[looks]
+    return InputError("not-a-workbook", path.name, kind=zh, kind_en=en)
 
 
 def _sniff_text(path: Path, head: bytes) -> InputError:
@@ -80,10 +65,10 @@ def _sniff_text(path: Path, head: bytes) -> InputError:
             continue
     lowered = text.lstrip().lower()
     if lowered.startswith(("<!doctype html", "<html", "<table")) or "<html" in lowered[:500]:
-        return _refuse(path, "html")
+        return _not_a_workbook(path, "html")
     if text and ("," in text or "\t" in text) and "\x00" not in text:
-        return _refuse(path, "text")
-    return _refuse(path, "unknown")
+        return _not_a_workbook(path, "text")
+    return _not_a_workbook(path, "unknown")
 
 
 def _decrypt(path: Path, data: bytes, password: str | None) -> bytes:
@@ -95,15 +80,15 @@ def _decrypt(path: Path, data: bytes, password: str | None) -> bytes:
     except Exception:  # msoffcrypto raises its own types for OLE files it does not know
         encrypted = False
     if not encrypted:
-        raise _refuse(path, "xls")
+        raise InputError("legacy-xls", path.name)
     if password is None:
-        raise _refuse(path, "encrypted")
+        raise InputError("encrypted-workbook", path.name)
     out = io.BytesIO()
     try:
         office.load_key(password=password)
         office.decrypt(out)
     except Exception as exc:  # a wrong password raises msoffcrypto's InvalidKeyError
-        raise _refuse(path, "password") from exc
+        raise InputError("wrong-password", path.name) from exc
     return out.getvalue()
 
 
@@ -117,38 +102,34 @@ def sheets_megabytes(source: Path | bytes) -> float:
     return sum(p.file_size for p in parts if p.filename.startswith(("xl/worksheets/", "xl/sharedStrings"))) / 2**20
 
 
-def encrypt(data: bytes, password: str) -> bytes:
-    """A workbook encrypted with `password`, as Excel does it (what came encrypted goes back so)."""
-    from msoffcrypto.format.ooxml import OOXMLFile
-
-    out = io.BytesIO()
-    OOXMLFile(io.BytesIO(data)).encrypt(password, out)
-    return out.getvalue()
-
-
 def _check_zip(path: Path, source: Path | bytes, limits: Limits) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         entries = archive.infolist()
     except CONTAINER_BROKEN as exc:
-        raise _refuse(path, "damaged") from exc
+        raise InputError("damaged-file", path.name, detail="压缩包无法打开", detail_en="the zip cannot be opened") \
+            from exc  # fmt: skip
     if len(entries) > limits.max_entries:
-        raise _refuse(path, "bomb", f"（{len(entries)} 个部件，上限 {limits.max_entries}）")
+        raise InputError("zip-bomb", path.name, detail=f"{len(entries)} 个部件，上限 {limits.max_entries}",
+                         detail_en=f"{len(entries)} parts, at most {limits.max_entries}")  # fmt: skip
     total = sum(e.file_size for e in entries)
     if total > limits.max_uncompressed_mb * 2**20:
-        raise _refuse(path, "bomb", f"（解压后 {total / 2**20:.0f} MB，上限 {limits.max_uncompressed_mb} MB）")
+        mb = f"{total / 2**20:.0f}"
+        raise InputError("zip-bomb", path.name, detail=f"解压后 {mb} MB，上限 {limits.max_uncompressed_mb} MB",
+                         detail_en=f"{mb} MB uncompressed, at most {limits.max_uncompressed_mb} MB")  # fmt: skip
     for entry in entries:
         if entry.file_size > 1_000_000 and entry.file_size > limits.max_ratio * max(entry.compress_size, 1):
-            ratio = entry.file_size // max(entry.compress_size, 1)
-            raise _refuse(path, "bomb", f"（{entry.filename} 压缩比 {ratio} 倍，上限 {limits.max_ratio}）")
+            ratio, name = entry.file_size // max(entry.compress_size, 1), entry.filename
+            raise InputError("zip-bomb", path.name, detail=f"{name} 压缩比 {ratio} 倍，上限 {limits.max_ratio}",
+                             detail_en=f"{name} compressed {ratio} times, at most {limits.max_ratio}")  # fmt: skip
     names = {e.filename for e in entries}
     if "xl/workbook.xml" in names:
         return
     if "word/document.xml" in names:
-        raise _refuse(path, "docx")
+        raise _not_a_workbook(path, "docx")
     if "mimetype" in names and _read_small(archive, "mimetype").strip() == ODS_MIMETYPE:
-        raise _refuse(path, "ods")
-    raise _refuse(path, "no-book")
+        raise InputError("ods-spreadsheet", path.name)
+    raise _not_a_workbook(path, "no-book")
 
 
 def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
@@ -164,11 +145,11 @@ def open_checked(path: Path, limits: Limits | None = None, password: str | None 
     try:
         size = path.stat().st_size
     except FileNotFoundError as exc:
-        raise InputError(f"{path}: 文件不存在 / file not found") from exc
+        raise UsageError(f"{path}: 文件或文件夹不存在 / no such file or folder") from exc
     if size == 0:
-        raise _refuse(path, "empty")
+        raise InputError("empty-file", path.name)
     if size > limits.max_file_mb * 2**20:
-        raise InputError(f"{path.name}: 文件 {size / 2**20:.0f} MB，超过上限 {limits.max_file_mb} MB / too large")
+        raise InputError("file-too-large", path.name, size=f"{size / 2**20:.0f}", limit=limits.max_file_mb)
     with path.open("rb") as handle:
         head = handle.read(4096)
     if head.startswith(OLE):

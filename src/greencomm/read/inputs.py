@@ -1,7 +1,10 @@
-"""`validate`: every rule of programme.md's workbook section, as a report of problems.
+"""Every input of a run, read: district workbooks (申报汇总表 and 创建活动), review sheets and the
+register, as typed frames with the problems met while reading them.
 
-Reading never stops at a bad file or a bad cell: each becomes a Problem and the rest goes on.
-The typed tables it builds are what `score` works from.
+Reading never stops at a bad file or a bad cell: a file that cannot be read, a sheet without its
+header, a cell that holds no value of its column's type — each becomes a Problem at its address,
+and the rest goes on. No rule of the programme is applied here: greencomm.check does that on the
+frames returned.
 """
 
 from __future__ import annotations
@@ -9,120 +12,130 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from greencomm.check.eligibility import title_blocks
-from greencomm.errors import InputError, SheetTooLarge
+from greencomm.errors import InputError
 from greencomm.problems import Problem
+from greencomm.programme import Programme
 from greencomm.programme.layouts import (
     ACTIVITY_READ_COLUMNS,
     ACTIVITY_SHEET,
-    CITY_TITLES,
-    DEMO_TITLE,
     INSTRUCTIONS_SHEET,
     REGISTER_COLUMNS,
     REGISTER_SHEET,
+    RESULTS_SHEET,
     REVIEW_SHEET,
     SUBMISSION_SHEET,
     Column,
-    Programme,
-    column_for_header,
     review_columns,
     submission_columns,
 )
 from greencomm.programme.settings import Limits
+from greencomm.read.names import name_key, with_keys
 from greencomm.read.sandbox import POOL, Caps
-from greencomm.read.tables import (
-    META,
-    Table,
-    blank_cells,
-    fact_problems,
-    find_sheet,
-    is_covered,
-    locate_table,
-    parse_table,
-)
-from greencomm.read.values import map_unique, name_key, name_keys
-from greencomm.read.workbook import Workbook, cell_position, expand_inputs, read_workbook
+from greencomm.read.tables import blank_cells, fact_problems, find_sheet, is_covered, locate_table, parse_table
+from greencomm.read.workbook import Workbook, cell_position, expand_inputs, read_workbook, sheet_names
 
-NO_TITLE = CITY_TITLES[0]
+META = ("_file", "_sheet", "_row")  # where each typed row came from
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a table sits in its sheet: the header's row, the column of each key (0-based) and its
+    letter, the last data row."""
+
+    header_row: int
+    columns: dict[str, int]
+    letters: dict[str, str]
+    last_row: int
 
 
 @dataclass
-class Loaded:
-    """One kind of input, read and parsed: the typed rows and the problems met on the way."""
+class Part:
+    """One kind of input, read: typed rows (with _file, _sheet, _row), the problems met on the way,
+    the files it came from, and where each table sits, so later stages can name any cell."""
 
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
-    letters: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (file, sheet) → key → A
+    places: dict[tuple[str, str], Placement] = field(default_factory=dict)  # (file, sheet) → its table
+    sources: dict[Path, Path | bytes] = field(default_factory=dict)  # what was read: the file, or its decrypted bytes
 
     def address(self, file: str, sheet: str, key: str, row: int) -> str:
-        letter = self.letters.get((file, sheet), {}).get(key, "")
+        """`F7` for the cell of column `key` in Excel row `row`; "" when the column is not in that table."""
+        place = self.places.get((file, sheet))
+        letter = place.letters.get(key, "") if place is not None else ""
         return f"{letter}{row}" if letter else ""
 
 
 @dataclass
-class Submissions(Loaded):
+class Inputs:
+    """A run's inputs as read. `problems` are the reading's own, sorted; the rules add theirs."""
+
+    submissions: Part
     activities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reviews: Part | None = None
+    register: Part | None = None
 
-
-@dataclass
-class ValidationReport:
-    submissions: Submissions
-    reviews: Loaded | None = None
-    register: Loaded | None = None
+    @property
+    def parts(self) -> list[Part]:
+        return [p for p in (self.submissions, self.reviews, self.register) if p is not None]
 
     @property
     def problems(self) -> list[Problem]:
-        parts = [self.submissions, self.reviews, self.register]
-        return sort_problems(p for part in parts if part is not None for p in part.problems)
+        return sort_problems(p for part in self.parts for p in part.problems)
 
     @property
     def files(self) -> list[Path]:
-        parts = [self.submissions, self.reviews, self.register]
-        return [f for part in parts if part is not None for f in part.files]
+        return [f for part in self.parts for f in part.files]
 
-    @property
-    def has_errors(self) -> bool:
-        return any(p.is_error for p in self.problems)
+    @cached_property
+    def hashes(self) -> list[dict[str, str]]:
+        """sha256 of every input file, for the provenance of the results."""
+        import hashlib
+
+        return [
+            {"file": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""}
+            for path in self.files
+        ]
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.sheet, cell_position(p.cell) or (0, 0), p.code))
 
 
-def warm_reader(programme: Programme | None = None) -> None:
+def warm_reader(limits: Limits | None = None) -> None:
     """Start the reading process while other work goes on (it takes 0.1 s to start): with the
     programme's limits, or the default ones before the settings are read."""
-    limits = programme.settings.limits if programme is not None else Limits()
+    limits = limits or Limits()
     if os.environ.get("GREENCOMM_READER", "fastexcel") == "fastexcel":
         POOL.warm(Caps(limits.max_read_mb, limits.max_read_seconds))
 
 
-def _open(path: Path, problems: list[Problem], programme: Programme, password: str | None) -> Workbook | None:
+def _open(path: Path, part: Part, programme: Programme, password: str | None) -> Workbook | None:
     """The workbook, through the guard; a file that cannot be read is a problem, and the batch goes on."""
-    limits = programme.settings.limits
     try:
-        return read_workbook(path, password=password, limits=limits)
+        book = read_workbook(path, password=password, limits=programme.settings.limits)
     except InputError as exc:
-        problems.append(Problem("unreadable-file", path.name, params={"detail": str(exc).split(": ", 1)[-1]}))
+        part.problems.append(exc.problem)
         return None
+    part.sources[path] = book.source
+    return book
 
 
 def _open_all(
-    paths: list[Path], problems: list[Problem], programme: Programme, password: str | None
+    paths: list[Path], part: Part, programme: Programme, password: str | None
 ) -> list[tuple[Path, Workbook | None]]:
     """Open every workbook and read its submission sheet, several files at once: the Rust reader
     works outside Python's lock, so two cores read two files. Failures are kept for the sheet's
     own reading to report, in file order."""
-    books = [(path, _open(path, problems, programme, password)) for path in paths]
+    books = [(path, _open(path, part, programme, password)) for path in paths]
 
     def prefetch(book: Workbook | None) -> None:
         name = _submission_sheet(book) if book is not None else None
@@ -141,38 +154,36 @@ def _load_table(
     name: str,
     columns: tuple[Column, ...],
     identity: tuple[str, ...],
-    loaded: Loaded,
+    part: Part,
     optional: bool = False,
-) -> tuple[pd.DataFrame, Table] | None:
+) -> pd.DataFrame | None:
     """A sheet's table, parsed. An optional sheet (创建活动) left untouched, or with its header
     alone, holds nothing: no problem."""
     try:
         sheet = book.sheet(name)
-    except SheetTooLarge as exc:
-        params = {"detail": exc.zh, "detail_en": exc.en}
-        loaded.problems.append(Problem("sheet-too-large", book.name, name, exc.cell, params=params))
-        return None
     except InputError as exc:
-        loaded.problems.append(Problem("unreadable-file", book.name, name, params={"detail": str(exc)}))
+        part.problems.append(exc.problem)
         return None
     if optional and sheet.is_blank:
         return None
     table, problems = locate_table(sheet, book.name, columns, identity)
     if optional and table is not None and not table.height:
         return None
-    loaded.problems.extend(problems)
+    part.problems.extend(problems)
     if table is None or any(p.code == "missing-column" for p in problems):
         return None
     if not sheet.visible:
-        loaded.problems.append(Problem("hidden-sheet", book.name, name, params={"sheet": name}))
+        part.problems.append(Problem("hidden-sheet", book.name, name, params={"sheet": name}))
     frame, cell_problems = parse_table(table, columns, book.limits.max_text_chars)
     facts, covered = fact_problems(sheet, table, columns, book.recalculate)
     if facts:  # the sheet's own word on a cell comes first: one problem per cell
         blank_cells(frame, table, facts)
         cell_problems = [p for p in cell_problems if not is_covered(p.cell, covered)]
-    loaded.problems.extend(facts + cell_problems)
-    loaded.letters[(book.name, name)] = {k: table.letter(k) for k in table.columns}
-    return frame, table
+    part.problems.extend(facts + cell_problems)
+    last = int(table.rows.max()) if table.height else table.header_row
+    letters = {key: table.letter(key) for key in table.columns}
+    part.places[(book.name, name)] = Placement(table.header_row, dict(table.columns), letters, last)
+    return frame
 
 
 def _submission_sheet(book: Workbook) -> str | None:
@@ -183,315 +194,71 @@ def _submission_sheet(book: Workbook) -> str | None:
     return next((s for s in book.visible_names if name_key(s) not in others), None)
 
 
-# ---------------------------------------------------------------- submissions
-def read_submissions(paths: Iterable[Path], programme: Programme, password: str | None = None) -> Submissions:
+def _empty(columns: tuple[Column, ...]) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*(c.key for c in columns), *META, "_district_key", "_key"])
+
+
+# ---------------------------------------------------------------- district workbooks
+def read_submissions(
+    paths: Iterable[Path], programme: Programme, password: str | None = None
+) -> tuple[Part, pd.DataFrame]:
+    """The 申报汇总表 of every workbook, one typed row per community, and their 创建活动 sheets."""
     columns = submission_columns(programme)
-    result = Submissions(
-        pd.DataFrame(columns=[*(c.key for c in columns), "_file", "_sheet", "_row", "_district_key", "_community_key"])
-    )
+    part = Part(_empty(columns))
     frames, activities = [], []
-    for path, book in _open_all(expand_inputs(paths), result.problems, programme, password):
-        result.files.append(path)
+    for path, book in _open_all(expand_inputs(paths), part, programme, password):
+        part.files.append(path)
         if book is None:
             continue
         sheet = _submission_sheet(book)
         if sheet is None:
-            result.problems.append(Problem("missing-sheet", book.name, params={"expected": SUBMISSION_SHEET}))
+            part.problems.append(Problem("missing-sheet", book.name, params={"expected": SUBMISSION_SHEET}))
             continue
-        loaded = _load_table(book, sheet, columns, ("district", "community"), result)
-        if loaded is None:
+        frame = _load_table(book, sheet, columns, ("district", "community"), part)
+        if frame is None:
             continue
-        frame = with_name_keys(loaded[0])
-        flagged = {(p.file, p.sheet, p.cell) for p in result.problems if p.is_error}
-        result.problems.extend(check_communities(frame, result, columns, programme, flagged))
-        frames.append(frame)
+        frames.append(with_keys(frame))
         act_sheet = find_sheet(book.sheet_names, ACTIVITY_SHEET)
         if act_sheet is not None:
-            acts = _read_activities(book, act_sheet, frame, programme, result)
+            acts = _load_table(book, act_sheet, ACTIVITY_READ_COLUMNS, ("name",), part, optional=True)
             if acts is not None:
-                activities.append(acts)
+                activities.append(_credit(acts, frame, book, programme))
     if frames:
-        result.frame = pd.concat(frames, ignore_index=True)
-    result.problems.extend(check_duplicates(result.frame, result))
-    if activities:
-        result.activities = pd.concat(activities, ignore_index=True)
-    return result
+        part.frame = pd.concat(frames, ignore_index=True)
+    return part, pd.concat(activities, ignore_index=True) if activities else pd.DataFrame()
 
 
-def _where(loaded: Loaded, row: Any, key: str) -> dict[str, str]:
-    return {
-        "file": row["_file"],
-        "sheet": row["_sheet"],
-        "cell": loaded.address(row["_file"], row["_sheet"], key, int(row["_row"])),
-    }
-
-
-def _flag(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
-    return frame[mask.fillna(False).astype(bool)]
-
-
-def _num(series: pd.Series) -> pd.Series:
-    """Numbers for comparing (NaN where blank), converted once per distinct value."""
-    return pd.to_numeric(map_unique(series, lambda v: None if v is None else float(v)), errors="coerce")
-
-
-MESSAGE_COLUMNS = ["district", "community", "complaints", "city_title", "population", "households"]
-
-
-def check_communities(
-    frame: pd.DataFrame,
-    loaded: Loaded,
-    columns: tuple[Column, ...],
-    programme: Programme,
-    flagged: Collection[tuple[str, str, str]] = (),
-) -> list[Problem]:
-    """Rules across the cells of one row, and the eligibility facts validate reports as warnings.
-    A cell that already holds an error gets no second problem on top."""
-    out: list[Problem] = []
-    header = {c.key: c.header for c in columns}
-    year = programme.year
-
-    def add(code: str, mask: pd.Series, key: str, value: Any = None, **params: Any) -> None:
-        # plain dicts of only the flagged rows and the columns a message can use
-        for row in _flag(frame[list(dict.fromkeys([*META, key, *MESSAGE_COLUMNS]))], mask).to_dict("records"):
-            where = _where(loaded, row, key)
-            if (where["file"], where["sheet"], where["cell"]) in flagged:
-                continue
-            shown = row[key] if value is None else value(row) if callable(value) else value
-            extra = {k: (v(row) if callable(v) else v) for k, v in params.items()}
-            out.append(Problem(code, **where, field=header[key], value=shown, params=extra))
-
-    # V3 needs closed ≤ total to be data, not a typo: more closed than received is an error.
-    add(
-        "closed-exceeds-total",
-        _num(frame.complaints_closed) > _num(frame.complaints),
-        "complaints_closed",
-        total=lambda r: r["complaints"],
-    )
-    for item in programme.rubric.items:
-        if item.ratio_of:
-            base = column_for_header(columns, item.ratio_of)
-            if base is not None:
-                add(
-                    "ratio-exceeds-base",
-                    _num(frame[item.id]) > _num(frame[base.key]),
-                    item.id,
-                    base_field=base.header,
-                    base=lambda r, k=base.key: r[k],
-                )
-    titled = frame.city_title.notna() & (frame.city_title != NO_TITLE)
-    add(
-        "city-title-year-missing",
-        titled & frame.city_title_year.isna(),
-        "city_title_year",
-        title=lambda r: r["city_title"],
-    )
-    add(
-        "city-title-year-without-title",
-        (frame.city_title == NO_TITLE) & frame.city_title_year.notna(),
-        "city_title_year",
-    )
-    add("year-in-future", _num(frame.city_title_year) > year, "city_title_year", year=year)
-    deadline = programme.settings.submission_deadline
-    late = map_unique(frame.fill_date, lambda d: d is not None and d > deadline)
-    add("late-submission", late, "fill_date", deadline=deadline.isoformat())
-    # Eligibility: facts about the community, reported as warnings (programme.md, 资格).
-    districts = {name_key(d) for d in programme.settings.districts}
-    outside = frame._district_key.map(lambda d: d is not None and d not in districts)
-    add("eligibility-q1", outside, "district", districts="、".join(programme.settings.districts))
-    no_title = frame.district_title_year.isna() | (_num(frame.district_title_year) > year)
-    add(
-        "eligibility-q2",
-        no_title,
-        "district_title_year",
-        value=lambda r: r["district_title_year"] if r["district_title_year"] is not None else "空",
-    )
-    recommended = programme.rubric.recommend_value
-    add(
-        "eligibility-q4",
-        frame.recommendation.notna() & (frame.recommendation != recommended),
-        "recommendation",
-    )
-    return out
-
-
-def later_duplicates(
-    frame: pd.DataFrame, loaded: Loaded, keys: pd.Series, code: str, params: Callable[[pd.Series], dict[str, Any]]
-) -> list[Problem]:
-    """Rows whose key an earlier row already has (files in name order, rows top down): each later
-    copy is an error at its 社区名称 cell, naming the first. A None key is never a duplicate."""
-    out = []
-    first: dict[Any, str] = {}
-    named = keys.notna()
-    for idx in frame.index[named & keys.duplicated(keep=False)]:
-        row = frame.loc[idx]
-        where = _where(loaded, row, "community")
-        if keys[idx] not in first:
-            first[keys[idx]] = f"{where['file']} {where['sheet']}!{where['cell']}"
-            continue
-        out.append(
-            Problem(code, **where, field="社区名称", value=row["community"], params={
-                **params(row), "other": first[keys[idx]]})
-        )  # fmt: skip
-    return out
-
-
-def _key(*parts: pd.Series) -> pd.Series:
-    """Names compared as programme.md says (NFKC, trimmed); None when a part is blank."""
-    # Plain lists: Series.map would infer pandas' string dtype and turn None into NaN.
-    cleaned = [name_keys(p).tolist() for p in parts]
-    keys = [None if None in combo else "\x00".join(combo) for combo in zip(*cleaned, strict=True)]
-    return pd.Series(keys, index=parts[0].index, dtype=object)
-
-
-def with_name_keys(frame: pd.DataFrame) -> pd.DataFrame:
-    """_district_key and _community_key: the names as programme.md compares them, computed once."""
-    return frame.assign(
-        _district_key=name_keys(frame.district),
-        _community_key=name_keys(frame.community),
-    )
-
-
-def check_duplicates(frame: pd.DataFrame, loaded: Loaded) -> list[Problem]:
-    """(所属区, 社区名称) is unique across all submissions of the year: later copies are errors."""
-    if frame.empty:
-        return []
-    keys = [None if d is None or c is None else f"{d}\x00{c}"
-            for d, c in zip(frame._district_key.tolist(), frame._community_key.tolist(), strict=True)]  # fmt: skip
-    return later_duplicates(
-        frame, loaded, pd.Series(keys, index=frame.index, dtype=object), "duplicate-community",
-        lambda r: {"district": r["district"], "community": r["community"]},
-    )  # fmt: skip
-
-
-def _workbook_district(frame: pd.DataFrame, book: Workbook, programme: Programme) -> str:
-    """The district an activities sheet belongs to: the district most rows of its workbook name."""
+def _credit(acts: pd.DataFrame, frame: pd.DataFrame, book: Workbook, programme: Programme) -> pd.DataFrame:
+    """A district's 创建活动 sheet has no 所属区 column: its activities are the district's that most
+    rows of its workbook name (or whose name the file carries). Result workbooks carry the column."""
     known = [d for d in frame.district.dropna() if d in programme.settings.districts]
     if known:
-        return str(Counter(known).most_common(1)[0][0])
-    return next((d for d in programme.settings.districts if d in book.name), "")
-
-
-def _read_activities(
-    book: Workbook, sheet: str, frame: pd.DataFrame, programme: Programme, result: Submissions
-) -> pd.DataFrame | None:
-    loaded = _load_table(book, sheet, ACTIVITY_READ_COLUMNS, ("name",), result, optional=True)
-    if loaded is None:
-        return None
-    acts, _ = loaded
-    year = programme.year
-    for _, row in acts[acts.date.map(lambda d: d is not None and d.year != year)].iterrows():
-        result.problems.append(
-            Problem(
-                "activity-outside-year",
-                **_where(result, row, "date"),
-                field="日期",
-                value=row["date"],
-                params={"year": year},
-            )
-        )
-    acts["district"] = acts["district"].where(acts["district"].notna(), _workbook_district(frame, book, programme))
+        district = str(Counter(known).most_common(1)[0][0])
+    else:
+        district = next((d for d in programme.settings.districts if d in book.name), "")
+    acts["district"] = acts["district"].where(acts["district"].notna(), district)
     return acts
 
 
 # ---------------------------------------------------------------- review sheets
-def read_reviews(
-    paths: Iterable[Path], programme: Programme, communities: pd.DataFrame, password: str | None = None
-) -> Loaded:
+def read_reviews(paths: Iterable[Path], programme: Programme, password: str | None = None) -> Part:
+    """Every review row: the sheet named 现场评审评分表, else every visible sheet of each workbook."""
     columns = review_columns(programme)
-    result = Loaded(pd.DataFrame(columns=[*(c.key for c in columns), "_file", "_sheet", "_row"]))
+    part = Part(pd.DataFrame(columns=[*(c.key for c in columns), *META, "_district_key", "_key"]))
     frames = []
     for path in expand_inputs(paths):
-        result.files.append(path)
-        book = _open(path, result.problems, programme, password)
+        part.files.append(path)
+        book = _open(path, part, programme, password)
         if book is None:
             continue
         named = find_sheet(book.sheet_names, REVIEW_SHEET)
         for sheet in [named] if named is not None else book.visible_names:
-            loaded = _load_table(book, sheet, columns, ("reviewer", "community"), result)
-            if loaded is not None:
-                frames.append(loaded[0])
-    result.problems = [_review_range(p, programme) for p in result.problems]
-    result.problems = _drop_recused(result.problems, frames, result, programme)
+            frame = _load_table(book, sheet, columns, ("reviewer", "community"), part)
+            if frame is not None:
+                frames.append(frame)
     if frames:
-        result.frame = pd.concat(frames, ignore_index=True)
-    result.problems += check_review_rows(result.frame, result, programme, communities)
-    return result
-
-
-def check_review_rows(
-    frame: pd.DataFrame, loaded: Loaded, programme: Programme, communities: pd.DataFrame
-) -> list[Problem]:
-    """Who reviewed whom: a known reviewer district, a community that applied, one row per pair."""
-    out: list[Problem] = []
-    city_level = programme.settings.review.city_level
-    allowed = {name_key(d) for d in programme.settings.districts} | {name_key(city_level)}
-    strange = frame.reviewer_district.map(lambda d: d is not None and name_key(d) not in allowed)
-    for _, row in _flag(frame, strange).iterrows():
-        out.append(Problem("review-unknown-district", **_where(loaded, row, "reviewer_district"), field="专家所在区",
-                           value=row["reviewer_district"], params={"city_level": city_level}))  # fmt: skip
-    keys = _key(frame.district, frame.community)
-    if not communities.empty:
-        known = set(_key(communities.district, communities.community).dropna())
-        for _, row in _flag(frame, keys.map(lambda k: k is not None and k not in known)).iterrows():
-            out.append(Problem("review-unknown-community", **_where(loaded, row, "community"), field="社区名称",
-                               value=row["community"],
-                               params={"district": row["district"], "community": row["community"]}))  # fmt: skip
-    out += later_duplicates(
-        frame, loaded, _key(frame.reviewer, frame.district, frame.community), "review-duplicate",
-        lambda r: {"reviewer": r["reviewer"], "district": r["district"], "community": r["community"]},
-    )  # fmt: skip
-    return out
-
-
-def _review_range(problem: Problem, programme: Programme) -> Problem:
-    """A review score outside 0..max is named as such."""
-    if problem.code != "number-out-of-range" or problem.field not in programme.rubric.item_ids:
-        return problem
-    item = programme.rubric.item(problem.field)
-    return Problem(
-        "review-score-out-of-range",
-        problem.file,
-        problem.sheet,
-        problem.cell,
-        problem.field,
-        problem.value,
-        {"max": str(item.max)},
-    )
-
-
-def _drop_recused(
-    problems: list[Problem], frames: list[pd.DataFrame], result: Loaded, programme: Programme
-) -> list[Problem]:
-    """A recused reviewer's row is ignored whether blank or filled (回避); a blank score of anyone
-    else is a warning, never an error, and never a 0."""
-    items = [i.id for i in programme.rubric.review_items]
-    flagged = {(p.file, p.sheet, p.cell) for p in problems}
-    recused_cells: set[tuple[str, str, str]] = set()
-    blank: list[Problem] = []
-    for frame in frames:
-        for _, row in frame.iterrows():
-            is_recused = (
-                row["reviewer_district"] is not None
-                and row["district"] is not None
-                and name_key(row["reviewer_district"]) == name_key(row["district"])
-            )
-            for item in items:
-                where = _where(result, row, item)
-                place = (where["file"], where["sheet"], where["cell"])
-                if is_recused:
-                    recused_cells.add(place)
-                elif row[item] is None and place not in flagged:
-                    blank.append(
-                        Problem(
-                            "review-blank-score",
-                            **where,
-                            field=item,
-                            params={"reviewer": row["reviewer"], "community": row["community"]},
-                        )
-                    )
-    kept = [p for p in problems if (p.file, p.sheet, p.cell) not in recused_cells or p.field not in items]
-    return kept + blank
+        part.frame = with_keys(pd.concat(frames, ignore_index=True))
+    return part
 
 
 # ---------------------------------------------------------------- register
@@ -500,66 +267,51 @@ def register_sheet(book: Workbook) -> str | None:
     return find_sheet(book.sheet_names, REGISTER_SHEET) or next(iter(book.visible_names), None)
 
 
-def read_register(path: Path, programme: Programme, password: str | None = None) -> Loaded:
-    result = Loaded(pd.DataFrame(columns=[*(c.key for c in REGISTER_COLUMNS), "_file", "_sheet", "_row"]))
-    result.files.append(path)
-    book = _open(path, result.problems, programme, password)
+def read_register(path: Path, programme: Programme, password: str | None = None) -> Part:
+    part = Part(_empty(REGISTER_COLUMNS))
+    part.files.append(path)
+    book = _open(path, part, programme, password)
     if book is None:
-        return result
+        return part
     sheet = register_sheet(book)
     if sheet is None:
-        result.problems.append(Problem("missing-sheet", book.name, params={"expected": REGISTER_SHEET}))
-        return result
-    loaded = _load_table(book, sheet, REGISTER_COLUMNS, ("community",), result)
-    if loaded is None:
-        return result
-    frame, _ = loaded
-    result.problems += later_duplicates(
-        frame, result, _key(frame.year, frame.district, frame.community), "register-duplicate",
-        lambda r: {"year": r["year"], "district": r["district"], "community": r["community"]},
-    )  # fmt: skip
-    result.frame = frame
-    return result
+        part.problems.append(Problem("missing-sheet", book.name, params={"expected": REGISTER_SHEET}))
+        return part
+    frame = _load_table(book, sheet, REGISTER_COLUMNS, ("community",), part)
+    if frame is not None:
+        part.frame = with_keys(frame)
+    return part
 
 
-def validate(
+# ---------------------------------------------------------------- a run's inputs
+def carried_inputs(
+    paths: list[Path], reviews: Iterable[Path] | None, register: Path | None
+) -> tuple[Iterable[Path] | None, Path | None]:
+    """A result workbook of score, rank or shortlist carries its inputs as read: given one, its
+    review sheets and register stand in for those not given."""
+    carried = [p for p in paths if RESULTS_SHEET in sheet_names(p)]
+    if carried:
+        names = sheet_names(carried[0])
+        if reviews is None and REVIEW_SHEET in names:
+            reviews = carried
+        if register is None and REGISTER_SHEET in names:
+            register = carried[0]
+    return reviews, register
+
+
+def read_inputs(
     paths: Iterable[Path],
     programme: Programme,
     reviews: Iterable[Path] | None = None,
     register: Path | None = None,
     password: str | None = None,
-) -> ValidationReport:
-    warm_reader(programme)
-    submissions = read_submissions(paths, programme, password)
-    report = ValidationReport(submissions)
+) -> Inputs:
+    """Submissions, and the review sheets and register when given."""
+    warm_reader(programme.settings.limits)
+    submissions, activities = read_submissions(paths, programme, password)
+    inputs = Inputs(submissions, activities)
     if reviews is not None:
-        report.reviews = read_reviews(reviews, programme, submissions.frame, password)
+        inputs.reviews = read_reviews(reviews, programme, password)
     if register is not None:
-        report.register = read_register(register, programme, password)
-    submissions.problems += check_titles(submissions, report.register, programme)
-    return report
-
-
-def check_titles(submissions: Submissions, register: Loaded | None, programme: Programme) -> list[Problem]:
-    """Q3 warnings, judged for the title applied for, from the register when given (it is
-    authoritative: a 撤销 entry blocks nothing) and a warning where it and the workbook disagree."""
-    frame = submissions.frame
-    if frame.empty:
-        return []
-    blocks = title_blocks(frame, programme, register.frame if register is not None else None)
-    flagged = {(p.file, p.sheet, p.cell) for p in submissions.problems if p.is_error}
-    out = []
-    for_demo = frame.target == DEMO_TITLE
-    blocked = (for_demo & blocks.demonstration) | (~for_demo & blocks.pass_title)
-    picked = frame.loc[blocked.to_numpy(), [*META, "city_title"]].assign(_held=blocks.held[blocked.to_numpy()])
-    for row in picked.to_dict("records"):  # plain dicts: only the blocked rows
-        where = _where(submissions, row, "city_title")
-        if (where["file"], where["sheet"], where["cell"]) not in flagged:
-            out.append(Problem("eligibility-q3", **where, field="已获市级称号", value=row["city_title"],
-                               params={"held": row["_held"]}))  # fmt: skip
-    for idx, book, reg in blocks.disagree:
-        row = frame.loc[idx]
-        out.append(Problem("register-disagrees", **_where(submissions, row, "city_title"), field="已获市级称号",
-                           value=row["city_title"], params={"district": row["district"], "community": row["community"],
-                                                            "workbook": book, "register": reg}))  # fmt: skip
-    return out
+        inputs.register = read_register(register, programme, password)
+    return inputs

@@ -29,14 +29,7 @@ from typing import IO, Any
 
 import pyarrow as pa
 
-
-class ReadFailed(Exception):
-    """The worker died (out of memory), ran out of time, or the reader refused the sheet."""
-
-    def __init__(self, kind: str, detail: str = "") -> None:
-        super().__init__(f"{kind}: {detail}" if detail else kind)
-        self.kind = kind  # "memory", "time", "crash" or "reader"
-        self.detail = detail
+from greencomm.errors import ReadFailed
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,13 @@ import pyarrow.compute as pc
 from openpyxl.utils import get_column_letter
 
 from greencomm.problems import Problem
+from greencomm.programme.headers import header_base
 from greencomm.programme.layouts import Column
 from greencomm.programme.rubric import fmt
 from greencomm.read.values import (
     CONTROL,
     Parsed,
     clean_text,
-    header_base,
     is_blank,
     parse_choice,
     parse_date,

@@ -1,4 +1,4 @@
-"""Values as districts really type them: headers, percentages, yes/no, years, numbers as text.
+"""Cell values as districts really type them (docs/rules.md#values): percentages, yes/no, years, numbers as text.
 
 Every parser takes one raw cell value (as a reader returns it: str, float, int, bool, date,
 datetime or None) and returns `(value, None)` or `(None, problem_code)`. Numbers come back as
@@ -20,8 +20,6 @@ import pandas as pd
 
 Parsed = tuple[Any, str | None]
 
-_BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"})
-_TRAILING_BRACKET = re.compile(r"\([^()]*\)$")
 _SPACE = re.compile(r"\s+")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
@@ -51,38 +49,6 @@ def clean_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
-
-
-def name_key(value: object) -> str:
-    """The key two names are compared by: NFKC, no surrounding white space."""
-    return nfkc(clean_text(value)).strip()
-
-
-def name_keys(names: pd.Series) -> pd.Series:
-    """name_key of a column of names in one vectorised pass: what programme.md compares names by,
-    for 100,000 names in milliseconds. None stays None; a column that is not all text (a year
-    among the parts of a key) goes value by value."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        text = pa.array(names.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return map_unique(names, lambda v: None if v is None else name_key(v))
-    keys = pc.utf8_trim_whitespace(pc.utf8_normalize(pc.utf8_trim_whitespace(text), "NFKC"))
-    return pd.Series(keys.to_numpy(zero_copy_only=False), index=names.index, dtype=object)
-
-
-def header_key(header: object) -> str:
-    """NFKC, no white space or line breaks, lower case, one kind of bracket."""
-    return _SPACE.sub("", nfkc(header).translate(_BRACKETS)).lower()
-
-
-def header_base(header: object) -> str:
-    """The header key without a trailing bracketed part: `户数(户)` → `户数`."""
-    key = header_key(header)
-    stripped = _TRAILING_BRACKET.sub("", key)
-    return stripped or key
 
 
 def is_blank(value: object) -> bool:

@@ -30,15 +30,14 @@ import defusedxml.ElementTree as SafeTree
 import pyarrow as pa
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
-from greencomm.errors import InputError, SheetTooLarge, UsageError
+from greencomm.errors import InputError, ReadFailed, UsageError
 from greencomm.programme.settings import Limits
 from greencomm.read.guard import CONTAINER_BROKEN, SheetFacts, measure_sheet, open_checked
-from greencomm.read.sandbox import Caps, ReadFailed, Reading
+from greencomm.read.sandbox import Caps, Reading
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 BROKEN = (*CONTAINER_BROKEN, KeyError, ElementTree.ParseError, UnicodeDecodeError)  # and broken XML
 UNSAFE = (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden)
-UNSAFE_MESSAGE = "含有不安全的 XML（实体或外部引用），拒绝读取 / unsafe XML refused"
 HEAD_ROWS = 40  # rows of XML read to anchor the sheet: the header is within the first 30
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -165,17 +164,23 @@ def _anchor(head: list[tuple[int, int]], columns: list[pa.Array]) -> tuple[int, 
     return row0, first_row_cells[0] - first_index
 
 
-def _refuse_far(book: Workbook, name: str, ref: str) -> SheetTooLarge:
+def _refuse_far(book: Workbook, name: str, ref: str) -> InputError:
     limits = book.limits
     row = ref.isdigit()
-    return SheetTooLarge(
+    return InputError(
+        "sheet-too-large",
         book.name,
         name,
-        f"{'第 ' + ref + ' 行' if row else '单元格 ' + ref} 超出上限（{limits.max_rows} 行、{limits.max_columns} 列，"
-        "见设置 [limits]）",
-        f"{'row' if row else 'cell'} {ref} lies beyond {limits.max_rows} rows × {limits.max_columns} columns",
         "" if row else ref,
+        detail=f"{'第 ' + ref + ' 行' if row else '单元格 ' + ref} 超出上限（{limits.max_rows} 行、"
+        f"{limits.max_columns} 列，见设置 [limits]）",
+        detail_en=f"{'row' if row else 'cell'} {ref} lies beyond {limits.max_rows} rows × {limits.max_columns} columns",
     )
+
+
+def _unreadable(book: Workbook, name: str, exc: BaseException) -> InputError:
+    detail = f"{type(exc).__name__}: {exc}"
+    return InputError("sheet-unreadable", book.name, name, detail=detail, detail_en=detail)
 
 
 def _measure(book: Workbook, name: str) -> tuple[list[tuple[int, int]], SheetFacts]:
@@ -186,9 +191,9 @@ def _measure(book: Workbook, name: str) -> tuple[list[tuple[int, int]], SheetFac
                 facts = measure_sheet(stream, book.limits)
             head = [] if facts.far else _head_cells(archive, book.parts[name])
     except UNSAFE as exc:  # before BROKEN: defusedxml's refusals are ValueErrors
-        raise InputError(f"{book.name}: 工作表“{name}”{UNSAFE_MESSAGE}") from exc
+        raise InputError("unsafe-xml", book.name, name) from exc
     except BROKEN as exc:
-        raise InputError(f"{book.name}: 读取工作表“{name}”出错（{type(exc).__name__}: {exc}）") from exc
+        raise _unreadable(book, name, exc) from exc
     if facts.far:
         raise _refuse_far(book, name, facts.far)
     return head, facts
@@ -218,22 +223,26 @@ def _read_fast(book: Workbook, name: str) -> Sheet:
 def _read_failed(book: Workbook, name: str, exc: ReadFailed) -> InputError:
     limits = book.limits
     if exc.kind == "memory":
-        return SheetTooLarge(
+        return InputError(
+            "sheet-too-large",
             book.name,
             name,
-            f"读取所需内存超过上限 {limits.max_read_mb} MB（见设置 [limits] max_read_mb），已停止读取",
-            f"reading it needs more than {limits.max_read_mb} MB" + (f" ({exc.detail})" if exc.detail else ""),
+            detail=f"读取所需内存超过上限 {limits.max_read_mb} MB（见设置 [limits] max_read_mb），已停止读取",
+            detail_en=f"reading it needs more than {limits.max_read_mb} MB" + (f" ({exc.detail})" * bool(exc.detail)),
         )
     if exc.kind == "time":
-        return SheetTooLarge(
+        return InputError(
+            "sheet-too-large",
             book.name,
             name,
-            f"读取超过 {limits.max_read_seconds} 秒（见设置 [limits] max_read_seconds），已停止读取",
-            f"reading it took longer than {limits.max_read_seconds} s",
+            detail=f"读取超过 {limits.max_read_seconds} 秒（见设置 [limits] max_read_seconds），已停止读取",
+            detail_en=f"reading it took longer than {limits.max_read_seconds} s",
         )
     if exc.kind == "crash":
-        return InputError(f"{book.name}: 读取工作表“{name}”时读取进程意外退出（{exc.detail or '无信息'}）")
-    return InputError(f"{book.name}: 读取工作表“{name}”出错（{exc.detail}）")
+        said = exc.detail or "无信息"
+        return InputError("sheet-unreadable", book.name, name, detail=f"读取进程意外退出（{said}）",
+                          detail_en=f"the reading process stopped ({exc.detail or 'no message'})")  # fmt: skip
+    return InputError("sheet-unreadable", book.name, name, detail=exc.detail, detail_en=exc.detail)
 
 
 # ---------------------------------------------------------------- the reference reader
@@ -271,7 +280,7 @@ def _read_openpyxl(book: Workbook, name: str) -> Sheet:
         rows = [[as_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         loaded.close()
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise InputError(f"{book.name}: 读取工作表“{name}”出错（{type(exc).__name__}: {exc}）") from exc
+        raise _unreadable(book, name, exc) from exc
     filled = [(r, c) for r, row in enumerate(rows) for c, v in enumerate(row) if v is not None]
     if not filled:
         return Sheet(name, [], 1, 1, name not in book.hidden, facts)
@@ -284,7 +293,7 @@ def _read_openpyxl(book: Workbook, name: str) -> Sheet:
 
 def _read_sheet(book: Workbook, name: str) -> Sheet:
     if name not in book.sheet_names:
-        raise InputError(f"{book.name}: 没有工作表“{name}”")
+        raise UsageError(f"{book.name}: 没有工作表“{name}” / no sheet named {name}")
     return _read_openpyxl(book, name) if book.engine == "openpyxl" else _read_fast(book, name)
 
 
@@ -303,9 +312,10 @@ def read_workbook(
             names, parts, hidden = _sheet_paths(archive)
             recalculate = _recalculate(archive)
     except UNSAFE as exc:  # before BROKEN: defusedxml's refusals are ValueErrors
-        raise InputError(f"{path.name}: {UNSAFE_MESSAGE}") from exc
+        raise InputError("unsafe-xml", path.name) from exc
     except BROKEN as exc:
-        raise InputError(f"{path.name}: 不是可读取的 Excel 工作簿（{type(exc).__name__}: {exc}）") from exc
+        detail = f"{type(exc).__name__}: {exc}"
+        raise InputError("damaged-file", path.name, detail=detail, detail_en=detail) from exc
     engine = engine or os.environ.get("GREENCOMM_READER", "fastexcel")
     return Workbook(path, names, source, hidden, parts, recalculate, engine, limits or Limits())
 

@@ -1,5 +1,6 @@
-"""What `validate` mails back: an annotated copy of a district's workbook (problem cells coloured by
-severity, a comment on each, a 问题清单 sheet first) and the full problem list as a workbook."""
+"""What `validate` mails back: an annotated copy of each district workbook with problems (problem
+cells coloured by severity, a comment on each, a 问题清单 sheet first; encrypted again when it came
+encrypted) and the full problem list as a workbook."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from greencomm.problems import Problem
+from greencomm.problems import LIST_HEADERS, SEVERITY_WORDS, Problem
 from greencomm.read.guard import LOAD_MAX_MB, sheets_megabytes
-from greencomm.write.xlsx import fit_columns, print_setup, set_value, style_header
+from greencomm.read.inputs import Inputs
+from greencomm.write.atomic import write_bytes
+from greencomm.write.xlsx import fit_columns, print_setup, set_value, style_header, to_bytes
 
 PROBLEM_SHEET = "问题清单"
 ANNOTATE_MAX_ROWS = 20_000  # beyond this a copy is of no use to a district, and costly to load
@@ -32,14 +35,9 @@ def too_large_to_annotate(source: Path | bytes, rows: int) -> bool:
 
 
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
-SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "error", "warning": "warning"}}
 HEADERS = {
     "zh": ["序号", "严重程度", "位置", "字段", "填写值", "问题", "修改建议", "代码"],
     "en": ["No.", "Severity", "Where", "Field", "Value", "Problem", "How to fix", "Code"],
-}
-LIST_HEADERS = {
-    "zh": ["文件", "工作表", "单元格", "严重程度", "代码", "字段", "填写值", "问题", "修改建议"],
-    "en": ["File", "Sheet", "Cell", "Severity", "Code", "Field", "Value", "Problem", "How to fix"],
 }
 
 
@@ -117,11 +115,9 @@ def write_problem_rows(sheet: Worksheet, problems: Sequence[Problem], lang: str 
     """Every problem of a run, one per row, with the file it is in."""
     sheet.append(LIST_HEADERS[lang])
     style_header(sheet, 1)
-    words = SEVERITY_WORDS[lang]
     for p in problems:
-        row = [p.file, p.sheet, p.cell, words[p.severity], p.code, p.field, p.value, p.text(lang), p.hint(lang)]
         r = sheet.max_row + 1
-        for col, value in enumerate(row, start=1):
+        for col, value in enumerate(p.list_row(lang), start=1):
             set_value(sheet.cell(r, col), value)
         sheet.cell(r, 4).fill = FILLS[p.severity]
     fit_columns(sheet, caps={1: 40, 8: 60, 9: 40})
@@ -137,3 +133,47 @@ def problem_list(problems: Sequence[Problem], lang: str = "zh") -> Workbook:
     del book[book.sheetnames[0]]
     write_problem_rows(sheet, problems, lang)
     return book
+
+
+def encrypt(data: bytes, password: str) -> bytes:
+    """A workbook encrypted with `password`, as Excel does it (what came encrypted goes back so)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(data)).encrypt(password, out)
+    return out.getvalue()
+
+
+def write_validation(
+    inputs: Inputs, problems: Sequence[Problem], folder: Path, lang: str, password: str | None = None
+) -> tuple[dict[Path, Path], list[Path]]:
+    """An annotated copy of every workbook with problems, and the full list; returns input → copy,
+    and the workbooks too large to annotate. A file that could not be read gets no copy (there is
+    nothing to colour), and when no input could be read at all nothing is written: the messages say
+    it all (docs/rules.md#untrusted-input)."""
+    files = inputs.files
+    refused = {p.file for p in problems if p.refused}
+    if all(path.name in refused for path in files):
+        return {}, []
+    by_file: dict[str, list[Problem]] = defaultdict(list)
+    for p in problems:
+        by_file[p.file].append(p)
+    frame = inputs.submissions.frame
+    rows = frame["_file"].value_counts().to_dict() if len(frame) else {}
+    sources = {path: source for part in inputs.parts for path, source in part.sources.items()}
+    written: dict[Path, Path] = {}
+    too_large: list[Path] = []
+    for path in files:
+        found = by_file.get(path.name)
+        if not found or any(p.refused for p in found) or path not in sources:
+            continue
+        source = sources[path]
+        if too_large_to_annotate(source, rows.get(path.name, 0)):
+            too_large.append(path)
+            continue
+        data = to_bytes(annotate(source, found, lang))
+        target = folder / annotated_name(path)
+        write_bytes(target, encrypt(data, password) if isinstance(source, bytes) and password else data, files)
+        written[path] = target
+    write_bytes(folder / "问题清单.xlsx", to_bytes(problem_list(problems, lang)), files)
+    return written, too_large

@@ -21,13 +21,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from greencomm.programme import Programme
 from greencomm.programme.layouts import (
     ACTIVITY_COLUMNS,
     ACTIVITY_SHEET,
     INSTRUCTIONS_SHEET,
     SUBMISSION_SHEET,
     Column,
-    Programme,
     column_for_header,
     submission_columns,
 )

@@ -20,10 +20,11 @@ from markupsafe import Markup
 from greencomm.errors import UsageError
 from greencomm.judge.results import Results
 from greencomm.judge.shortlist import DEMONSTRATION, FAILED, PASSED, PENDING
-from greencomm.programme.layouts import ACTIVITY_TYPES, COMMUNITY_TYPES, DEMO_TITLE, PASS_TITLE
+from greencomm.programme.layouts import ACTIVITY_TYPES, COMMUNITY_TYPES, DEMO_TITLE, PASS_TITLE, VALID
 from greencomm.programme.rubric import fmt
-from greencomm.read.values import name_key
+from greencomm.read.names import name_key
 from greencomm.write import charts
+from greencomm.write.atomic import write_bytes
 from greencomm.write.jinja import capital_yuan, chinese_date
 from greencomm.write.workdays import next_working_day, notice_period
 
@@ -77,7 +78,8 @@ def publicity(results: Results, start: dt.date | None = None, today: dt.date | N
     first, last, moved = notice_period(asked, settings.notice.working_days)
     if moved:
         warnings.append(f"公示开始日 {asked.isoformat()} 不是工作日，已顺延至 {first.isoformat()}")
-    reviewers = results.report.reviews.frame.reviewer.dropna().map(name_key).nunique() if results.report.reviews else 0
+    reviews = results.inputs.reviews
+    reviewers = reviews.frame.reviewer.dropna().map(name_key).nunique() if reviews is not None else 0
     applied = len(results.table)
     context = {
         "city": city,
@@ -127,7 +129,7 @@ def _breakdown(table: pd.DataFrame, key: str, names: list[str]) -> list[dict[str
 
 
 def _activities(results: Results) -> tuple[list[dict[str, Any]], str]:
-    acts = results.report.submissions.activities
+    acts = results.inputs.activities
     rows: list[dict[str, Any]] = []
     for kind in ACTIVITY_TYPES:
         if not len(acts):
@@ -150,9 +152,9 @@ def _activities(results: Results) -> tuple[list[dict[str, Any]], str]:
 def _trend(results: Results) -> tuple[list[dict[str, Any]], str]:
     year = results.programme.year
     per_year: dict[int, Counter[str]] = {}
-    register = results.report.register
+    register = results.inputs.register
     if register is not None and len(register.frame):
-        valid = register.frame[register.frame.state == "有效"]
+        valid = register.frame[register.frame.state == VALID]
         for y, title in zip(valid.year, valid.title, strict=True):
             if y is not None and title is not None:
                 per_year.setdefault(int(y), Counter())[title] += 1
@@ -275,3 +277,14 @@ def render(document: Document, kind: str, stem: str, templates_dir: Path | None 
     files[f"{stem}.docx"] = render_docx(f"{kind}.docx", {**document.context, "charts": blank}, templates_dir,
                                         images=document.charts)  # fmt: skip
     return files
+
+
+def write_document(
+    document: Document, kind: str, stem: str, folder: Path, templates_dir: Path | None, inputs: list[Path]
+) -> list[Path]:
+    """The document's files written into `folder` (charts into its 图表/ folder); returns the .docx
+    and .md written."""
+    files = render(document, kind, stem, templates_dir)
+    for name, data in files.items():
+        write_bytes(folder / name, data, inputs)
+    return [folder / n for n in files if not n.startswith(CHART_FOLDER)]

@@ -23,8 +23,9 @@ import pandas as pd
 import rustpy_xlsxwriter as rx
 
 from greencomm import __version__
-from greencomm.judge.results import Results, file_hashes
+from greencomm.judge.results import Results
 from greencomm.judge.shortlist import DEMONSTRATION, FAILED, ONSITE, PASSED, PENDING
+from greencomm.problems import LIST_HEADERS
 from greencomm.programme.layouts import (
     ACTIVITY_READ_COLUMNS,
     ACTIVITY_SHEET,
@@ -39,7 +40,6 @@ from greencomm.programme.layouts import (
 )
 from greencomm.programme.rubric import fmt
 from greencomm.read.values import map_unique
-from greencomm.write.annotate import LIST_HEADERS, SEVERITY_WORDS
 from greencomm.write.xlsx import display_width
 
 MARKER = "greencomm 评分结果"
@@ -53,8 +53,8 @@ PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?%?")
 
 
 @dataclass
-class Sheet:
-    """One table: a header row and rows, with what makes it readable."""
+class ResultSheet:
+    """One sheet to write: a table (header row and rows), with what makes it readable."""
 
     name: str
     frame: pd.DataFrame
@@ -78,7 +78,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def write_book(sheets: Sequence[Sheet]) -> bytes:
+def write_book(sheets: Sequence[ResultSheet]) -> bytes:
     """All sheets into one .xlsx, each formatted; text that looks like a formula stays text."""
     header = rx.Format().set_bold().set_background_color("#DDEBF7").set_border("thin").set_text_wrap()
     score = rx.Format().set_num_format("0.00")
@@ -124,15 +124,11 @@ def write_book(sheets: Sequence[Sheet]) -> bytes:
     return buffer.getvalue()
 
 
-def _cents(series: pd.Series | np.ndarray) -> np.ndarray:
-    return np.asarray(series, dtype=np.int64) / 100
-
-
 # ---------------------------------------------------------------- score
-def summary_sheet(results: Results) -> Sheet:
-    rubric, scores = results.programme.rubric, results.scores
+def summary_sheet(results: Results) -> ResultSheet:
+    rubric = results.programme.rubric
     ordered = results.ordered()
-    at = scores.index.get_indexer(ordered.index)
+    points = results.scores.aligned(ordered.index)
     columns: dict[str, Any] = {
         "全市排名": ordered["rank"].to_numpy(), "区内排名": ordered["district_rank"].to_numpy(),
         "所属区": ordered.district.to_numpy(), "所属街道": ordered.street.to_numpy(),
@@ -141,12 +137,12 @@ def summary_sheet(results: Results) -> Sheet:
     }  # fmt: skip
     item_names = [f"{i.id} {i.name}" for i in rubric.items]
     for item, name in zip(rubric.items, item_names, strict=True):
-        columns[name] = _cents(scores.cents[item.id].to_numpy()[at])
+        columns[name] = points.items[item.id]
     cat_names = [f"{c.id} {c.name}（{fmt(c.max)}）" for c in rubric.categories]
     for cat, name in zip(rubric.categories, cat_names, strict=True):
-        columns[name] = _cents(scores.category_cents[cat.id].to_numpy()[at])
-    columns["总分"] = _cents(scores.total_cents.to_numpy()[at])
-    columns["评审项小计"] = _cents(scores.review_cents.to_numpy()[at])
+        columns[name] = points.categories[cat.id]
+    columns["总分"] = points.total
+    columns["评审项小计"] = points.review
     columns["评审分来源"] = ordered.review_source.map(SOURCE_WORDS).to_numpy()
     columns["一票否决"] = ordered.vetoes.map("、".join).to_numpy()
     columns["资格不符"] = ordered.eligibility.map("、".join).to_numpy()
@@ -154,22 +150,22 @@ def summary_sheet(results: Results) -> Sheet:
     columns["原因"] = ordered.reasons.map("；".join).to_numpy()
     columns["自评明显偏高"] = np.where(ordered.self_eval_flag.to_numpy(dtype=bool), "是", "")
     colours = {n: STATUS_COLOURS[s] for n, s in enumerate(ordered.status.tolist()) if s in STATUS_COLOURS}
-    return Sheet("评分汇总", pd.DataFrame(columns), [*item_names, *cat_names, "总分", "评审项小计"], ["原因"],
+    return ResultSheet("评分汇总", pd.DataFrame(columns), [*item_names, *cat_names, "总分", "评审项小计"], ["原因"],
                  colours, freeze_col=5)  # fmt: skip
 
 
 def detail_frame(results: Results) -> pd.DataFrame:
     """Every point explained: input value → rule → points, and where the input came from."""
     rubric, scores, frame = results.programme.rubric, results.scores, results.frame
-    letters = results.report.submissions.letters
+    submissions = results.inputs.submissions
     ordered = results.ordered()
-    at = scores.index.get_indexer(ordered.index)
+    at = scores.aligned(ordered.index).at
     n, k = len(ordered), len(rubric.items)
     points = [[scores.point(r, i.id) for i in rubric.items] for r in ordered.index]
     files, sheets, rows = (frame[c].to_numpy()[at] for c in ("_file", "_sheet", "_row"))
     cells = [
-        f"{files[p]} {sheets[p]}!{letter}{rows[p]}" if (letter := letters.get((files[p], sheets[p]), {}).get(i.id))
-        else "" for p in range(n) for i in rubric.items
+        f"{files[p]} {sheets[p]}!{cell}" if (cell := submissions.address(files[p], sheets[p], i.id, rows[p])) else ""
+        for p in range(n) for i in rubric.items
     ]  # fmt: skip
     flat = [pt for row in points for pt in row]
     return pd.DataFrame(
@@ -210,12 +206,12 @@ def detail_csv(results: Results) -> bytes:
     return "\ufeff".encode() + frame.to_csv(index=False).encode("utf-8")
 
 
-def provenance_sheets(results: Results) -> list[Sheet]:
+def provenance_sheets(results: Results) -> list[ResultSheet]:
     """How to get these numbers again: version, inputs and their hashes, settings, the rubric."""
     programme = results.programme
     rows = [(MARKER, __version__), ("年度", str(programme.year)),
             ("评审", "已现场评审" if results.reviewed else "评审前（自评分代替评审项）")]  # fmt: skip
-    rows += [(entry["file"], entry["sha256"]) for entry in file_hashes(results.report.files)]
+    rows += [(entry["file"], entry["sha256"]) for entry in results.inputs.hashes]
     settings = json.dumps(programme.settings.model_dump(mode="json"), ensure_ascii=False, indent=1)
     rows += [("设置" if n == 0 else "", line) for n, line in enumerate(settings.splitlines())]
     rows += [("评分标准", f"{programme.rubric.title}（{programme.rubric.source}）")]
@@ -224,17 +220,15 @@ def provenance_sheets(results: Results) -> list[Sheet]:
         columns=["编号", "考评项目", "满分", "计分方式", "填报列", "计分规则"],
     )
     return [
-        Sheet(RESULTS_SHEET, pd.DataFrame(rows, columns=["项目", "内容"]), wide=["项目", "内容"]),
-        Sheet("评分标准", rubric, wide=["计分规则"]),
+        ResultSheet(RESULTS_SHEET, pd.DataFrame(rows, columns=["项目", "内容"]), wide=["项目", "内容"]),
+        ResultSheet("评分标准", rubric, wide=["计分规则"]),
     ]
 
 
-def problems_sheet(results: Results, lang: str) -> Sheet:
-    words = SEVERITY_WORDS[lang]
-    rows = [[p.file, p.sheet, p.cell, words[p.severity], p.code, p.field, p.value, p.text(lang), p.hint(lang)]
-            for p in results.problems]  # fmt: skip
+def problems_sheet(results: Results, lang: str) -> ResultSheet:
+    rows = [p.list_row(lang) for p in results.problems]
     colours = {n: "#FFC7CE" if p.is_error else "#FFEB9C" for n, p in enumerate(results.problems)}
-    return Sheet("问题清单", pd.DataFrame(rows, columns=LIST_HEADERS[lang]), wide=LIST_HEADERS[lang][7:],
+    return ResultSheet("问题清单", pd.DataFrame(rows, columns=LIST_HEADERS[lang]), wide=LIST_HEADERS[lang][7:],
                  row_colours=colours)  # fmt: skip
 
 
@@ -258,24 +252,24 @@ def _canonical(col: Column, values: pd.Series) -> list[Any]:
     return out
 
 
-def _embed(title: str, columns: Sequence[Column], frame: pd.DataFrame) -> Sheet:
+def _embed(title: str, columns: Sequence[Column], frame: pd.DataFrame) -> ResultSheet:
     data = {c.header: _canonical(c, frame[c.key]) if c.key in frame else [None] * len(frame) for c in columns}
-    return Sheet(title, pd.DataFrame(data, columns=[c.header for c in columns]))
+    return ResultSheet(title, pd.DataFrame(data, columns=[c.header for c in columns]))
 
 
-def input_sheets(results: Results) -> list[Sheet]:
-    programme, report = results.programme, results.report
-    sheets = [_embed(SUBMISSION_SHEET, submission_columns(programme), report.submissions.frame)]
-    if len(report.submissions.activities):
-        sheets.append(_embed(ACTIVITY_SHEET, ACTIVITY_READ_COLUMNS, report.submissions.activities))
-    if report.reviews is not None:
-        sheets.append(_embed(REVIEW_SHEET, review_columns(programme), report.reviews.frame))
-    if report.register is not None:
-        sheets.append(_embed(REGISTER_SHEET, REGISTER_COLUMNS, report.register.frame))
+def input_sheets(results: Results) -> list[ResultSheet]:
+    programme, inputs = results.programme, results.inputs
+    sheets = [_embed(SUBMISSION_SHEET, submission_columns(programme), inputs.submissions.frame)]
+    if len(inputs.activities):
+        sheets.append(_embed(ACTIVITY_SHEET, ACTIVITY_READ_COLUMNS, inputs.activities))
+    if inputs.reviews is not None:
+        sheets.append(_embed(REVIEW_SHEET, review_columns(programme), inputs.reviews.frame))
+    if inputs.register is not None:
+        sheets.append(_embed(REGISTER_SHEET, REGISTER_COLUMNS, inputs.register.frame))
     return sheets
 
 
-def _finish(results: Results, lang: str, sheets: list[Sheet]) -> bytes:
+def _finish(results: Results, lang: str, sheets: list[ResultSheet]) -> bytes:
     if results.problems:
         sheets.append(problems_sheet(results, lang))
     return write_book([*sheets, *provenance_sheets(results), *input_sheets(results)])
@@ -283,44 +277,43 @@ def _finish(results: Results, lang: str, sheets: list[Sheet]) -> bytes:
 
 def scored_workbook(results: Results, lang: str = "zh") -> bytes:
     detail = (
-        Sheet("得分明细", detail_frame(results), scores=["得分"], wide=["计分规则", "来源单元格"])
+        ResultSheet("得分明细", detail_frame(results), scores=["得分"], wide=["计分规则", "来源单元格"])
         if detail_fits(results)
-        else Sheet("得分明细", pd.DataFrame({"说明": ["社区较多，得分明细另存为同名的 _得分明细.csv 文件"]}))
+        else ResultSheet("得分明细", pd.DataFrame({"说明": ["社区较多，得分明细另存为同名的 _得分明细.csv 文件"]}))
     )
     return _finish(results, lang, [summary_sheet(results), detail])
 
 
 # ---------------------------------------------------------------- rank
 def rank_workbook(results: Results, lang: str = "zh") -> bytes:
-    rubric, scores = results.programme.rubric, results.scores
+    rubric = results.programme.rubric
     cat = rubric.ordering_category
     cat_name = next(c.name for c in rubric.categories if c.id == cat)
 
     def table(frame: pd.DataFrame) -> pd.DataFrame:
-        at = scores.index.get_indexer(frame.index)
+        points = results.scores.aligned(frame.index)
         return pd.DataFrame({
             "全市排名": frame["rank"].to_numpy(), "区内排名": frame["district_rank"].to_numpy(),
             "所属区": frame.district.to_numpy(), "社区名称": frame.community.to_numpy(),
-            "申报类别": frame.target.to_numpy(), "①总分": _cents(scores.total_cents.to_numpy()[at]),
-            f"②{cat}{cat_name}小计": _cents(scores.category_cents[cat].to_numpy()[at]),
-            "③评审项小计": _cents(scores.review_cents.to_numpy()[at]),
+            "申报类别": frame.target.to_numpy(), "①总分": points.total,
+            f"②{cat}{cat_name}小计": points.categories[cat],
+            "③评审项小计": points.review,
             "④区级称号获得年份": frame.district_title_year.to_numpy(), "结果": frame.status.to_numpy(),
         })  # fmt: skip
 
     ordered = results.ordered()
     keys = ["①总分", f"②{cat}{cat_name}小计", "③评审项小计"]
     by_district = ordered.sort_values(["district", "district_rank"], kind="mergesort")
-    sheets = [Sheet("全市排名", table(ordered), keys), Sheet("区内排名", table(by_district), keys)]
+    sheets = [ResultSheet("全市排名", table(ordered), keys), ResultSheet("区内排名", table(by_district), keys)]
     return _finish(results, lang, sheets)
 
 
 # ---------------------------------------------------------------- shortlist
 def _list(frame: pd.DataFrame, results: Results, extra: dict[str, Any]) -> pd.DataFrame:
-    at = results.scores.index.get_indexer(frame.index)
     return pd.DataFrame({
         "序号": np.arange(1, len(frame) + 1), "所属区": frame.district.to_numpy(),
         "所属街道": frame.street.to_numpy(), "社区名称": frame.community.to_numpy(),
-        "总分": _cents(results.scores.total_cents.to_numpy()[at]), "全市排名": frame["rank"].to_numpy(), **extra,
+        "总分": results.scores.aligned(frame.index).total, "全市排名": frame["rank"].to_numpy(), **extra,
     })  # fmt: skip
 
 
@@ -335,15 +328,15 @@ def shortlist_workbook(results: Results, lang: str = "zh") -> bytes:
     for status, title in lists:
         chosen = ordered[ordered.status == status]
         extra = {"申报类别": chosen.target.to_numpy(), "评审分来源": chosen.review_source.map(SOURCE_WORDS).to_numpy()}
-        sheets.append(Sheet(title, _list(chosen, results, extra), ["总分"]))
+        sheets.append(ResultSheet(title, _list(chosen, results, extra), ["总分"]))
     failed = ordered[ordered.status == FAILED]
     extra = {"申报类别": failed.target.to_numpy(), "原因": failed.reasons.map("；".join).to_numpy()}
-    sheets.append(Sheet("未通过", _list(failed, results, extra), ["总分"], ["原因"],
+    sheets.append(ResultSheet("未通过", _list(failed, results, extra), ["总分"], ["原因"],
                         {n: STATUS_COLOURS[FAILED] for n in range(len(failed))}))  # fmt: skip
     money = results.money()
     rows = [[p["payer"], money["demonstrations"], p["per_community"], p["total"]] for p in money["payers"]]
     rows.append(["合计", money["demonstrations"], results.programme.settings.amount_per_demonstration, money["total"]])
     sheets.append(
-        Sheet("奖励资金", pd.DataFrame(rows, columns=["出资单位", "示范社区（个）", "每个（元）", "合计（元）"]))
+        ResultSheet("奖励资金", pd.DataFrame(rows, columns=["出资单位", "示范社区（个）", "每个（元）", "合计（元）"]))
     )
     return _finish(results, lang, sheets)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.console import Group
@@ -13,9 +14,10 @@ from greencomm.judge.results import Results
 from greencomm.judge.scoring import REVIEW
 from greencomm.judge.shortlist import STATUS_ORDER
 from greencomm.problems import Problem, count
-from greencomm.programme.layouts import Programme
+from greencomm.programme import Programme
 from greencomm.programme.rubric import fmt
-from greencomm.read.inputs import ValidationReport
+from greencomm.read.inputs import Inputs
+from greencomm.write.annotate import ANNOTATE_MAX_MB, ANNOTATE_MAX_ROWS
 
 KIND_WORDS = {
     "bool": "是否",
@@ -28,17 +30,16 @@ KIND_WORDS = {
 MAX_LINES = 200
 
 
-def validation_summary(report: ValidationReport, lang: str) -> Table:
+def validation_summary(inputs: Inputs, problems: Sequence[Problem], lang: str) -> Table:
     en = lang == "en"
     table = Table(title="Validation" if en else "校验结果", show_lines=False)
     for header in (("File", "文件"), ("Rows", "行数"), ("Errors", "错误"), ("Warnings", "警告")):
         table.add_column(header[0] if en else header[1], justify="left" if header[0] == "File" else "right")
-    per_file = Counter(report.submissions.frame["_file"]) if len(report.submissions.frame) else Counter()
-    for part in (report.reviews, report.register):
+    per_file = Counter(inputs.submissions.frame["_file"]) if len(inputs.submissions.frame) else Counter()
+    for part in (inputs.reviews, inputs.register):
         if part is not None and len(part.frame):
             per_file.update(part.frame["_file"])
-    problems = report.problems
-    for path in report.files:
+    for path in inputs.files:
         errors, warnings = count(p for p in problems if p.file == path.name)
         table.add_row(
             path.name,
@@ -47,7 +48,7 @@ def validation_summary(report: ValidationReport, lang: str) -> Table:
             f"[yellow]{warnings}[/]" if warnings else "0",
         )
     errors, warnings = count(problems)
-    files, rows = len(report.files), len(report.submissions.frame)
+    files, rows = len(inputs.files), len(inputs.submissions.frame)
     table.caption = (
         f"{files} files, {rows} communities: {errors} errors, {warnings} warnings"
         if en
@@ -63,6 +64,14 @@ def problem_lines(problems: Sequence[Problem], lang: str) -> Iterator[str]:
     if len(problems) > MAX_LINES:
         rest = len(problems) - MAX_LINES
         yield f"… {rest} more in 问题清单.xlsx" if lang == "en" else f"… 另有 {rest} 条，见 问题清单.xlsx"
+
+
+def too_large_lines(paths: Sequence[Path]) -> Iterator[str]:
+    """The workbooks that got no annotated copy because loading them would cost too much."""
+    size = f"{ANNOTATE_MAX_ROWS:,} 行或 {ANNOTATE_MAX_MB} MB"
+    for path in paths:
+        yield (f"{path.name}: 工作簿过大（超过 {size}），不生成标注副本，问题见问题清单.xlsx"
+               " / too large to annotate; see 问题清单.xlsx")  # fmt: skip
 
 
 def rubric_table(programme: Programme) -> Group:

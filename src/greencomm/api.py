@@ -1,0 +1,361 @@
+"""greencomm's Python API: one call per command, each running the stages in order —
+read (untrusted files → typed frames) → check (→ problems) → judge (→ points, ranks, statuses) →
+write (→ files). The command line turns options into one of these calls and prints what it returns;
+a script can do the same without it.
+
+    programme = load_programme(year=2026)
+    run = shortlist(["收件箱/"], programme, reviews=["评审表/"], output=Path("名单.xlsx"))
+    run.results.table.status.value_counts()
+
+Calls that write take the output path; those that only compute (`validate` without an output,
+`evaluate`) write nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from greencomm.check import Checked, check_inputs
+from greencomm.check.duplicates import duplicate_register_entries
+from greencomm.errors import EmptyInputError, RegisterError
+from greencomm.judge.register import final_titles, not_yet_registered
+from greencomm.judge.results import Results, find_community, judge
+from greencomm.problems import Problem
+from greencomm.programme import Programme
+from greencomm.programme import load_programme as _load_programme
+from greencomm.read.inputs import Inputs, Part, carried_inputs, read_inputs, read_register, warm_reader
+from greencomm.read.values import parse_date
+from greencomm.read.workbook import expand_inputs
+from greencomm.write import documents
+from greencomm.write.annotate import write_validation
+from greencomm.write.atomic import write_bytes
+from greencomm.write.blank_workbook import build_template
+from greencomm.write.records import results_json, rubric_json, validation_json
+from greencomm.write.register import append_titles
+from greencomm.write.result_books import detail_csv, detail_fits, rank_workbook, scored_workbook, shortlist_workbook
+from greencomm.write.xlsx import to_bytes
+
+Paths = Iterable[Path]
+
+
+def load_programme(config: Path | None = None, year: int | None = None, reading: bool = False) -> Programme:
+    """The settings (`greencomm.toml`, or `config`) and the rubric of the programme year. With
+    `reading`, the process that reads sheets is started first, so it is ready when the first sheet
+    is asked for."""
+    if reading:
+        warm_reader()
+    return _load_programme(config, year)
+
+
+def parse_day(text: str) -> dt.date | None:
+    """A date as a clerk types it (2026-12-01, 2026年12月1日…); None when it is not one."""
+    day, problem = parse_date(text)
+    return None if problem else day
+
+
+# ---------------------------------------------------------------- template
+def template(programme: Programme, output: Path | None = None, templates: Path | None = None) -> Path:
+    """The blank district workbook (申报汇总表 with drop-downs, 创建活动, 填报说明), written."""
+    target = output or Path(f"{programme.year}年节能环保社区申报汇总表（模板）.xlsx")
+    return write_bytes(target, to_bytes(build_template(programme, templates)))
+
+
+# ---------------------------------------------------------------- validate
+@dataclass
+class Validation:
+    """The inputs as read, every problem, and what was written for the districts."""
+
+    programme: Programme
+    inputs: Inputs
+    checked: Checked
+    output: Path | None = None
+    written: dict[Path, Path] = field(default_factory=dict)  # input → its annotated copy
+    too_large: list[Path] = field(default_factory=list)  # workbooks too large to annotate
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.checked.problems
+
+    @property
+    def has_errors(self) -> bool:
+        return self.checked.has_errors
+
+    @property
+    def files(self) -> list[Path]:
+        return self.inputs.files
+
+    @property
+    def submissions(self) -> Part:
+        """The district workbooks as read: `.frame` holds one typed row per community."""
+        return self.inputs.submissions
+
+    @property
+    def communities(self) -> pd.DataFrame:
+        return self.inputs.submissions.frame
+
+    @property
+    def problem_list(self) -> Path | None:
+        """The run's 问题清单.xlsx, when one was written."""
+        if self.output is None or not (self.output / "问题清单.xlsx").exists():
+            return None
+        return self.output / "问题清单.xlsx"
+
+    def to_json(self, lang: str = "zh") -> dict[str, Any]:
+        return validation_json(self.programme.year, self.files, self.written, len(self.communities), self.problems,
+                               lang)  # fmt: skip
+
+
+def validate(
+    paths: Paths,
+    programme: Programme,
+    reviews: Paths | None = None,
+    register: Path | None = None,
+    password: str | None = None,
+    output: Path | None = None,
+    lang: str = "zh",
+) -> Validation:
+    """Every rule of the workbook layout, on district workbooks (and review sheets and the register
+    when given). With `output`, an annotated copy of each workbook with problems and the problem list
+    are written into that folder."""
+    with _collector_paused():
+        inputs = read_inputs(paths, programme, reviews, register, password)
+        run = Validation(programme, inputs, check_inputs(inputs, programme), output)
+    if output is not None:
+        run.written, run.too_large = write_validation(inputs, run.problems, output, lang, password)
+    return run
+
+
+# ---------------------------------------------------------------- score, rank, shortlist
+def evaluate(
+    paths: Paths,
+    programme: Programme,
+    reviews: Paths | None = None,
+    register: Path | None = None,
+    password: str | None = None,
+) -> Results:
+    """Read, check and judge: every community's points, vetoes, eligibility, ranks and status. A
+    result workbook of score, rank or shortlist may stand for the inputs it carries."""
+    listed = expand_inputs(paths)
+    reviews, register = carried_inputs(listed, reviews, register)
+    with _collector_paused():
+        inputs = read_inputs(listed, programme, reviews, register, password)
+        return judge(inputs, check_inputs(inputs, programme), programme)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The stages make a few hundred thousand small containers and leave no lasting cycles;
+    Python's cyclic collector would walk them all in full passes (0.2 s at 100,000 communities)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _communities(
+    paths: Paths, programme: Programme, reviews: Paths | None, register: Path | None, password: str | None
+) -> Results:
+    """The results, for a command that goes on to write from them: not one community read is an
+    error whose problems say why."""
+    results = evaluate(paths, programme, reviews, register, password)
+    if results.table.empty:
+        raise EmptyInputError("没有可读取的社区，未写出任何文件 / no community could be read; nothing written",
+                              results.problems)  # fmt: skip
+    return results
+
+
+@dataclass
+class Written:
+    """The results a command wrote from, and the files it wrote."""
+
+    results: Results
+    files: list[Path]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.results.has_errors
+
+    def to_json(self, lang: str = "zh") -> dict[str, Any]:
+        return results_json(self.results, lang)
+
+
+WORKBOOKS = {
+    "score": (scored_workbook, "评分结果.xlsx"),
+    "rank": (rank_workbook, "排名.xlsx"),
+    "shortlist": (shortlist_workbook, "名单.xlsx"),
+}
+
+
+def _results_workbook(
+    kind: str,
+    paths: Paths,
+    programme: Programme,
+    reviews: Paths | None,
+    register: Path | None,
+    password: str | None,
+    output: Path | None,
+    lang: str,
+) -> Written:
+    results = _communities(paths, programme, reviews, register, password)
+    build, default = WORKBOOKS[kind]
+    target = write_bytes(output or Path(default), build(results, lang), results.inputs.files)
+    files = [target]
+    if kind == "score" and not detail_fits(results):  # more rows of detail than a sheet holds
+        files.append(write_bytes(target.with_name(f"{target.stem}_得分明细.csv"), detail_csv(results),
+                                 results.inputs.files))  # fmt: skip
+    return Written(results, files)
+
+
+def score(
+    paths: Paths,
+    programme: Programme,
+    reviews: Paths | None = None,
+    register: Path | None = None,
+    password: str | None = None,
+    output: Path | None = None,
+    lang: str = "zh",
+) -> Written:
+    """评分结果.xlsx: one row per community, every point explained, the provenance and the inputs."""
+    return _results_workbook("score", paths, programme, reviews, register, password, output, lang)
+
+
+def rank(
+    paths: Paths,
+    programme: Programme,
+    reviews: Paths | None = None,
+    register: Path | None = None,
+    password: str | None = None,
+    output: Path | None = None,
+    lang: str = "zh",
+) -> Written:
+    """排名.xlsx: city and district ranks with the four ordering keys."""
+    return _results_workbook("rank", paths, programme, reviews, register, password, output, lang)
+
+
+def shortlist(
+    paths: Paths,
+    programme: Programme,
+    reviews: Paths | None = None,
+    register: Path | None = None,
+    password: str | None = None,
+    output: Path | None = None,
+    lang: str = "zh",
+) -> Written:
+    """名单.xlsx: the lists before or after review, 未通过 with every reason, the money."""
+    return _results_workbook("shortlist", paths, programme, reviews, register, password, output, lang)
+
+
+@dataclass
+class Explained:
+    """One community (or several of the same name) picked out of the results."""
+
+    results: Results
+    rows: list[Any]
+
+
+def explain(
+    who: str,
+    paths: Paths,
+    programme: Programme,
+    reviews: Paths | None = None,
+    register: Path | None = None,
+    password: str | None = None,
+) -> Explained:
+    """The rows named `社区名称` or `所属区 社区名称`; a clear error with the nearest names otherwise."""
+    results = _communities(paths, programme, reviews, register, password)
+    return Explained(results, find_community(results, who))
+
+
+# ---------------------------------------------------------------- the register
+@dataclass
+class Registered:
+    added: int
+    register: Path
+    backup: Path | None
+
+
+def register_add(
+    paths: Paths,
+    register: Path,
+    programme: Programme,
+    reviews: Paths | None = None,
+    password: str | None = None,
+    now: dt.datetime | None = None,
+) -> Registered:
+    """The year's final titles appended to the register (backed up first; created when missing)."""
+    results = _communities(paths, programme, reviews, None, password)
+    titles = final_titles(results)
+    read = None
+    if register.exists():
+        read = read_register(register, programme)
+        errors = [p for p in read.problems + duplicate_register_entries(read) if p.is_error]
+        if errors:
+            raise RegisterError(
+                f"{register}: 名录本身有错误，请先改正 / the register has errors: {errors[0].message()}"
+            )
+        not_yet_registered(read.frame, programme.year, str(register))
+    added, backup = append_titles(register, titles, read, now)
+    return Registered(added, register, backup)
+
+
+# ---------------------------------------------------------------- documents
+def publicize(
+    paths: Paths,
+    programme: Programme,
+    reviews: Paths | None = None,
+    register: Path | None = None,
+    password: str | None = None,
+    start: dt.date | None = None,
+    output: Path | None = None,
+    templates: Path | None = None,
+) -> Written:
+    """The 公示 as .docx and .md (folder `./公示` by default)."""
+    results = _communities(paths, programme, reviews, register, password)
+    document = documents.publicity(results, start)
+    stem = f"{programme.year}年节能环保社区拟命名名单公示"
+    files = documents.write_document(document, "publicity", stem, output or Path("公示"), templates,
+                                     results.inputs.files)  # fmt: skip
+    return Written(results, files, document.warnings)
+
+
+def report(
+    paths: Paths,
+    programme: Programme,
+    reviews: Paths | None = None,
+    register: Path | None = None,
+    password: str | None = None,
+    date: dt.date | None = None,
+    output: Path | None = None,
+    templates: Path | None = None,
+) -> Written:
+    """The year's summary as .docx and .md with charts (folder `./年度总结` by default)."""
+    results = _communities(paths, programme, reviews, register, password)
+    document = documents.report(results, date)
+    stem = f"{programme.year}年节能环保社区创建工作总结"
+    files = documents.write_document(document, "report", stem, output or Path("年度总结"), templates,
+                                     results.inputs.files)  # fmt: skip
+    return Written(results, files, document.warnings)
+
+
+# ---------------------------------------------------------------- the rubric
+def rubric(programme: Programme) -> dict[str, Any]:
+    """The rubric's items as plain data (what `greencomm rubric --json` prints)."""
+    return rubric_json(programme)
+
+
+__all__: Sequence[str] = (
+    "Explained", "Registered", "Validation", "Written", "evaluate", "explain", "load_programme", "parse_day",
+    "publicize", "rank", "register_add", "report", "rubric", "score", "shortlist", "template", "validate",
+)  # fmt: skip

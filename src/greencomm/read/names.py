@@ -1,0 +1,43 @@
+"""Names as they are compared (docs/rules.md#values): NFKC, no surrounding white space, the
+full-width space included. One community key, built here and nowhere else: (所属区, 社区名称)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from greencomm.read.values import clean_text, map_unique, nfkc
+
+SEPARATOR = "\x00"  # between the parts of a key: no name holds it
+
+
+def name_key(value: object) -> str:
+    """The key two names are compared by: NFKC, no surrounding white space."""
+    return nfkc(clean_text(value)).strip()
+
+
+def name_keys(names: pd.Series) -> pd.Series:
+    """name_key of a column of names in one vectorised pass, for 100,000 names in milliseconds.
+    None stays None; a column that is not all text (a year among the parts of a key) goes value by
+    value."""
+    try:
+        text = pa.array(names.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return map_unique(names, lambda v: None if v is None else name_key(v))
+    keys = pc.utf8_trim_whitespace(pc.utf8_normalize(pc.utf8_trim_whitespace(text), "NFKC"))
+    return pd.Series(keys.to_numpy(zero_copy_only=False), index=names.index, dtype=object)
+
+
+def joined_keys(*parts: pd.Series) -> pd.Series:
+    """One key per row from several names (each as name_key); None when a part is blank."""
+    # Plain lists: Series.map would infer pandas' string dtype and turn None into NaN.
+    cleaned = [name_keys(p).tolist() for p in parts]
+    keys = [None if None in combo else SEPARATOR.join(combo) for combo in zip(*cleaned, strict=True)]
+    return pd.Series(keys, index=parts[0].index, dtype=object)
+
+
+def with_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """A typed frame with `_district_key` (所属区 as compared) and `_key`, the community key: what
+    duplicates, review rows, register entries and `explain` match communities by."""
+    return frame.assign(_district_key=name_keys(frame.district), _key=joined_keys(frame.district, frame.community))
