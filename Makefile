@@ -6,7 +6,7 @@ OUT := out
 YEAR := 2026
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint types unit sample-data templates bench clean
+.PHONY: demo test lint types unit sample-data templates docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ sample-data: $(STAMP)
 ## templates: rebuild the Word templates (GB/T 9704 layout) from tools/make_docx_templates.py
 templates: $(STAMP)
 	$(BIN)/python tools/make_docx_templates.py
+
+## docs: render docs/problems.md and the README's Layout from the code (tests/test_docs.py checks they are current)
+docs: $(STAMP)
+	$(BIN)/python tools/render_docs.py
 
 ## bench: the national-scale benchmark (1k/10k/100k communities); writes BENCHMARKS.md. Not part of test.
 bench: $(STAMP)

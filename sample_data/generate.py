@@ -92,7 +92,7 @@ def workbook_name(year: int, district: str) -> str:
     return f"{year}年{district}节能环保社区申报汇总表.xlsx"
 
 
-# ---------------------------------------------------------------- scoring (as programme.md)
+# ---------------------------------------------------------------- scoring (as docs/rules.md#scores)
 def round2(value: Fraction) -> Fraction:
     return Fraction(math.floor(value * 100 + Fraction(1, 2)), 100)
 

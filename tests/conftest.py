@@ -123,3 +123,47 @@ def write_submission(tmp_path: Path, programme: Programme) -> WriteBook:
         return path
 
     return write
+
+
+# ---------------------------------------------------------------- typed frames without a workbook
+SUBMISSION_FILE, SUBMISSION_SHEET_NAME, FIRST_ROW = "芙蓉区.xlsx", "申报汇总表", 3
+
+
+def typed_row(programme: Programme, **overrides: Any) -> dict[str, Any]:
+    """valid_row as the reader types it (85% → Decimal('85'), 是 → True, 2021 → 2021 …); an override
+    is taken as typed already."""
+    from greencomm.read.tables import parse_cell
+
+    row = {}
+    for col in submission_columns(programme):
+        raw = valid_row().get(col.key)
+        row[col.key] = None if raw is None else parse_cell(col, raw)[0]
+    row.update(overrides)
+    return row
+
+
+def place_of(columns: list[str], header_row: int = FIRST_ROW - 1, rows: int = 0) -> Any:
+    """Where a table with these columns (A, B, C … in order) sits, as read.inputs records it."""
+    from openpyxl.utils import get_column_letter
+
+    from greencomm.read.inputs import Placement
+
+    keys = {key: n for n, key in enumerate(columns)}
+    return Placement(header_row, keys, {k: get_column_letter(n + 1) for k, n in keys.items()}, header_row + rows)
+
+
+def part_of(rows: list[dict[str, Any]], file: str = SUBMISSION_FILE, sheet: str = SUBMISSION_SHEET_NAME) -> Any:
+    """A read Part of typed rows, as if read from rows 3, 4, … of `file`'s `sheet`: cells have
+    addresses (columns A, B, C … in the rows' key order), names have their keys."""
+    import pandas as pd
+
+    from greencomm.read.inputs import Part
+    from greencomm.read.names import with_keys
+
+    frame = pd.DataFrame(rows, dtype=object).assign(
+        _file=file, _sheet=sheet, _row=range(FIRST_ROW, FIRST_ROW + len(rows))
+    )
+    if "district" in frame and "community" in frame:
+        frame = with_keys(frame)
+    columns = [k for k in rows[0] if not k.startswith("_")] if rows else []
+    return Part(frame, places={(file, sheet): place_of(columns, rows=len(rows))})

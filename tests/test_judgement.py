@@ -1,4 +1,4 @@
-"""Judgements on communities (programme.md): reviewer aggregation, vetoes, eligibility, levels,
+"""Judgements on communities (docs/rules.md#levels): reviewer aggregation, vetoes, eligibility, levels,
 ordering and the cut-offs, end to end through `evaluate` on small workbooks built here."""
 
 from decimal import Decimal

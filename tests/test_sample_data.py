@@ -104,7 +104,7 @@ def parse(col: Column, raw: object) -> tuple[object, str | None]:
 
 
 def sheet_problems(ws: Worksheet, seen: dict[tuple[str, str], str]) -> list[tuple[str, str]]:
-    """(cell, code) of every data error of a 申报汇总表, as programme.md's workbook section says."""
+    """(cell, code) of every data error of a 申报汇总表, as docs/rules.md#district-workbook says."""
     _, found = find_header(ws, COLUMNS)
     present = {col.key for col in found.values()}
     problems = [("", "missing-column") for col in COLUMNS if col.required and col.key not in present]

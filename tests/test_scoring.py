@@ -1,5 +1,5 @@
 """scoring: every rule kind at its thresholds, exact half-up rounding, and sums a reader can check
-(programme.md, Scores and the default rubric). Expected points are worked out by hand from the rule."""
+(docs/rules.md#scores and #rubric). Expected points are worked out by hand from the rule."""
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction

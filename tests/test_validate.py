@@ -1,4 +1,4 @@
-"""validate: every rule of the workbook section of programme.md, on small workbooks built here."""
+"""validate: every rule of the district workbook (docs/rules.md#district-workbook), on small workbooks built here."""
 
 import datetime as dt
 from pathlib import Path

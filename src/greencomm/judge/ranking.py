@@ -1,7 +1,7 @@
-"""Ordering (rank), the same keys everywhere: total, the ordering category's subtotal and the review
-items' subtotal, high first; then 区级称号获得年份, earlier first, blank last. Entries equal on all
-four keys share a rank (competition ranking 1, 2, 2, 4); within a tie, lists show them in pinyin
-order of 社区名称, which decides nothing."""
+"""Ordering (rank, docs/rules.md#ordering), the same keys everywhere: total, the ordering
+category's subtotal and the review items' subtotal, high first; then 区级称号获得年份, earlier
+first, blank last. Entries equal on all four keys share a rank (competition ranking 1, 2, 2, 4);
+within a tie, lists show them in pinyin order of 社区名称, which decides nothing."""
 
 from __future__ import annotations
 

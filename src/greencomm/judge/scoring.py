@@ -1,4 +1,4 @@
-"""Points per item, exactly: every rule computed as a fraction (multiply before dividing, never a
+"""Points per item, exactly (docs/rules.md#scores): every rule computed as a fraction (multiply before dividing, never a
 binary float) and rounded once, half-up, to 2 decimals. Categories and the total are sums of the
 rounded items, so a reader can add them by hand.
 

@@ -1,4 +1,4 @@
-"""Who gets which title (programme.md, Levels): the on-site list before review, the 示范社区 after it,
+"""Who gets which title (docs/rules.md#levels): the on-site list before review, the 示范社区 after it,
 待审定 for ties across a cut-off, 节能环保社区 for the rest who meet the level, 未通过 with every
 reason in words."""
 

@@ -1,4 +1,4 @@
-"""The scoring rubric: a TOML data file, loaded and checked here and nowhere else.
+"""The scoring rubric (docs/rules.md#rubric): a TOML data file, loaded and checked here and nowhere else.
 
 A broken rubric is reported by item and field (`rubric.toml: item B1: field 'hi': …`), so a clerk
 who edited a copy can find the mistake.

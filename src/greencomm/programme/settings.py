@@ -1,4 +1,5 @@
-"""Programme settings: built-in defaults, overridden by greencomm.toml, --config and --year.
+"""Programme settings (docs/rules.md#command-line): built-in defaults, overridden by greencomm.toml,
+--config and --year.
 
 Everything the scheme leaves to the city (districts, quotas, payers, deadline, contact…) is a
 setting, never a literal in the rules code.
@@ -60,7 +61,7 @@ class Contact(_Strict):
 
 
 class Limits(_Strict):
-    """What an untrusted workbook may ask of this machine (quality.md, bad input)."""
+    """What an untrusted workbook may ask of this machine (docs/rules.md#untrusted-input)."""
 
     max_rows: int = Field(200_000, ge=1, description="data rows of one sheet (a header of up to 100 rows on top)")
     max_columns: int = Field(200, ge=1, le=16_384)

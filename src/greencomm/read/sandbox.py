@@ -1,4 +1,4 @@
-"""Reading sheets where a hostile workbook cannot take greencomm down with it.
+"""Reading sheets where a hostile workbook cannot take greencomm down with it (docs/rules.md#untrusted-input).
 
 The Rust reader (fastexcel/calamine) lays a sheet out as a dense grid, so a single cell far out at
 XFD1048576 asks for hundreds of gigabytes, and Rust answers a failed allocation by aborting the

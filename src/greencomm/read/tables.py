@@ -1,4 +1,4 @@
-"""From a sheet's columns to a typed table: find the header row below any title rows, match the
+"""From a sheet's columns to a typed table (docs/rules.md#values): find the header row below any title rows, match the
 headers as districts write them, parse every cell, and report each problem at its cell.
 
 Work is done per column and per distinct value, never per row: a column of 100,000 cells with a

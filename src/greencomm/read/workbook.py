@@ -1,4 +1,4 @@
-"""Reading workbooks: the I/O edge.
+"""Reading workbooks, the I/O edge: a file through the guard, its sheets as columns of text.
 
 A sheet is read into columns of text (Arrow string arrays) anchored at its real position, so every
 value keeps its Excel address for the messages. Two readers give the same columns:

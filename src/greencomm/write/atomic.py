@@ -1,7 +1,7 @@
-"""Writing files so that nothing is lost: a temporary file in the same folder, flushed to disk and
-renamed into place; never over an input; a file locked by Excel gets a message a clerk can act on.
-A failure at any point removes the temp file; one left by a run that was killed outright is removed
-by the next write into that folder."""
+"""Writing files so that nothing is lost (docs/rules.md#nothing-lost): a temporary file in the same
+folder, flushed to disk and renamed into place; never over an input; a file locked by Excel gets a
+message a clerk can act on. A failure at any point removes the temp file; one left by a run that
+was killed outright is removed by the next write into that folder."""
 
 from __future__ import annotations
 

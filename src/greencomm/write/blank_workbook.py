@@ -1,4 +1,5 @@
-"""The blank district workbook (申报汇总表) the city's creation office mails to the districts in March.
+"""The blank district workbook (申报汇总表, docs/rules.md#district-workbook) the city's creation office
+mails to the districts in March.
 
 Built from the programme (settings + rubric), so an edited rubric changes the template's columns,
 dropdowns and instructions together with the validation and the scoring. Nothing here writes a

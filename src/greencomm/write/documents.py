@@ -1,4 +1,5 @@
-"""The documents that leave the office: the 公示 (public notice) and the year's summary (年度总结).
+"""The documents that leave the office (docs/rules.md#documents): the 公示 (public notice) and the year's
+summary (年度总结).
 
 Templates receive plain dicts built here from the results; the numbers in them come from the same
 results as the shortlist, so the documents and the lists can never disagree.

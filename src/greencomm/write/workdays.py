@@ -1,5 +1,6 @@
-"""Working days the Chinese way: public holidays and the weekend days made working days
-(调休) come from chinesecalendar, a maintained table, never from a hand-typed list."""
+"""Working days the Chinese way, for the 公示期 (docs/rules.md#documents): public holidays and the
+weekend days made working days (调休) come from chinesecalendar, a maintained table, never from a
+hand-typed list."""
 
 from __future__ import annotations
 
