@@ -202,3 +202,16 @@ def test_a_workbook_with_a_huge_sheet_it_never_reads_is_not_loaded_to_annotate(
     result = runner.invoke(app, ["validate", str(path), "--year", "2026", "-o", str(out)])
     assert result.exit_code == 1 and "不生成标注副本" in result.stderr
     assert [p.name for p in out.iterdir()] == ["问题清单.xlsx"]
+
+
+def test_each_refusal_has_its_code_and_a_whole_message_in_english(corpus: tuple[Path, dict[str, str]]) -> None:
+    from greencomm.api import validate
+    from greencomm.programme import load_programme
+
+    folder, _ = corpus
+    run = validate([folder], load_programme(year=2026))
+    refused = {p.file: p for p in run.problems if p.refused}
+    assert {name: p.code for name, p in refused.items()} == {n: c for n, c in CODES.items() if n.endswith(".xlsx")}
+    for p in refused.values():
+        english = p.message("en").replace(p.where, "")
+        assert not re.search(r"[\u4e00-\u9fff]", english), english
