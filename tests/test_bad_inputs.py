@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from conftest import WriteBook, valid_row
 from greencomm.cli import app
 from greencomm.problems import REFUSALS
-from make_corpus import CASES, CODES, build, rewrite_part
+from make_corpus import CASES, CODES, build, huge_within_limits, rewrite_part
 
 runner = CliRunner()
 
@@ -213,5 +213,16 @@ def test_each_refusal_has_its_code_and_a_whole_message_in_english(corpus: tuple[
     refused = {p.file: p for p in run.problems if p.refused}
     assert {name: p.code for name, p in refused.items()} == {n: c for n, c in CODES.items() if n.endswith(".xlsx")}
     for p in refused.values():
-        english = p.message("en").replace(p.where, "")
+        english = p.message("en").replace(p.where, "").replace(p.sheet or p.where, "")  # names are data
         assert not re.search(r"[\u4e00-\u9fff]", english), english
+
+
+def test_the_memory_cap_stops_what_the_scan_lets_through(tmp_path: Path) -> None:
+    """A sheet within the row and column limits can still cost the reader gigabytes: the reading
+    process's memory cap ([limits] max_read_mb) stops it, and the batch goes on."""
+    huge = tmp_path / "huge.xlsx"
+    huge.write_bytes(huge_within_limits())
+    (tmp_path / "greencomm.toml").write_text("[limits]\nmax_read_mb = 512\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(huge), "--year", "2026", "-o", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "内存超过上限 512 MB" in result.stderr and "(sheet-too-large)" in result.stderr
+    assert not (tmp_path / "o").exists()

@@ -1,5 +1,6 @@
-"""Mutated sample workbooks fed to `validate`: whatever the damage, greencomm answers with problems
-or with its own error — never another exception, never a hung or dead process."""
+"""Mutated sample workbooks fed to `validate` (annotated copy included) and to the scores: whatever
+the damage, greencomm answers with problems or with its own error — never another exception, never a
+hung or dead process, never a score out of bounds."""
 
 import re
 import zipfile
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from greencomm.api import validate
+from greencomm.api import evaluate, validate
 from greencomm.errors import GreencommError
 from greencomm.programme import Programme, load_programme
 from make_corpus import zip_parts
@@ -45,13 +46,16 @@ def _mutate(content: bytes, kind: str, at: float, length: int, noise: bytes) -> 
 
 
 def _check(programme: Programme, data: bytes, tmp_path: Path) -> None:
+    """validate with its annotated copy and problem list, then the scores of whatever was read."""
     path = tmp_path / "fuzzed.xlsx"
     path.write_bytes(data)
     try:
-        report = validate([path], programme)
+        report = validate([path], programme, output=tmp_path / "校验结果")
+        results = evaluate([path], programme)
     except GreencommError:
         return
     assert isinstance(report.problems, list)
+    assert results.table.total.map(lambda t: 0 <= t <= 100).all()
 
 
 @FUZZ

@@ -1,12 +1,14 @@
 """Outputs are never dangerous and nothing is lost: no cell we write from data is a formula (xlsx or
 CSV); a crash or a full disk in the middle of writing leaves the previous output byte for byte; a
-file open in Excel gets a message a clerk can act on; temp files never stay behind."""
+file open in Excel gets a message a clerk can act on; temp files never stay behind; a replaced file
+keeps its permissions, a new one gets the umask's, a read-only one is never replaced."""
 
 import csv
 import errno
 import io
 import json
 import os
+import stat
 import time
 import zipfile
 from pathlib import Path
@@ -115,6 +117,64 @@ def test_a_crash_while_score_writes_leaves_the_previous_workbook(
     assert result.exit_code == 1 and "No space left on device" in result.stderr
     assert "Traceback" not in result.output
     assert out.read_bytes() == before and sorted(p.name for p in out.parent.iterdir()) == ["评分结果.xlsx"]
+
+
+# ---------------------------------------------------------------- permissions and folders
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o664, 0o640], ids=oct)
+def test_a_replaced_file_keeps_its_permissions(tmp_path: Path, mode: int) -> None:
+    """Colleagues on a shared folder read (or write) the new output as they did the old one."""
+    target = tmp_path / "结果.xlsx"
+    target.write_bytes(b"the previous output")
+    target.chmod(mode)
+    write_bytes(target, b"new")
+    assert target.read_bytes() == b"new" and _mode(target) == mode
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)], ids=["022", "027", "002"])
+def test_a_new_file_gets_the_permissions_the_umask_gives(tmp_path: Path, umask: int, mode: int) -> None:
+    old = os.umask(umask)
+    try:
+        write_bytes(tmp_path / "out" / "结果.xlsx", b"new")
+        assert os.umask(umask) == umask, "the umask is as it was"
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "out" / "结果.xlsx") == mode
+
+
+def test_a_read_only_file_is_not_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "结果.xlsx"
+    target.write_bytes(b"protected by the clerk")
+    target.chmod(0o444)
+    with pytest.raises(OutputError, match="是只读文件，未覆盖") as raised:
+        write_bytes(target, b"new")
+    assert str(target) in str(raised.value)
+    assert target.read_bytes() == b"protected by the clerk" and _mode(target) == 0o444
+    assert list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("below", ["x.xlsx", "sub/x.xlsx"])
+def test_a_folder_that_is_a_file_is_named(tmp_path: Path, below: str) -> None:
+    afile = tmp_path / "afile"
+    afile.write_bytes(b"a file, not a folder")
+    with pytest.raises(OutputError) as raised:
+        write_bytes(afile / below, b"new")
+    assert f"{afile}: 这是一个文件而不是文件夹" in str(raised.value) and "exists" not in str(raised.value)
+    assert afile.read_bytes() == b"a file, not a folder" and list(tmp_path.iterdir()) == [afile]
+
+
+def test_an_output_folder_that_is_a_file_is_named_on_the_command_line(
+    write_submission: WriteBook, tmp_path: Path
+) -> None:
+    path = write_submission([valid_row()])
+    afile = tmp_path / "afile"
+    afile.write_bytes(b"")
+    result = runner.invoke(app, ["score", str(path), "--year", "2026", "-o", str(afile / "x.xlsx")])
+    assert result.exit_code == 1 and f"{afile}: 这是一个文件而不是文件夹" in result.stderr
+    assert "File exists" not in result.stderr and "Traceback" not in result.output
 
 
 # ---------------------------------------------------------------- nothing runs as a formula

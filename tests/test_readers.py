@@ -86,7 +86,7 @@ def test_bad_input_corpus_reads_the_same(monkeypatch: pytest.MonkeyPatch, progra
     build(tmp_path / "corpus")
     # stopped by the fast reader's memory cap; the reference reader has none (and openpyxl reads only
     # within the <dimension> a sheet declares, so it never sees the far cell)
-    (tmp_path / "corpus" / "far-cell-odd-syntax.xlsx").unlink()
+    (tmp_path / "corpus" / "far-cell-character-reference.xlsx").unlink()
     fast, slow = _both(monkeypatch, programme, tmp_path / "corpus")
     _same(fast, slow)
     assert len(fast.problems) >= 10

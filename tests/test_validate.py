@@ -125,10 +125,13 @@ def test_duplicates_across_files_name_both_places(
     write_submission: WriteBook, programme: Programme, tmp_path: Path
 ) -> None:
     first = write_submission([valid_row()], name="a.xlsx", title=False)
-    second = write_submission([valid_row(community=" 韭菜园社区\u3000")], name="b.xlsx", title=False)
+    # 天心区's workbook, which also lists 芙蓉区's 韭菜园社区: not a resubmission of 芙蓉区's (that one
+    # would replace a.xlsx: tests/test_mistakes.py), but the same community twice
+    others = [valid_row(district="天心区", community=f"天心{n}社区") for n in (1, 2)]
+    second = write_submission([*others, valid_row(community=" 韭菜园社区\u3000")], name="b.xlsx", title=False)
     report = validate([second, first], programme)  # the order given does not matter
     [dup] = report.problems
-    assert (dup.code, dup.file, dup.cell) == ("duplicate-community", "b.xlsx", "D2")
+    assert (dup.code, dup.file, dup.cell) == ("duplicate-community", "b.xlsx", "D4")
     assert "a.xlsx 申报汇总表!D2" in dup.message()
 
 

@@ -25,13 +25,21 @@ import pandas as pd
 
 from greencomm.check import Checked, check_inputs
 from greencomm.check.duplicates import duplicate_register_entries
-from greencomm.errors import EmptyInputError, RegisterError
+from greencomm.errors import EmptyInputError, ListsNotFinal, RegisterError
 from greencomm.judge.register import final_titles, not_yet_registered
 from greencomm.judge.results import Results, find_community, judge
 from greencomm.problems import Problem
 from greencomm.programme import Programme
 from greencomm.programme import load_programme as _load_programme
-from greencomm.read.inputs import Inputs, Part, carried_inputs, read_inputs, read_register, warm_reader
+from greencomm.read.inputs import (
+    Inputs,
+    Part,
+    carried_inputs,
+    read_inputs,
+    read_register,
+    sort_problems,
+    warm_reader,
+)
 from greencomm.read.values import parse_date
 from greencomm.read.workbook import expand_inputs
 from greencomm.write import documents
@@ -129,7 +137,8 @@ def validate(
         inputs = read_inputs(paths, programme, reviews, register, password)
         run = Validation(programme, inputs, check_inputs(inputs, programme), output)
     if output is not None:
-        run.written, run.too_large = write_validation(inputs, run.problems, output, lang, password)
+        run.written, run.too_large, failed = write_validation(inputs, run.problems, output, lang, password)
+        run.checked.problems = sort_problems([*run.checked.problems, *failed])
     return run
 
 
@@ -143,10 +152,10 @@ def evaluate(
 ) -> Results:
     """Read, check and judge: every community's points, vetoes, eligibility, ranks and status. A
     result workbook of score, rank or shortlist may stand for the inputs it carries."""
-    listed = expand_inputs(paths)
-    reviews, register = carried_inputs(listed, reviews, register)
+    paths = list(paths)
+    reviews, register = carried_inputs(expand_inputs(paths), reviews, register)
     with _collector_paused():
-        inputs = read_inputs(listed, programme, reviews, register, password)
+        inputs = read_inputs(paths, programme, reviews, register, password)
         return judge(inputs, check_inputs(inputs, programme), programme)
 
 
@@ -311,6 +320,32 @@ def register_add(
 
 
 # ---------------------------------------------------------------- documents
+def _final_lists(
+    paths: Paths,
+    programme: Programme,
+    reviews: Paths | None,
+    register: Path | None,
+    password: str | None,
+    what: str,
+    what_en: str,
+    activities: bool = False,
+) -> Results:
+    """The results a document that leaves the office is written from: not while errors in the
+    inputs change the lists (a duplicate, a wrong cell that scores 0, a review sheet that names
+    nobody…); those are listed and nothing is written."""
+    results = _communities(paths, programme, reviews, register, password)
+    blocking = results.errors_changing_lists(activities)
+    if blocking:
+        raise ListsNotFinal(
+            f"输入中有 {len(blocking)} 个错误会改变名单{'或数字' if activities else ''}（见上），未写出{what}；"
+            f"请改正后重新运行（greencomm validate 会在工作簿上逐一标注） / {len(blocking)} errors in the inputs change"
+            f" the lists{' or the figures' if activities else ''} (above): {what_en} was not written; fix them and run"
+            " again (greencomm validate marks each one in the workbooks)",
+            blocking,
+        )
+    return results
+
+
 def publicize(
     paths: Paths,
     programme: Programme,
@@ -322,7 +357,7 @@ def publicize(
     templates: Path | None = None,
 ) -> Written:
     """The 公示 as .docx and .md (folder `./公示` by default)."""
-    results = _communities(paths, programme, reviews, register, password)
+    results = _final_lists(paths, programme, reviews, register, password, "公示", "the notice")
     document = documents.publicity(results, start)
     stem = f"{programme.year}年节能环保社区拟命名名单公示"
     files = documents.write_document(document, "publicity", stem, output or Path("公示"), templates,
@@ -341,7 +376,7 @@ def report(
     templates: Path | None = None,
 ) -> Written:
     """The year's summary as .docx and .md with charts (folder `./年度总结` by default)."""
-    results = _communities(paths, programme, reviews, register, password)
+    results = _final_lists(paths, programme, reviews, register, password, "年度总结", "the summary", activities=True)
     document = documents.report(results, date)
     stem = f"{programme.year}年节能环保社区创建工作总结"
     files = documents.write_document(document, "report", stem, output or Path("年度总结"), templates,

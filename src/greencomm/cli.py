@@ -18,9 +18,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from greencomm import __version__, api
-from greencomm.errors import EmptyInputError, GreencommError
+from greencomm.errors import GreencommError, NothingWritten
 from greencomm.problems import LANGS, default_lang
 from greencomm.write.terminal import (
     explain_view,
@@ -73,10 +74,10 @@ def _handled() -> Iterator[None]:
     try:
         yield
     except GreencommError as exc:
-        if isinstance(exc, EmptyInputError):  # the problems say why nothing could be read
+        if isinstance(exc, NothingWritten):  # the problems say why nothing was written
             for line in problem_lines(exc.problems, default_lang()):
                 _err_console().print(line, markup=False)
-        _err_console().print(f"[bold red]错误 / error:[/] {exc}", markup=True)
+        _err_console().print(f"[bold red]错误 / error:[/] {escape(str(exc))}", markup=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
@@ -84,7 +85,7 @@ def _handled() -> Iterator[None]:
         if os.environ.get("GREENCOMM_DEBUG"):
             raise
         _err_console().print(
-            f"[bold red]内部错误 / internal error:[/] {type(exc).__name__}: {exc}\n"
+            f"[bold red]内部错误 / internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
             "请把输入文件和这条信息发给维护人员；设置 GREENCOMM_DEBUG=1 可显示详细信息。"
             " / please send the input files and this message to the maintainers (GREENCOMM_DEBUG=1 shows details).",
             markup=True,
@@ -165,7 +166,7 @@ def validate_command(
         _print_json(run.to_json(language))
     console.print(validation_summary(run.inputs, run.problems, language))
     for line in [*problem_lines(run.problems, language), *too_large_lines(run.too_large)]:
-        console.print(line, markup=False)
+        _err_console().print(line, markup=False)  # problems show with -q too: it hides progress and summaries
     if run.problem_list is not None:
         console.print(f"输出文件夹 / output: {output}（{len(run.written)} 个标注副本，问题清单.xlsx）")
     else:
@@ -212,7 +213,7 @@ def _results_command(
         _print_json(run.to_json(language))
     console.print(results_summary(run.results, kind))
     for line in problem_lines(run.results.problems, language):
-        console.print(line, markup=False)
+        _err_console().print(line, markup=False)
     console.print(f"已写出 / written: {run.files[0]}")
     raise typer.Exit(1 if run.has_errors else 0)
 
@@ -322,8 +323,12 @@ def register_add(
         programme = api.load_programme(config, year, reading=True)
         with console.status("正在评分… / scoring…"):
             run = api.register_add(inputs, register, programme, reviews, password)
-    console.print(f"已追加 {run.added} 个称号到 {run.register}；原名录已备份为 {run.backup}")
-    console.print(f"added {run.added} titles to {run.register}; the register as it was is kept as {run.backup}")
+    if run.backup is None:
+        console.print(f"已新建历年命名名录 {run.register}，写入 {run.added} 个称号")
+        console.print(f"created the register {run.register} with {run.added} titles")
+    else:
+        console.print(f"已追加 {run.added} 个称号到 {run.register}；原名录已备份为 {run.backup}")
+        console.print(f"added {run.added} titles to {run.register}; the register as it was is kept as {run.backup}")
 
 
 # ---------------------------------------------------------------- documents
@@ -336,9 +341,9 @@ FolderOpt = Annotated[Path | None, typer.Option("--output", "-o", help="输出�
 def _documents_written(run: api.Written, quiet: bool) -> None:
     console = _err_console(quiet)
     for warning in run.warnings:
-        _err_console().print(f"[yellow]注意 / note:[/] {warning}", markup=True)
+        _err_console().print(f"[yellow]注意 / note:[/] {escape(warning)}", markup=True)
     for line in problem_lines(run.results.problems, default_lang()):
-        console.print(line, markup=False)
+        _err_console().print(line, markup=False)
     console.print(f"已写出 / written: {', '.join(str(f) for f in run.files)}")
 
 

@@ -48,12 +48,20 @@ class UsageError(GreencommError):
     exit_code = 2
 
 
-class EmptyInputError(GreencommError):
-    """Not one community could be read, so there is nothing to write; `problems` say why."""
+class NothingWritten(GreencommError):
+    """The inputs cannot give what was asked for; `problems` say why, and nothing is written."""
 
     def __init__(self, message: str, problems: list[Problem]) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+class EmptyInputError(NothingWritten):
+    """Not one community could be read."""
+
+
+class ListsNotFinal(NothingWritten):
+    """The inputs hold errors that change the lists: a document made from them would be wrong."""
 
 
 class RegisterError(GreencommError):

@@ -107,6 +107,34 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         SAVE_AS_EN,
     ),
     # ---- the sheets and the table
+    "no-workbooks": (
+        "error",
+        "没有找到可读取的工作簿：{paths}",
+        "no workbook to read in {paths}",
+        "请检查文件夹和文件名（.xlsx）；Office 打开文件时留下的 ~$ 临时文件不是工作簿，已跳过",
+        "check the folder and the file names (.xlsx); Office's ~$ lock files are not workbooks and are skipped",
+    ),
+    "own-output-skipped": (
+        "warning",
+        "这是 greencomm 生成的结果文件（{kind}），未作为申报表读取",
+        "a file greencomm wrote ({kind_en}); not read as a submission",
+        "请把结果文件放在收件文件夹以外（用 -o 指定输出位置）",
+        "keep outputs out of the inbox folder (choose where they go with -o)",
+    ),
+    "register-not-found": (
+        "warning",
+        "历年命名名录不存在：按尚无历年称号处理",
+        "the register does not exist yet: taken as holding no titles",
+        "首年可不提供名录；greencomm register add 会新建它",
+        "in a first year there is none; greencomm register add creates it",
+    ),
+    "cannot-annotate": (
+        "warning",
+        "无法生成标注副本：文件的部分内容已损坏（{detail}）",
+        "no annotated copy could be made: a part of the file is damaged ({detail})",
+        "问题见问题清单.xlsx；请区里在 Excel/WPS 中打开、另存后重新发送",
+        "its problems are in 问题清单.xlsx; ask the district to open it in Excel or WPS, save and send it again",
+    ),
     "missing-sheet": (
         "error",
         "找不到工作表“{expected}”",
@@ -191,6 +219,13 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "“{field}” holds invisible control characters ({chars})",
         "请删除后重新输入（从网页或其他系统复制的内容常带有这种字符）",
         "delete and type it again (text copied from web pages or other systems often carries them)",
+    ),
+    "format-characters": (
+        "warning",
+        "“{field}”含有看不见的格式字符（{chars}），已去掉后读取",
+        "“{field}” holds invisible format characters ({chars}); read without them",
+        "请删除后重新输入（从网页或聊天软件复制的文字常带有这种字符）",
+        "delete and type it again (text copied from web pages or chat apps often carries them)",
     ),
     "text-too-long": (
         "error",
@@ -311,6 +346,14 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "{district} “{community}” is submitted twice (also {other})",
         "同一社区只能申报一次，请删除重复行",
         "a community applies once: delete the duplicate row",
+    ),
+    "superseded-workbook": (
+        "warning",
+        "已被同区较新的工作簿“{newer}”替代（{why}），本表的 {count} 个社区及其问题不再计入",
+        "replaced by the district's newer workbook “{newer}” ({why_en}); its {count} communities and their problems"
+        " no longer count",
+        "如两个工作簿都应计入，请把社区合到一个工作簿里再发送；否则可删除旧的工作簿",
+        "if both should count, put the communities into one workbook; otherwise delete the older one",
     ),
     "late-submission": (
         "warning",

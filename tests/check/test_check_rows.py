@@ -68,10 +68,11 @@ def test_the_first_copy_stands_and_later_ones_are_errors_naming_it(programme: Pr
         typed_row(programme, community=None),
     ]
     part = part_of(rows)
-    found = duplicate_communities(part)
+    found, later = duplicate_communities(part.frame, part)
     assert [(p.code, p.cell, p.params["other"]) for p in found] == [
         ("duplicate-community", "D5", "芙蓉区.xlsx 申报汇总表!D3")
     ]
+    assert later.tolist() == [2]  # the later copy is set aside: only the first is judged
 
 
 def test_the_register_names_a_community_once_a_year() -> None:

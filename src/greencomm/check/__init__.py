@@ -7,11 +7,14 @@ eligibility facts the judge goes on from, so no rule is worked out twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import pandas as pd
 
 from greencomm.check.cells import cells_of
 from greencomm.check.duplicates import duplicate_communities, duplicate_register_entries, duplicate_reviews
 from greencomm.check.eligibility import Eligibility, eligibility, eligibility_problems
+from greencomm.check.resubmissions import superseded
 from greencomm.check.reviews import check_reviews
 from greencomm.check.submissions import check_activities, check_communities
 from greencomm.problems import Problem
@@ -21,10 +24,13 @@ from greencomm.read.inputs import Inputs, sort_problems
 
 @dataclass
 class Checked:
-    """Every problem of the inputs, sorted by place; and the facts of eligibility."""
+    """Every problem of the inputs, sorted by place; the facts of eligibility; and what is set aside
+    and not judged: the rows of workbooks a district replaced, and later copies of a community."""
 
     problems: list[Problem]
     eligibility: Eligibility
+    set_aside: pd.Index = field(default_factory=lambda: pd.Index([]))  # rows of the submissions frame
+    replaced: set[str] = field(default_factory=set)  # workbooks replaced by a newer one of their district
 
     @property
     def has_errors(self) -> bool:
@@ -33,11 +39,16 @@ class Checked:
 
 def check_inputs(inputs: Inputs, programme: Programme) -> Checked:
     submissions = inputs.submissions
-    frame = submissions.frame
-    found = list(submissions.problems)
+    replaced_rows, replaced, found = superseded(submissions)
+    frame = submissions.frame.drop(replaced_rows)
+    found += [p for p in submissions.problems if p.file not in replaced]  # a replaced workbook no longer counts
     found += check_communities(frame, submissions, programme, cells_of(found))
-    found += check_activities(inputs.activities, submissions, programme)
-    found += duplicate_communities(submissions)
+    activities = inputs.activities
+    if len(activities):
+        activities = activities[~activities._file.isin(replaced)]
+    found += check_activities(activities, submissions, programme)
+    duplicates, later_copies = duplicate_communities(frame, submissions)
+    found += duplicates
     register = inputs.register.frame if inputs.register is not None else None
     facts = eligibility(frame, programme, register)
     found += eligibility_problems(frame, submissions, programme, facts, cells_of(found))
@@ -46,4 +57,4 @@ def check_inputs(inputs: Inputs, programme: Programme) -> Checked:
         found += duplicate_reviews(inputs.reviews)
     if inputs.register is not None:
         found += inputs.register.problems + duplicate_register_entries(inputs.register)
-    return Checked(sort_problems(found), facts)
+    return Checked(sort_problems(found), facts, replaced_rows.append(later_copies), replaced)

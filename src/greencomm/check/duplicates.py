@@ -34,13 +34,14 @@ def later_duplicates(
     return out
 
 
-def duplicate_communities(part: Part) -> list[Problem]:
-    """(所属区, 社区名称) is unique across all submissions of the year."""
-    frame = part.frame
+def duplicate_communities(frame: pd.DataFrame, part: Part) -> tuple[list[Problem], pd.Index]:
+    """(所属区, 社区名称) is unique across all submissions of the year: the errors, and the rows of
+    the later copies, which take no place, no rank and no money (only the first copy is judged)."""
     if frame.empty:
-        return []
-    return later_duplicates(frame, part, frame._key, "duplicate-community",
-                            lambda r: {"district": r["district"], "community": r["community"]})  # fmt: skip
+        return [], pd.Index([])
+    problems = later_duplicates(frame, part, frame._key, "duplicate-community",
+                                lambda r: {"district": r["district"], "community": r["community"]})  # fmt: skip
+    return problems, frame.index[frame._key.notna() & frame._key.duplicated(keep="first")]
 
 
 def duplicate_reviews(part: Part) -> list[Problem]:

@@ -4,9 +4,10 @@ Q3 judged for the title in play.
 
 - Q1: 所属区 is one of the programme's districts.
 - Q2: the district-level title is held: 区级称号获得年份 filled and not after the programme year.
-- Q3: no repeat within the window: a city title of year Y counts while 0 ≤ year − Y < 3; 示范社区
-  blocks both titles, 节能环保社区 blocks 节能环保社区 only. The register, when given, decides; a
-  撤销 entry blocks nothing.
+- Q3: no repeat within the window: a city title of an earlier year Y counts while year − Y < 3 (the
+  programme year's own titles, once in the register, are this year's result, never a block);
+  示范社区 blocks both titles, 节能环保社区 blocks 节能环保社区 only. The register, when given,
+  decides; a 撤销 entry blocks nothing.
 - Q4: the district recommends it.
 """
 
@@ -59,13 +60,19 @@ class TitleBlocks:
     held: pd.Series  # str: the title held, in words, for reasons ("2025年节能环保社区")
     disagree: list[tuple[Any, str, str]]  # row, workbook's title, register's title (a warning)
 
+    def rows(self, index: pd.Index) -> TitleBlocks:
+        """The blocks of these rows only."""
+        kept = set(index)
+        return TitleBlocks(self.demonstration.loc[index], self.pass_title.loc[index], self.held.loc[index],
+                           [d for d in self.disagree if d[0] in kept])  # fmt: skip
+
     def for_title(self, demonstration: pd.Series) -> pd.Series:
         """Q3 for the title in play: 示范社区 where `demonstration` holds, 节能环保社区 elsewhere."""
         return self.demonstration.where(demonstration, self.pass_title)
 
 
 def _blocks(titles: list[tuple[int, str]], year: int, window: int) -> tuple[bool, bool, str]:
-    recent = [(y, t) for y, t in titles if 0 <= year - y < window]
+    recent = [(y, t) for y, t in titles if 0 < year - y < window]  # earlier years only
     demo = any(t == DEMO_TITLE for _, t in recent)
     held = "、".join(f"{y}年{t}" for y, t in sorted(recent))
     return demo, bool(recent), held

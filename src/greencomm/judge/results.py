@@ -21,6 +21,8 @@ from greencomm.judge.shortlist import DEMONSTRATION, ONSITE, PENDING, decide, re
 from greencomm.judge.vetoes import vetoes
 from greencomm.problems import Problem
 from greencomm.programme import Programme
+from greencomm.programme.headers import header_base
+from greencomm.programme.layouts import ACTIVITY_SHEET, NOT_JUDGED, submission_columns
 from greencomm.read.inputs import Inputs, sort_problems
 from greencomm.read.names import name_key
 
@@ -30,18 +32,37 @@ class Results:
     programme: Programme
     reviewed: bool
     inputs: Inputs
+    frame: pd.DataFrame  # the typed rows judged (set-aside rows left out), aligned with `table`
     scores: Scores
     table: pd.DataFrame  # one row per community: identity, judgement, rank, status, reasons
     problems: list[Problem] = field(default_factory=list)
+    activities: pd.DataFrame = field(default_factory=pd.DataFrame)  # of the workbooks that count
+    replaced: set[str] = field(default_factory=set)  # workbooks a newer one of their district replaced
 
     @property
-    def frame(self) -> pd.DataFrame:
-        """The typed rows of the submissions, aligned with `table`."""
-        return self.inputs.submissions.frame
+    def standing(self) -> pd.DataFrame:
+        """The submitted rows that count: every workbook's but those replaced (later copies of a
+        community included, to be found again when these results are read back)."""
+        frame = self.inputs.submissions.frame
+        return frame[~frame._file.isin(self.replaced)] if self.replaced else frame
 
     @property
     def has_errors(self) -> bool:
         return any(p.is_error for p in self.problems)
+
+    def errors_changing_lists(self, activities: bool = False) -> list[Problem]:
+        """The errors that change who is on which list (and, with `activities`, the year's
+        figures): every error but those in a column no rule reads (联系人, 联系电话, 填报日期 …)
+        and, unless asked, those of the 创建活动 sheets."""
+        unread = {c.header for c in submission_columns(self.programme) if c.key in NOT_JUDGED}
+        activity_sheet = header_base(ACTIVITY_SHEET)
+
+        def changes(p: Problem) -> bool:
+            if header_base(p.sheet) == activity_sheet:
+                return activities
+            return p.field not in unread or not p.cell
+
+        return [p for p in self.problems if p.is_error and changes(p)]
 
     def ordered(self) -> pd.DataFrame:
         """Rows in rank order; ties in pinyin order of 社区名称 (which decides nothing)."""
@@ -80,7 +101,7 @@ def find_community(results: Results, who: str) -> list[Any]:
 def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
     """Every community judged: points (reviewers' when the review sheets are given), vetoes,
     eligibility with Q3 for the title in play, ranks, status and reasons."""
-    frame = inputs.submissions.frame
+    frame = inputs.submissions.frame.drop(checked.set_aside)  # replaced workbooks, later copies
     problems = list(checked.problems)
     reviewed = inputs.reviews is not None
     aggregated: dict[Any, Any] = {}
@@ -89,8 +110,8 @@ def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
         problems += review_problems
     scores = score_items(frame, programme, aggregated)
     veto = vetoes(frame, programme)
-    eligibility = checked.eligibility.codes
-    blocks = checked.eligibility.blocks
+    eligibility = checked.eligibility.codes.loc[frame.index]
+    blocks = checked.eligibility.blocks.rows(frame.index)
     pass_level = meets_pass_level(scores, veto, eligibility, blocks, programme)
     candidate = is_candidate(frame, scores, veto, eligibility, blocks, programme)
     keys = ordering_keys(
@@ -135,4 +156,9 @@ def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
         index=frame.index,
     )
     table = pd.concat([table, keys], axis=1)
-    return Results(programme, reviewed, inputs, scores, table, sort_problems(problems))
+    activities = inputs.activities
+    if len(activities):
+        activities = activities[~activities._file.isin(checked.replaced)]
+    return Results(
+        programme, reviewed, inputs, frame, scores, table, sort_problems(problems), activities, checked.replaced
+    )

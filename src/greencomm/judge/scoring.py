@@ -22,6 +22,7 @@ import pandas as pd
 from greencomm.programme import Programme
 from greencomm.programme.layouts import Column, column_for_header, submission_columns
 from greencomm.programme.rubric import Item, Rubric, fmt
+from greencomm.read.values import distinct
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -262,12 +263,13 @@ def _base_column(item: Item, columns: tuple[Column, ...]) -> str | None:
 def _score_column(item: Item, values: np.ndarray, bases: np.ndarray | None) -> tuple[np.ndarray, list[Point]]:
     """Each distinct input (with its base, for a ratio) scored once; rows share the Point."""
     keys = list(zip(values.tolist(), bases.tolist(), strict=True)) if bases is not None else values.tolist()
-    codes, uniques = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=False)
+    # a blank stays None: it scores 0, never full marks
+    codes, uniques = distinct(pd.Series(keys, dtype=object).to_numpy())
     if item.kind == "ramp":
         points = [score_ramp(item, *k) if bases is not None else score_ramp(item, k) for k in uniques]
     else:
         points = [SCORERS[item.kind](item, k) for k in uniques]
-    return np.asarray(codes, dtype=np.int64), points
+    return codes, points
 
 
 def score_items(

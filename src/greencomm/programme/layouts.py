@@ -29,6 +29,7 @@ REVIEW_SHEET = "现场评审评分表"
 REGISTER_SHEET = "历年命名名录"
 INSTRUCTIONS_SHEET = "填报说明"
 RESULTS_SHEET = "评分依据"  # the provenance sheet that marks greencomm's own result workbooks
+PROBLEM_SHEET = "问题清单"  # the problem list greencomm writes (first sheet of an annotated copy)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,9 @@ IDENTITY = (
     Column("incident", "近三年重大环境污染或安全事件", "yesno", help="有/无", words=("有", "无")),
     Column("recommendation", "区级推荐意见", "choice", choices=RECOMMENDATIONS),
 )
+
+# Columns no rule reads: an error there changes no score, rank or list (docs/rules.md#documents).
+NOT_JUDGED = ("seq", "contact", "phone", "fill_date", "self_total")
 
 TRAILER = (
     Column("contact", "联系人", "text"),

@@ -6,7 +6,7 @@ who edited a copy can find the mistake.
 
 from __future__ import annotations
 
-import tomllib
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -16,11 +16,31 @@ from typing import Any, NoReturn
 
 from greencomm.errors import ConfigError
 from greencomm.programme.headers import header_base
+from greencomm.programme.settings import parse_toml, read_text, unknown_key
 
 KINDS = ("bool", "levels", "ramp", "per_unit", "deduct", "review")
 RAMP_INPUTS = ("percent", "count")
 VETO_OPS = ("<", "<=", ">", ">=", "==", "!=")
 ELIGIBILITY_CODES = ("Q1", "Q2", "Q3", "Q4")
+
+# The keys each table may hold: one that nothing reads is refused, since it is a typo (`hii = 90`)
+# or a leftover of another kind (`per` on a ramp) and ignoring it would score by a rule the clerk
+# did not write.
+TOP_KEYS = ("title", "total", "levels", "ordering", "categories", "items", "vetoes", "eligibility")
+LEVEL_KEYS = ("pass_total", "demonstration_total", "category_share")
+CATEGORY_KEYS = ("id", "name", "max")
+ITEM_KEYS = ("id", "name", "max", "kind", "column")
+KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "bool": (),
+    "levels": ("levels",),
+    "ramp": ("input", "lo", "hi", "ratio_of"),
+    "per_unit": ("per", "note"),  # the note is shown in the per_unit rule's words
+    "deduct": ("per",),
+    "review": (),
+}
+VETO_KEYS = ("id", "name", "field", "op", "value", "other")
+ELIGIBILITY_KEYS = ("name", "rule")
+ELIGIBILITY_PARAMS: dict[str, tuple[str, ...]] = {"Q1": (), "Q2": (), "Q3": ("repeat_years",), "Q4": ("recommend",)}
 
 
 @dataclass(frozen=True)
@@ -139,7 +159,8 @@ def fmt(value: Fraction | Decimal | int | float) -> str:
 
 # ---------------------------------------------------------------- loading
 class _Checker:
-    """Reads fields of one table of the rubric, naming the place of any mistake."""
+    """Reads fields of one table of the rubric, naming the place of any mistake. Tables are named as
+    dotted keys (`eligibility.Q3`), not `[eligibility.Q3]`: the terminal reads square brackets as markup."""
 
     def __init__(self, source: str, where: str, table: Any) -> None:
         self.source, self.where = source, where
@@ -151,6 +172,13 @@ class _Checker:
         place = f"{self.where}: 字段 '{key}'" if key else self.where
         raise ConfigError(f"{self.source}: {place}: {message}")
 
+    def only(self, known: tuple[str, ...], elsewhere: dict[str, str] | None = None) -> None:
+        """Refuse a key no rule reads; `elsewhere` says why for keys that belong to other kinds, so a
+        leftover is told apart from a typo."""
+        for key in self.table:
+            if key not in known:
+                self.fail(key, (elsewhere or {}).get(key) or unknown_key(str(key), known))
+
     def text(self, key: str, default: str | None = None) -> str:
         value = self.table.get(key, default)
         if not isinstance(value, str) or not value.strip():
@@ -161,6 +189,8 @@ class _Checker:
         value = self.table.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(key, f"应为数字 / must be a number (got {value!r})")
+        if isinstance(value, float) and not math.isfinite(value):  # TOML's inf and nan: no points or threshold
+            self.fail(key, f"应为有限的数字，不能是 inf 或 nan / must be a finite number (got {value!r})")
         result = Fraction(repr(value)) if isinstance(value, float) else Fraction(int(value))
         if result < 0 or (positive and result == 0):
             self.fail(key, f"应为{'正数' if positive else '非负数'} / must be {'> 0' if positive else '≥ 0'}")
@@ -178,6 +208,7 @@ def _item(source: str, raw: Any, index: int, categories: dict[str, Category]) ->
     kind = check.text("kind")
     if kind not in KINDS:
         check.fail("kind", f"应为 {', '.join(KINDS)} 之一 / unknown kind {kind!r}")
+    check.only(ITEM_KEYS + KIND_KEYS[kind], _kinds_of_keys(kind))
     maximum = check.number("max", positive=True)
     values: dict[str, Any] = {}
     if kind == "ramp":
@@ -186,6 +217,8 @@ def _item(source: str, raw: Any, index: int, categories: dict[str, Category]) ->
             check.fail("hi", "应大于 lo / must be greater than lo")
         ratio_of = raw.get("ratio_of")
         if ratio_of is not None:
+            if "input" in raw:
+                check.fail("input", "有 ratio_of 的项不用 input / a ratio item takes no input")
             values["ratio_of"] = check.text("ratio_of")
             values["input"] = "ratio"
         else:
@@ -221,10 +254,26 @@ def _item(source: str, raw: Any, index: int, categories: dict[str, Category]) ->
     )
 
 
+def _kinds_of_keys(kind: str) -> dict[str, str]:
+    """For each key of the other kinds that this kind does not use, why it is refused: `per` left on
+    an item changed from per_unit to ramp."""
+    users: dict[str, list[str]] = {}
+    for other, keys in KIND_KEYS.items():
+        for key in keys:
+            if key not in KIND_KEYS[kind]:
+                users.setdefault(key, []).append(other)
+    why = {key: "/".join(kinds) for key, kinds in users.items()}
+    return {
+        key: f"{kind} 类的项不用此字段（{by} 才用）/ a {kind} item does not use it (only {by})"
+        for key, by in why.items()
+    }
+
+
 def _veto(source: str, raw: Any, index: int) -> Veto:
     check = _Checker(source, f"veto #{index + 1}", raw)
     veto_id = check.text("id")
     check.where = f"veto {veto_id}"
+    check.only(VETO_KEYS)
     op = check.text("op")
     if op not in VETO_OPS:
         check.fail("op", f"应为 {' '.join(VETO_OPS)} 之一")
@@ -244,22 +293,56 @@ def _veto(source: str, raw: Any, index: int) -> Veto:
     )
 
 
-def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
-    top = _Checker(source, "rubric", data)
-    levels_check = _Checker(source, "[levels]", data.get("levels", {}))
+def _levels(source: str, raw: Any) -> Levels:
+    check = _Checker(source, "levels", raw)
+    check.only(LEVEL_KEYS)
     levels = Levels(
-        pass_total=levels_check.number("pass_total", 80),
-        demonstration_total=levels_check.number("demonstration_total", 90),
-        category_share=levels_check.number("category_share", 0.6),
+        pass_total=check.number("pass_total", 80),
+        demonstration_total=check.number("demonstration_total", 90),
+        category_share=check.number("category_share", 0.6),
     )
     if levels.category_share > 1:
-        levels_check.fail("category_share", "应在 0 到 1 之间 / must be between 0 and 1")
+        check.fail("category_share", "应在 0 到 1 之间 / must be between 0 and 1")
+    if levels.pass_total > levels.demonstration_total:  # every 示范 candidate must also pass
+        check.fail(
+            "",
+            f"pass_total = {fmt(levels.pass_total)} 高于 demonstration_total = {fmt(levels.demonstration_total)}"
+            " / the pass threshold is above the demonstration threshold",
+        )
+    return levels
+
+
+def _eligibility(source: str, raw: Any) -> dict[str, EligibilityRule]:
+    """Q1–Q4: their texts, and the parameters the rules read (Q3 repeat_years, Q4 recommend)."""
+    table = _Checker(source, "eligibility", raw)
+    table.only(ELIGIBILITY_CODES)
+    eligibility: dict[str, EligibilityRule] = {}
+    for code in ELIGIBILITY_CODES:
+        check = _Checker(source, f"eligibility.{code}", table.table.get(code, {}))
+        check.only(ELIGIBILITY_KEYS + ELIGIBILITY_PARAMS[code])
+        params = {k: v for k, v in check.table.items() if k not in ELIGIBILITY_KEYS}
+        if "repeat_years" in params:
+            years = check.number("repeat_years", positive=True)
+            if years.denominator != 1:  # a window of 2.5 years is no window a clerk can count
+                got = params["repeat_years"]
+                check.fail("repeat_years", f"应为整数年 / must be a whole number of years (got {got})")
+        if "recommend" in params:
+            params["recommend"] = check.text("recommend")
+        eligibility[code] = EligibilityRule(code, check.text("name"), check.text("rule"), params)
+    return eligibility
+
+
+def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
+    top = _Checker(source, "rubric", data)
+    top.only(TOP_KEYS)
+    levels = _levels(source, data.get("levels", {}))
     raw_categories = data.get("categories")
     if not isinstance(raw_categories, list) or not raw_categories:
         top.fail("categories", "缺少 [[categories]] / no categories")
     categories: dict[str, Category] = {}
     for n, raw in enumerate(raw_categories):
         check = _Checker(source, f"category #{n + 1}", raw)
+        check.only(CATEGORY_KEYS)
         cid = check.text("id").upper()
         if cid in categories:
             check.fail("id", f"类别 {cid} 重复 / category {cid} twice")
@@ -288,18 +371,16 @@ def parse_rubric(data: dict[str, Any], source: str) -> Rubric:
     total = top.number("total", 100, positive=True)
     if sum((c.max for c in categories.values()), Fraction(0)) != total:
         top.fail("total", "各类别满分之和不等于总分 / category maxima do not add up to the total")
-    vetoes = tuple(_veto(source, raw, n) for n, raw in enumerate(data.get("vetoes", [])))
-    ordering = _Checker(source, "[ordering]", data.get("ordering", {"category": "B"})).text("category").upper()
+    raw_vetoes = data.get("vetoes", [])
+    if not isinstance(raw_vetoes, list):
+        top.fail("vetoes", "应为一组表，每个否决项一个 / must be an array of tables, one per veto")
+    vetoes = tuple(_veto(source, raw, n) for n, raw in enumerate(raw_vetoes))
+    order_check = _Checker(source, "ordering", data.get("ordering", {"category": "B"}))
+    order_check.only(("category",))
+    ordering = order_check.text("category").upper()
     if ordering not in categories:
         top.fail("ordering", f"类别 {ordering} 不存在 / no category {ordering}")
-    raw_elig = data.get("eligibility", {})
-    eligibility: dict[str, EligibilityRule] = {}
-    for code in ELIGIBILITY_CODES:
-        check = _Checker(source, f"[eligibility.{code}]", raw_elig.get(code, {}))
-        params = {k: v for k, v in check.table.items() if k not in ("name", "rule")}
-        if code == "Q3" and "repeat_years" in params:
-            check.number("repeat_years", positive=True)
-        eligibility[code] = EligibilityRule(code, check.text("name"), check.text("rule"), params)
+    eligibility = _eligibility(source, data.get("eligibility", {}))
     return Rubric(
         title=top.text("title"),
         total=total,
@@ -318,18 +399,9 @@ def default_rubric_text() -> str:
 
 
 def load_rubric(path: Path | None = None) -> Rubric:
-    """The built-in rubric, or the clerk's file."""
+    """The built-in rubric, or the clerk's file (UTF-8 or GB18030, as settings.read_text reads)."""
     if path is None:
         text, source = default_rubric_text(), "rubric.toml（内置）"
     else:
-        try:
-            text, source = path.read_text(encoding="utf-8"), str(path)
-        except FileNotFoundError as exc:
-            raise ConfigError(f"{path}: 找不到评分标准文件 / rubric file not found") from exc
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}: 评分标准文件应为 UTF-8 文本 / the rubric must be UTF-8 text") from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: 不是有效的 TOML（{exc}）/ not valid TOML") from exc
-    return parse_rubric(data, source)
+        text, source = read_text(path, ("评分标准文件", "rubric file")), str(path)
+    return parse_rubric(parse_toml(text, source), source)

@@ -189,7 +189,7 @@ def _far_pattern(max_row: int, max_column: int) -> re.Pattern[bytes]:
     digits = len(str(max_row))  # a row past the limit has at least as many: the lookahead fails most refs fast
     rows = f"0*(?=[0-9]{{{digits}}})" + _above(str(max_row), r"\d", "1", "9")
     columns = _above(column_letters(max_column), "[A-Z]", "A", "Z")
-    return re.compile(f' r="((?:{columns}[0-9]+|[A-Z]*{rows}))"'.encode())
+    return re.compile(rf"""\sr\s*=\s*["']((?:{columns}[0-9]+|[A-Z]*{rows}))["']""".encode())
 
 
 @dataclass
@@ -203,36 +203,54 @@ class SheetFacts:
     formulas: dict[str, bool] = field(default_factory=dict)  # cell → has a calculated value
 
 
-_MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
-_ERROR_CELL = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*>')
-_ERROR_TYPE = re.compile(rb't="e"')  # a regex search finds a rare short needle faster than `in`
-_FORMULA = re.compile(rb"<f[\s>/]")
-_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
-_VALUE = re.compile(rb"<v>([^<]*)</v>")
+# The sheet's XML as any writer may spell it: an element may carry a namespace prefix (`<x:c>`, as
+# the .NET Open XML SDK writes), an attribute may be single- or double-quoted, with spaces round `=`.
+_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
+_Q = rb"[\"']"  # either quote
+_EQ = rb"\s*=\s*"
+_MERGE = re.compile(rb"<" + _P + rb"mergeCell\b[^>]*?\bref" + _EQ + _Q + rb"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)" + _Q)
+_ERROR_CELL = re.compile(rb"<" + _P + rb"c\b[^>]*?\bt" + _EQ + _Q + rb"e" + _Q + rb"[^>]*>")
+_ERROR_TYPE = re.compile(rb"t" + _EQ + _Q + rb"e" + _Q)  # a pre-filter: a regex finds a rare short needle fast
+_FORMULA = re.compile(rb"<" + _P + rb"f[\s>/]")
+_REF = re.compile(rb"\br" + _EQ + _Q + rb"([A-Z]+[0-9]+)" + _Q)
+_VALUE = re.compile(rb"<" + _P + rb"v>([^<]*)</" + _P + rb"v>")
+_CELL_OPEN = re.compile(rb"<" + _P + rb"c[\s>/]")
+_CELL_CLOSE = re.compile(rb"</" + _P + rb"c>")
 CARRY_MAX = 1 << 24
+
+
+def _last(pattern: re.Pattern[bytes], text: bytes, end: int) -> int:
+    """Where the last match of `pattern` that starts before `end` starts; -1 when none."""
+    position = text.rfind(b"<", 0, end)
+    while position >= 0:
+        if pattern.match(text, position):
+            return position
+        position = text.rfind(b"<", 0, position)
+    return -1
 
 
 def _cut(text: bytes) -> int:
     """Where a segment of the stream may end: before a cell still open, else after the last tag."""
-    opened, closed = text.rfind(b"<c "), text.rfind(b"</c>")
+    opened = _last(_CELL_OPEN, text, len(text))
+    closed = _last(_CELL_CLOSE, text, len(text))
     return opened if opened > closed else text.rfind(b">") + 1
 
 
 def _cell_at(text: bytes, position: int) -> tuple[str, bytes] | None:
-    """The reference and the body (up to </c>) of the cell whose content holds `position`."""
-    start = text.rfind(b"<c ", 0, position)
+    """The reference and the body (up to its closing tag) of the cell whose content holds `position`."""
+    start = _last(_CELL_OPEN, text, position)
     if start < 0:
         return None
     tag_end = text.find(b">", start)
     ref = _REF.search(text, start, tag_end)
-    end = text.find(b"</c>", position)
+    end = _CELL_CLOSE.search(text, position)
     if ref is None:
         return None
-    return ref[1].decode("ascii"), text[tag_end + 1 : end if end >= 0 else len(text)]
+    return ref[1].decode("ascii"), text[tag_end + 1 : end.start() if end else len(text)]
 
 
 def _facts_of(text: bytes, facts: SheetFacts) -> None:
-    if b"<mergeCell" in text:
+    if b"mergeCell" in text:
         facts.merged.extend(m[1].decode("ascii") for m in _MERGE.finditer(text))
     if _ERROR_TYPE.search(text):
         for tag in _ERROR_CELL.finditer(text):

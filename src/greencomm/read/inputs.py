@@ -27,6 +27,7 @@ from greencomm.programme.layouts import (
     ACTIVITY_READ_COLUMNS,
     ACTIVITY_SHEET,
     INSTRUCTIONS_SHEET,
+    PROBLEM_SHEET,
     REGISTER_COLUMNS,
     REGISTER_SHEET,
     RESULTS_SHEET,
@@ -39,8 +40,23 @@ from greencomm.programme.layouts import (
 from greencomm.programme.settings import Limits
 from greencomm.read.names import name_key, with_keys
 from greencomm.read.sandbox import POOL, Caps
-from greencomm.read.tables import blank_cells, fact_problems, find_sheet, is_covered, locate_table, parse_table
-from greencomm.read.workbook import Workbook, cell_position, expand_inputs, read_workbook, sheet_names
+from greencomm.read.tables import (
+    blank_cells,
+    fact_problems,
+    find_sheet,
+    has_header,
+    is_covered,
+    locate_table,
+    parse_table,
+)
+from greencomm.read.workbook import (
+    Workbook,
+    cell_position,
+    expand_inputs,
+    own_outputs,
+    read_workbook,
+    sheet_names,
+)
 
 META = ("_file", "_sheet", "_row")  # where each typed row came from
 
@@ -66,6 +82,7 @@ class Part:
     files: list[Path] = field(default_factory=list)
     places: dict[tuple[str, str], Placement] = field(default_factory=dict)  # (file, sheet) → its table
     sources: dict[Path, Path | bytes] = field(default_factory=dict)  # what was read: the file, or its decrypted bytes
+    modified: dict[str, float] = field(default_factory=dict)  # file name → when it was last saved (st_mtime)
 
     def address(self, file: str, sheet: str, key: str, row: int) -> str:
         """`F7` for the cell of column `key` in Excel row `row`; "" when the column is not in that table."""
@@ -126,11 +143,12 @@ def _open(path: Path, part: Part, programme: Programme, password: str | None) ->
         part.problems.append(exc.problem)
         return None
     part.sources[path] = book.source
+    part.modified[book.name] = path.stat().st_mtime
     return book
 
 
 def _open_all(
-    paths: list[Path], part: Part, programme: Programme, password: str | None
+    paths: list[Path], part: Part, programme: Programme, password: str | None, columns: tuple[Column, ...]
 ) -> list[tuple[Path, Workbook | None]]:
     """Open every workbook and read its submission sheet, several files at once: the Rust reader
     works outside Python's lock, so two cores read two files. Failures are kept for the sheet's
@@ -138,7 +156,7 @@ def _open_all(
     books = [(path, _open(path, part, programme, password)) for path in paths]
 
     def prefetch(book: Workbook | None) -> None:
-        name = _submission_sheet(book) if book is not None else None
+        name = _submission_sheet(book, columns) if book is not None else None
         if book is not None and name is not None:
             with contextlib.suppress(InputError):  # reported when the sheet is read for real
                 book.sheet(name)
@@ -156,9 +174,11 @@ def _load_table(
     identity: tuple[str, ...],
     part: Part,
     optional: bool = False,
+    may_be_empty: bool = False,
 ) -> pd.DataFrame | None:
     """A sheet's table, parsed. An optional sheet (创建活动) left untouched, or with its header
-    alone, holds nothing: no problem."""
+    alone, holds nothing: no problem. A table that `may_be_empty` (the register of a first year)
+    may have its header alone."""
     try:
         sheet = book.sheet(name)
     except InputError as exc:
@@ -169,6 +189,8 @@ def _load_table(
     table, problems = locate_table(sheet, book.name, columns, identity)
     if optional and table is not None and not table.height:
         return None
+    if may_be_empty:
+        problems = [p for p in problems if p.code != "no-data-rows"]
     part.problems.extend(problems)
     if table is None or any(p.code == "missing-column" for p in problems):
         return None
@@ -186,12 +208,32 @@ def _load_table(
     return frame
 
 
-def _submission_sheet(book: Workbook) -> str | None:
-    named = find_sheet(book.sheet_names, SUBMISSION_SHEET)
+def _sheet(book: Workbook, name: str, others: tuple[str, ...] = (), columns: tuple[Column, ...] = ()) -> str | None:
+    """The sheet a person sees: the visible one named `name`; else the first visible sheet (not one
+    of `others`) that holds the table — a hidden sheet is often last year's, kept out of sight — and
+    the hidden one named `name` only when no visible sheet holds it. Without `columns` to look for,
+    the first visible sheet."""
+    named = find_sheet(book.visible_names, name)
     if named is not None:
         return named
-    others = {name_key(ACTIVITY_SHEET), name_key(INSTRUCTIONS_SHEET)}
-    return next((s for s in book.visible_names if name_key(s) not in others), None)
+    skip = {name_key(o) for o in others}
+    shown = [s for s in book.visible_names if name_key(s) not in skip]
+    hidden = find_sheet(book.sheet_names, name)
+    candidates = shown + ([hidden] if hidden is not None else [])
+    if not columns or len(candidates) < 2:
+        return next(iter(candidates), None)
+    return next((s for s in candidates[:-1] if _holds_table(book, s, columns)), candidates[-1])
+
+
+def _holds_table(book: Workbook, name: str, columns: tuple[Column, ...]) -> bool:
+    try:
+        return has_header(book.sheet(name), columns)
+    except InputError:
+        return False
+
+
+def _submission_sheet(book: Workbook, columns: tuple[Column, ...]) -> str | None:
+    return _sheet(book, SUBMISSION_SHEET, (ACTIVITY_SHEET, INSTRUCTIONS_SHEET, PROBLEM_SHEET), columns)
 
 
 def _empty(columns: tuple[Column, ...]) -> pd.DataFrame:
@@ -205,12 +247,23 @@ def read_submissions(
     """The 申报汇总表 of every workbook, one typed row per community, and their 创建活动 sheets."""
     columns = submission_columns(programme)
     part = Part(_empty(columns))
+    paths = list(paths)
+    for skipped in own_outputs(paths):
+        kind = (
+            ("评分结果", "a result workbook")
+            if RESULTS_SHEET in sheet_names(skipped)
+            else ("问题清单", "a problem list")
+        )
+        part.problems.append(Problem("own-output-skipped", skipped.name, params={"kind": kind[0], "kind_en": kind[1]}))
+    listed = expand_inputs(paths)
+    if not listed:
+        part.problems.append(Problem("no-workbooks", params={"paths": "、".join(str(p) for p in paths)}))
     frames, activities = [], []
-    for path, book in _open_all(expand_inputs(paths), part, programme, password):
+    for path, book in _open_all(listed, part, programme, password, columns):
         part.files.append(path)
         if book is None:
             continue
-        sheet = _submission_sheet(book)
+        sheet = _submission_sheet(book, columns)
         if sheet is None:
             part.problems.append(Problem("missing-sheet", book.name, params={"expected": SUBMISSION_SHEET}))
             continue
@@ -251,7 +304,7 @@ def read_reviews(paths: Iterable[Path], programme: Programme, password: str | No
         book = _open(path, part, programme, password)
         if book is None:
             continue
-        named = find_sheet(book.sheet_names, REVIEW_SHEET)
+        named = find_sheet(book.visible_names, REVIEW_SHEET) or find_sheet(book.sheet_names, REVIEW_SHEET)
         for sheet in [named] if named is not None else book.visible_names:
             frame = _load_table(book, sheet, columns, ("reviewer", "community"), part)
             if frame is not None:
@@ -264,11 +317,15 @@ def read_reviews(paths: Iterable[Path], programme: Programme, password: str | No
 # ---------------------------------------------------------------- register
 def register_sheet(book: Workbook) -> str | None:
     """The sheet named 历年命名名录, else the first visible one."""
-    return find_sheet(book.sheet_names, REGISTER_SHEET) or next(iter(book.visible_names), None)
+    return _sheet(book, REGISTER_SHEET)
 
 
 def read_register(path: Path, programme: Programme, password: str | None = None) -> Part:
+    """The register of titles; one that does not exist yet (a first year) holds none."""
     part = Part(_empty(REGISTER_COLUMNS))
+    if not path.exists():
+        part.problems.append(Problem("register-not-found", path.name))
+        return part
     part.files.append(path)
     book = _open(path, part, programme, password)
     if book is None:
@@ -277,7 +334,7 @@ def read_register(path: Path, programme: Programme, password: str | None = None)
     if sheet is None:
         part.problems.append(Problem("missing-sheet", book.name, params={"expected": REGISTER_SHEET}))
         return part
-    frame = _load_table(book, sheet, REGISTER_COLUMNS, ("community",), part)
+    frame = _load_table(book, sheet, REGISTER_COLUMNS, ("community",), part, may_be_empty=True)
     if frame is not None:
         part.frame = with_keys(frame)
     return part

@@ -1,7 +1,10 @@
-"""Names as they are compared (docs/rules.md#values): NFKC, no surrounding white space, the
-full-width space included. One community key, built here and nowhere else: (所属区, 社区名称)."""
+"""Names as they are compared (docs/rules.md#values): NFKC, no surrounding white space (the
+full-width space included), no invisible format characters. One community key, built here and
+nowhere else: (所属区, 社区名称)."""
 
 from __future__ import annotations
+
+import unicodedata
 
 import pandas as pd
 import pyarrow as pa
@@ -12,9 +15,15 @@ from greencomm.read.values import clean_text, map_unique, nfkc
 SEPARATOR = "\x00"  # between the parts of a key: no name holds it
 
 
+def _visible(text: str) -> str:
+    """Without Unicode format characters (Cf): zero-width spaces and joiners, BOMs, direction marks."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf") if not text.isascii() else text
+
+
 def name_key(value: object) -> str:
-    """The key two names are compared by: NFKC, no surrounding white space."""
-    return nfkc(clean_text(value)).strip()
+    """The key two names are compared by: NFKC, no surrounding white space, no invisible format
+    characters."""
+    return nfkc(_visible(clean_text(value))).strip()
 
 
 def name_keys(names: pd.Series) -> pd.Series:
@@ -25,7 +34,8 @@ def name_keys(names: pd.Series) -> pd.Series:
         text = pa.array(names.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         return map_unique(names, lambda v: None if v is None else name_key(v))
-    keys = pc.utf8_trim_whitespace(pc.utf8_normalize(pc.utf8_trim_whitespace(text), "NFKC"))
+    visible = pc.replace_substring_regex(text, r"\p{Cf}", "")
+    keys = pc.utf8_trim_whitespace(pc.utf8_normalize(pc.utf8_trim_whitespace(visible), "NFKC"))
     return pd.Series(keys.to_numpy(zero_copy_only=False), index=names.index, dtype=object)
 
 

@@ -9,6 +9,7 @@ vectorised masks.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,6 +48,7 @@ HEADER_SCAN_ROWS = 30
 MAX_TEXT = 500  # characters in one cell: [limits] max_text_chars
 EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!", "#FIELD!")
 _CONTROL = re.compile(CONTROL)
+FORMAT = r"\p{Cf}"  # Unicode format characters, in the regex syntax of Arrow (RE2)
 CellProblems = list[tuple[int, str, str | None, dict[str, str]]]  # (position, code, raw text, params)
 MIN_HEADER_MATCHES = 3
 META = ("_file", "_sheet", "_row")
@@ -106,6 +108,11 @@ def _filled(column: pa.Array) -> np.ndarray:
     """True where a cell holds something other than white space."""
     trimmed = pc.utf8_trim_whitespace(column)
     return np.asarray(pc.fill_null(pc.not_equal(trimmed, ""), False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def has_header(sheet: Sheet, columns: tuple[Column, ...]) -> bool:
+    """Whether the sheet's first rows hold a header of these columns."""
+    return _header_row(sheet.head(HEADER_SCAN_ROWS), columns) is not None
 
 
 def locate_table(
@@ -209,7 +216,26 @@ def _judge(col: Column, raw: object, max_text: int = MAX_TEXT) -> tuple[Any, str
 def parse_column(col: Column, cells: pa.Array, max_text: int = MAX_TEXT) -> tuple[np.ndarray, CellProblems]:
     """Typed values of one column (an object array) and its problems as (position, code, raw,
     params), parsing each distinct text once; free text (names) is trimmed and checked in one
-    vectorised pass."""
+    vectorised pass. Invisible format characters (zero-width spaces, joiners, BOMs, direction
+    marks and overrides: Unicode category Cf) are taken out before anything else, and said so:
+    pasted into a name they would make two copies of one community differ, or turn its name round
+    in the documents."""
+    formatted = np.flatnonzero(
+        pc.fill_null(pc.match_substring_regex(cells, FORMAT), False).to_numpy(zero_copy_only=False)
+    )
+    if not len(formatted):
+        return _parse_column(col, cells, max_text)
+    values, problems = _parse_column(col, pc.replace_substring_regex(cells, FORMAT, ""), max_text)
+    wrong = {n for n, *_ in problems}
+    for n in formatted.tolist():
+        if n not in wrong:  # one problem per cell: a worse one stands alone
+            raw = cells[n].as_py()
+            chars = "、".join(sorted({f"U+{ord(c):04X}" for c in raw if unicodedata.category(c) == "Cf"}))
+            problems.append((n, "format-characters", raw, {"chars": chars}))
+    return values, problems
+
+
+def _parse_column(col: Column, cells: pa.Array, max_text: int) -> tuple[np.ndarray, CellProblems]:
     if col.type == "text":
         trimmed = pc.utf8_trim_whitespace(cells)
         values = np.asarray(trimmed.to_numpy(zero_copy_only=False), dtype=object)

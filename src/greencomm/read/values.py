@@ -27,6 +27,7 @@ YES = frozenset({"是", "有", "y", "yes", "√", "✓", "✔", "true", "1", "�
 NO = frozenset({"否", "无", "n", "no", "×", "✗", "✘", "false", "0", "没有"})
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+YEAR_RANGE = (1900, 2100)  # years a cell may hold
 
 
 XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # C0 controls but tab and line breaks: no XML can hold them
@@ -191,27 +192,35 @@ def parse_date(value: object) -> Parsed:
         return None, "invalid-date"
 
 
+def _year_of(day: dt.date) -> int:
+    """The year a date stands for. A year typed into a cell formatted as a date is stored as the
+    day number 2021 and shown as 1905-07-13: such a date (day numbers 1900–2100) is the year typed,
+    never a title year of 1905."""
+    serial = (day - EXCEL_EPOCH).days
+    return serial if YEAR_RANGE[0] <= serial <= YEAR_RANGE[1] else day.year
+
+
 def parse_year(value: object) -> Parsed:
     """`2021`, `2021年`, `２０２１`, `2021.0` or a date → 2021."""
     if is_blank(value):
         return None, "missing-value"
     if isinstance(value, dt.date):
-        return value.year, None
+        return _year_of(value.date() if isinstance(value, dt.datetime) else value), None
     if isinstance(value, bool):
         return None, "invalid-year"
     if isinstance(value, int | float):
-        if float(value).is_integer() and 1900 <= value <= 2100:
+        if float(value).is_integer() and YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
             return int(value), None
         return None, "invalid-year"
     text = _SPACE.sub("", nfkc(value))
     match = _YEAR_TEXT.match(text)
-    if match and 1900 <= int(match[1]) <= 2100:
+    if match and YEAR_RANGE[0] <= int(match[1]) <= YEAR_RANGE[1]:
         return int(match[1]), None
     date, problem = parse_date(value)
     if problem is None:
-        return date.year, None
+        return _year_of(date), None
     number = to_decimal(text)
-    if number is not None and number == number.to_integral_value() and 1900 <= number <= 2100:
+    if number is not None and number == number.to_integral_value() and YEAR_RANGE[0] <= number <= YEAR_RANGE[1]:
         return int(number), None
     return None, "invalid-year"
 
@@ -245,11 +254,18 @@ def parse_text(value: object) -> Parsed:
     return text, None
 
 
+def distinct(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Each row's position among the distinct values, and the distinct values themselves, a blank
+    (None) kept as None: pandas' factorize gives it back as NaN, which is truthy and no number a
+    rule should ever see."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.asarray(codes, dtype=np.int64), [None if isinstance(u, float) and u != u else u for u in uniques]
+
+
 def map_unique(series: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     """fn applied once per distinct value (not once per row), as an object Series. Columns of a
     district workbook repeat few values, so this is where the time goes from per row to per value."""
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=False)
+    codes, uniques = distinct(series.to_numpy(dtype=object))
     mapped = np.empty(len(uniques), dtype=object)
-    # factorize gives a blank (None) back as NaN; typed values never hold a real NaN
-    mapped[:] = [fn(None if isinstance(u, float) and u != u else u) for u in uniques]
+    mapped[:] = [fn(u) for u in uniques]
     return pd.Series(mapped[codes] if len(series) else mapped[:0], index=series.index, dtype=object)

@@ -21,7 +21,7 @@ import uuid
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -31,6 +31,7 @@ import pyarrow as pa
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from greencomm.errors import InputError, ReadFailed, UsageError
+from greencomm.programme.layouts import PROBLEM_SHEET, RESULTS_SHEET
 from greencomm.programme.settings import Limits
 from greencomm.read.guard import CONTAINER_BROKEN, SheetFacts, measure_sheet, open_checked
 from greencomm.read.sandbox import Caps, Reading
@@ -38,7 +39,6 @@ from greencomm.read.sandbox import Caps, Reading
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 BROKEN = (*CONTAINER_BROKEN, KeyError, ElementTree.ParseError, UnicodeDecodeError)  # and broken XML
 UNSAFE = (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden)
-HEAD_ROWS = 40  # rows of XML read to anchor the sheet: the header is within the first 30
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
@@ -133,9 +133,10 @@ def _sheet_paths(archive: zipfile.ZipFile) -> tuple[list[str], dict[str, str], s
 
 
 def _head_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int]]:
-    """(row, column) of the valued cells in the first rows of a sheet's XML, read as a stream."""
+    """(row, column) of the valued cells of the sheet's first row that has any, read from its XML as
+    a stream: however many empty rows come first (a row element may be there for its height or
+    style alone), the first row a reader sees is found."""
     found: list[tuple[int, int]] = []
-    rows = 0
     with archive.open(part) as stream:
         for _, element in SafeTree.iterparse(stream, events=("end",)):
             tag = element.tag.rsplit("}", 1)[-1]
@@ -145,9 +146,8 @@ def _head_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int]]:
                 if position and valued:
                     found.append(position)
             elif tag == "row":
-                rows += 1
                 element.clear()
-                if rows >= HEAD_ROWS:
+                if found:
                     break
     return found
 
@@ -242,7 +242,8 @@ def _read_failed(book: Workbook, name: str, exc: ReadFailed) -> InputError:
         said = exc.detail or "无信息"
         return InputError("sheet-unreadable", book.name, name, detail=f"读取进程意外退出（{said}）",
                           detail_en=f"the reading process stopped ({exc.detail or 'no message'})")  # fmt: skip
-    return InputError("sheet-unreadable", book.name, name, detail=exc.detail, detail_en=exc.detail)
+    said = (exc.detail.strip().splitlines() or [""])[0]  # the reader's first line; the rest is its backtrace
+    return InputError("sheet-unreadable", book.name, name, detail=said, detail_en=said)
 
 
 # ---------------------------------------------------------------- the reference reader
@@ -321,25 +322,59 @@ def read_workbook(
 
 
 def sheet_names(path: Path) -> list[str]:
-    """The sheet names alone; [] when the file cannot be opened."""
+    """The sheet names alone; [] when the file cannot be opened. Remembered while the file is
+    unchanged: several steps of one run ask for them."""
     try:
-        return read_workbook(path).sheet_names
-    except InputError:
+        stat = path.stat()
+    except OSError:
         return []
+    return list(_sheet_names(path, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=1024)
+def _sheet_names(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
+    try:
+        return tuple(read_workbook(path).sheet_names)
+    except (InputError, UsageError):
+        return ()
+
+
+def is_own_output(path: Path) -> bool:
+    """A workbook greencomm wrote: a result of score, rank or shortlist (it carries 评分依据), or a
+    problem list (问题清单 alone). An annotated copy is not one: it is the district's workbook, and
+    a district may send it back corrected."""
+    names = sheet_names(path)
+    return RESULTS_SHEET in names or names == [PROBLEM_SHEET]
+
+
+def _workbooks_in(folder: Path) -> list[Path]:
+    return [
+        child
+        for child in sorted(folder.iterdir())
+        if child.is_file() and child.suffix.lower() in EXCEL_SUFFIXES and not child.name.startswith("~$")
+    ]
 
 
 def expand_inputs(paths: Iterable[Path]) -> list[Path]:
     """Files as given and the workbooks directly inside folders, sorted by name (so results and the
-    'later duplicate' never depend on the order of the command line); Office lock files skipped."""
+    'later duplicate' never depend on the order of the command line). Office lock files are
+    skipped, and so are greencomm's own outputs found in a folder (an output written into the
+    inbox must not come back as a submission); a file named on the command line is taken as it is."""
     found: dict[Path, None] = {}
     for path in paths:
         if path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.is_file() and child.suffix.lower() in EXCEL_SUFFIXES and not child.name.startswith("~$"):
-                    found[child] = None
+            found.update((child, None) for child in _workbooks_in(path) if not is_own_output(child))
         elif path.exists():
             if not path.name.startswith("~$"):
                 found[path] = None
         else:
             raise UsageError(f"{path}: 文件或文件夹不存在 / no such file or folder")
     return sorted(found, key=lambda p: (p.name, str(p)))
+
+
+def own_outputs(paths: Iterable[Path]) -> list[Path]:
+    """greencomm's own outputs inside the folders given, which expand_inputs leaves out."""
+    return sorted(
+        (child for path in paths if path.is_dir() for child in _workbooks_in(path) if is_own_output(child)),
+        key=lambda p: (p.name, str(p)),
+    )

@@ -18,12 +18,12 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from greencomm.problems import LIST_HEADERS, SEVERITY_WORDS, Problem
+from greencomm.programme.layouts import PROBLEM_SHEET
 from greencomm.read.guard import LOAD_MAX_MB, sheets_megabytes
-from greencomm.read.inputs import Inputs
+from greencomm.read.inputs import Inputs, sort_problems
 from greencomm.write.atomic import write_bytes
 from greencomm.write.xlsx import fit_columns, print_setup, set_value, style_header, to_bytes
 
-PROBLEM_SHEET = "问题清单"
 ANNOTATE_MAX_ROWS = 20_000  # beyond this a copy is of no use to a district, and costly to load
 ANNOTATE_MAX_MB = LOAD_MAX_MB
 
@@ -146,15 +146,16 @@ def encrypt(data: bytes, password: str) -> bytes:
 
 def write_validation(
     inputs: Inputs, problems: Sequence[Problem], folder: Path, lang: str, password: str | None = None
-) -> tuple[dict[Path, Path], list[Path]]:
+) -> tuple[dict[Path, Path], list[Path], list[Problem]]:
     """An annotated copy of every workbook with problems, and the full list; returns input → copy,
-    and the workbooks too large to annotate. A file that could not be read gets no copy (there is
-    nothing to colour), and when no input could be read at all nothing is written: the messages say
-    it all (docs/rules.md#untrusted-input)."""
+    the workbooks too large to annotate, and a warning for each workbook whose copy could not be
+    made (a damaged part the reader never needed: its problems are still in the list). A file that
+    could not be read gets no copy (there is nothing to colour), and when no input could be read at
+    all nothing is written: the messages say it all (docs/rules.md#untrusted-input)."""
     files = inputs.files
     refused = {p.file for p in problems if p.refused}
     if all(path.name in refused for path in files):
-        return {}, []
+        return {}, [], []
     by_file: dict[str, list[Problem]] = defaultdict(list)
     for p in problems:
         by_file[p.file].append(p)
@@ -163,6 +164,7 @@ def write_validation(
     sources = {path: source for part in inputs.parts for path, source in part.sources.items()}
     written: dict[Path, Path] = {}
     too_large: list[Path] = []
+    failed: list[Problem] = []
     for path in files:
         found = by_file.get(path.name)
         if not found or any(p.refused for p in found) or path not in sources:
@@ -171,9 +173,14 @@ def write_validation(
         if too_large_to_annotate(source, rows.get(path.name, 0)):
             too_large.append(path)
             continue
-        data = to_bytes(annotate(source, found, lang))
+        try:
+            data = to_bytes(annotate(source, found, lang))
+        except Exception as exc:  # openpyxl raises many types for a part it cannot take (styles, properties)
+            detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            failed.append(Problem("cannot-annotate", path.name, params={"detail": detail}))
+            continue
         target = folder / annotated_name(path)
         write_bytes(target, encrypt(data, password) if isinstance(source, bytes) and password else data, files)
         written[path] = target
-    write_bytes(folder / "问题清单.xlsx", to_bytes(problem_list(problems, lang)), files)
-    return written, too_large
+    write_bytes(folder / "问题清单.xlsx", to_bytes(problem_list(sort_problems([*problems, *failed]), lang)), files)
+    return written, too_large, failed

@@ -130,7 +130,7 @@ def _breakdown(table: pd.DataFrame, key: str, names: list[str]) -> list[dict[str
 
 
 def _activities(results: Results) -> tuple[list[dict[str, Any]], str]:
-    acts = results.inputs.activities
+    acts = results.activities
     rows: list[dict[str, Any]] = []
     for kind in ACTIVITY_TYPES:
         if not len(acts):

@@ -259,9 +259,9 @@ def _embed(title: str, columns: Sequence[Column], frame: pd.DataFrame) -> Result
 
 def input_sheets(results: Results) -> list[ResultSheet]:
     programme, inputs = results.programme, results.inputs
-    sheets = [_embed(SUBMISSION_SHEET, submission_columns(programme), inputs.submissions.frame)]
-    if len(inputs.activities):
-        sheets.append(_embed(ACTIVITY_SHEET, ACTIVITY_READ_COLUMNS, inputs.activities))
+    sheets = [_embed(SUBMISSION_SHEET, submission_columns(programme), results.standing)]
+    if len(results.activities):
+        sheets.append(_embed(ACTIVITY_SHEET, ACTIVITY_READ_COLUMNS, results.activities))
     if inputs.reviews is not None:
         sheets.append(_embed(REVIEW_SHEET, review_columns(programme), inputs.reviews.frame))
     if inputs.register is not None:
