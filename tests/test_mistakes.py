@@ -176,8 +176,11 @@ def test_three_versions_of_one_workbook_title_each_community_once(
         rows = [full_row(community=c, target=DEMO, fill_date=filled, B5=b5) for c in names]
         path = write_submission(rows, name=name, folder=inbox)
         os.utime(path, (1_800_000_000 + n, 1_800_000_000 + n))
-    results = evaluate([inbox], programme)
+    results = evaluate([inbox], programme, reviews=[_reviews(tmp_path / "评审.xlsx", names)])
     assert sorted(results.table.community) == names
+    assert results.table.status.tolist() == ["示范社区"] * 4
+    money = results.money()
+    assert (money["demonstrations"], money["total"]) == (4, 4 * programme.settings.amount_per_demonstration)
     assert set(results.frame._file) == {"芙蓉区终版.xlsx"}
     assert results.scores.points.B5.tolist() == [3] * 4  # 90%: the final version's values
     replaced = {(p.file, p.params["newer"]) for p in results.problems if p.code == "superseded-workbook"}
