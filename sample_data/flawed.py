@@ -16,8 +16,10 @@ from layout import Raw, save, write_table
 from openpyxl import Workbook
 from pools import STYLES, Names
 
-from greencomm.programme import Programme
-from greencomm.programme.layouts import DEMO_TITLE, PASS_TITLE, SUBMISSION_SHEET, submission_columns
+from greencomm.programme import Programme, load_programme
+from greencomm.programme.layouts import SUBMISSION_SHEET, submission_columns
+
+PASS_TITLE, DEMO_TITLE = load_programme(year=2026).targets  # the default programme's two titles
 
 MERGED = object()  # the plant is a merge of the cell with the one below it
 

@@ -26,18 +26,19 @@ from pools import ACTIVITIES, STREETS, STYLES, Names
 
 from greencomm.programme import Programme, load_programme
 from greencomm.programme.layouts import (
-    ACTIVITY_COLUMNS,
     ACTIVITY_SHEET,
-    DEMO_TITLE,
-    PASS_TITLE,
-    REGISTER_COLUMNS,
     REGISTER_SHEET,
     REVIEW_SHEET,
     SUBMISSION_SHEET,
+    activity_columns,
     column_for_header,
+    register_columns,
     review_columns,
     submission_columns,
 )
+
+DEFAULT = load_programme(year=2026)  # the sample year is the default programme's: two titles
+PASS_TITLE, DEMO_TITLE = DEFAULT.targets
 
 SEED = 20260901
 COUNTS = {"芙蓉区": 21, "天心区": 20, "岳麓区": 22, "开福区": 19, "雨花区": 20, "望城区": 18}
@@ -323,7 +324,8 @@ def write_activities(rng: random.Random, ws: Worksheet, year: int, style: dict) 
             }
         )
     rows.sort(key=lambda r: r["date"])
-    write_table(ws, rng, list(ACTIVITY_COLUMNS), rows, {**style, "headers": ["canonical"], "pad": False})
+    columns = list(activity_columns(DEFAULT))[:4]  # the sample year has no 数量 column: it lists no posters
+    write_table(ws, rng, columns, rows, {**style, "headers": ["canonical"], "pad": False})
 
 
 def review_scores(rng: random.Random, programme: Programme, row: dict, bias: float) -> dict:
@@ -388,7 +390,7 @@ def write_register(rng: random.Random, names: Names, programme: Programme, books
     wb = Workbook()
     wb.active.title = REGISTER_SHEET
     style = {"headers": ["canonical"], "pad": False, "num": ["int"], "year": ["int"]}
-    write_table(wb.active, rng, list(REGISTER_COLUMNS), entries, style)
+    write_table(wb.active, rng, list(register_columns(programme)), entries, style)
     save(wb, out / "register.xlsx", programme.year)
     return entries
 

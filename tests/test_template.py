@@ -18,7 +18,7 @@ from greencomm.api import validate
 from greencomm.errors import ConfigError
 from greencomm.programme import Programme, load_programme
 from greencomm.programme.headers import header_base
-from greencomm.programme.layouts import ACTIVITY_COLUMNS, submission_columns
+from greencomm.programme.layouts import activity_columns, submission_columns
 from greencomm.programme.rubric import fmt
 from greencomm.programme.settings import Settings
 from greencomm.read.tables import parse_cell
@@ -140,7 +140,7 @@ def test_data_cells_are_preformatted(programme: Programme, tmp_path: Path) -> No
 
 def test_activity_sheet(programme: Programme, tmp_path: Path) -> None:
     ws = _saved(programme, tmp_path)["创建活动"]
-    assert [c.value for c in ws[1]] == [c.header for c in ACTIVITY_COLUMNS]
+    assert [c.value for c in ws[1]] == [c.header for c in activity_columns(programme)]
     assert ws.freeze_panes == "A2"
     validations = _validations(ws)
     last = DATA_ROWS + 1

@@ -42,7 +42,7 @@ from greencomm.read.inputs import (
 )
 from greencomm.read.values import parse_date
 from greencomm.read.workbook import expand_inputs
-from greencomm.write import documents
+from greencomm.write import documents, notice, summary
 from greencomm.write.annotate import write_validation
 from greencomm.write.atomic import write_bytes
 from greencomm.write.blank_workbook import build_template
@@ -72,7 +72,7 @@ def parse_day(text: str) -> dt.date | None:
 # ---------------------------------------------------------------- template
 def template(programme: Programme, output: Path | None = None, templates: Path | None = None) -> Path:
     """The blank district workbook (申报汇总表 with drop-downs, 创建活动, 填报说明), written."""
-    target = output or Path(f"{programme.year}年节能环保社区申报汇总表（模板）.xlsx")
+    target = output or Path(f"{programme.year}年{programme.title}申报汇总表（模板）.xlsx")
     return write_bytes(target, to_bytes(build_template(programme, templates)))
 
 
@@ -358,8 +358,8 @@ def publicize(
 ) -> Written:
     """The 公示 as .docx and .md (folder `./公示` by default)."""
     results = _final_lists(paths, programme, reviews, register, password, "公示", "the notice")
-    document = documents.publicity(results, start)
-    stem = f"{programme.year}年节能环保社区拟命名名单公示"
+    document = notice.publicity(results, start)
+    stem = f"{programme.year}年{programme.title}拟命名名单公示"
     files = documents.write_document(document, "publicity", stem, output or Path("公示"), templates,
                                      results.inputs.files)  # fmt: skip
     return Written(results, files, document.warnings)
@@ -377,8 +377,8 @@ def report(
 ) -> Written:
     """The year's summary as .docx and .md with charts (folder `./年度总结` by default)."""
     results = _final_lists(paths, programme, reviews, register, password, "年度总结", "the summary", activities=True)
-    document = documents.report(results, date)
-    stem = f"{programme.year}年节能环保社区创建工作总结"
+    document = summary.report(results, date)
+    stem = f"{programme.year}年{programme.title}创建工作总结"
     files = documents.write_document(document, "report", stem, output or Path("年度总结"), templates,
                                      results.inputs.files)  # fmt: skip
     return Written(results, files, document.warnings)

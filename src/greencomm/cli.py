@@ -34,8 +34,8 @@ from greencomm.write.terminal import (
 
 app = typer.Typer(
     name="greencomm",
-    help="节能环保社区创建：校验区级申报表、评分、排名、公示与年度总结。"
-    " Scores the city's 节能环保社区 programme from district Excel workbooks.",
+    help="社区创建评选（节能环保社区、绿色社区……）：校验区级申报表、评分、排名、公示与年度总结。"
+    " Scores a city's community creation programme from district Excel workbooks.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -109,7 +109,7 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本 / show the version")
     ] = False,
 ) -> None:
-    """节能环保社区创建工具 greencomm."""
+    """社区创建评选工具 greencomm."""
 
 
 # ---------------------------------------------------------------- template
@@ -267,7 +267,7 @@ rank = app.command(
 )(_plain_results_command("rank"))
 shortlist = app.command(
     "shortlist",
-    help="名单：推荐现场评审／示范社区、待审定、节能环保社区、未通过及原因、奖励资金 / the lists and the money.",
+    help="名单：推荐现场评审／示范社区、待审定、获命名的社区、未通过及原因、奖励资金 / the lists and the money.",
 )(_plain_results_command("shortlist"))
 
 

@@ -21,14 +21,20 @@ import pandas as pd
 
 from greencomm.check.cells import Cell, rows, where
 from greencomm.problems import Problem
-from greencomm.programme import Programme
-from greencomm.programme.layouts import CITY_TITLES, DEMO_TITLE, VALID, submission_columns
+from greencomm.programme import NO_TITLE, Programme
+from greencomm.programme.layouts import VALID, submission_columns
 from greencomm.read.inputs import META, Part
 from greencomm.read.names import name_key
 from greencomm.read.values import map_unique
 
-NO_TITLE = CITY_TITLES[0]
 BASE_CODES = ("Q1", "Q2", "Q4")  # judged from the row alone; Q3 needs the title in play
+
+
+def applies_for_demonstration(frame: pd.DataFrame, programme: Programme) -> pd.Series:
+    """Whether each row applied for the demonstration title (never, in a one-tier programme)."""
+    if programme.demonstration_title is None:
+        return pd.Series(False, index=frame.index, dtype=bool)
+    return frame.target == programme.demonstration_title
 
 
 def failures(frame: pd.DataFrame, programme: Programme) -> dict[str, pd.Series]:
@@ -71,9 +77,9 @@ class TitleBlocks:
         return self.demonstration.where(demonstration, self.pass_title)
 
 
-def _blocks(titles: list[tuple[int, str]], year: int, window: int) -> tuple[bool, bool, str]:
+def _blocks(titles: list[tuple[int, str]], year: int, window: int, demo_title: str | None) -> tuple[bool, bool, str]:
     recent = [(y, t) for y, t in titles if 0 < year - y < window]  # earlier years only
-    demo = any(t == DEMO_TITLE for _, t in recent)
+    demo = demo_title is not None and any(t == demo_title for _, t in recent)
     held = "、".join(f"{y}年{t}" for y, t in sorted(recent))
     return demo, bool(recent), held
 
@@ -84,7 +90,7 @@ def title_blocks(frame: pd.DataFrame, programme: Programme, register: pd.DataFra
     year, window = programme.year, programme.rubric.repeat_years
 
     def judge(titles: list[tuple[int, str]]) -> tuple[bool, bool, str]:
-        return _blocks(titles, year, window)
+        return _blocks(titles, year, window, programme.demonstration_title)
 
     claimed = pd.Series(list(zip(frame.city_title.tolist(), frame.city_title_year.tolist(), strict=True)),
                         index=frame.index, dtype=object)  # fmt: skip
@@ -148,7 +154,8 @@ def eligibility_problems(
     add("eligibility-q2", masks["Q2"], "district_title_year",
         value=lambda r: r["district_title_year"] if r["district_title_year"] is not None else "空")  # fmt: skip
     add("eligibility-q4", masks["Q4"] & frame.recommendation.notna(), "recommendation")
-    add("eligibility-q3", facts.blocks.for_title(frame.target == DEMO_TITLE), "city_title", held=lambda r: r["_held"])
+    add("eligibility-q3", facts.blocks.for_title(applies_for_demonstration(frame, programme)), "city_title",
+        held=lambda r: r["_held"])  # fmt: skip
     for idx, book, reg in facts.blocks.disagree:
         row = frame.loc[idx]
         out.append(Problem("register-disagrees", **where(part, row, "city_title"), field=header["city_title"],

@@ -7,9 +7,8 @@ from typing import Any
 import pandas as pd
 
 from greencomm.check.cells import Cell, rows, where
-from greencomm.check.eligibility import NO_TITLE
 from greencomm.problems import Problem
-from greencomm.programme import Programme
+from greencomm.programme import NO_TITLE, Programme
 from greencomm.programme.layouts import column_for_header, submission_columns
 from greencomm.read.inputs import META, Part
 from greencomm.read.values import map_unique

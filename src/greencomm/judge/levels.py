@@ -8,10 +8,9 @@ from fractions import Fraction
 
 import pandas as pd
 
-from greencomm.check.eligibility import TitleBlocks
+from greencomm.check.eligibility import TitleBlocks, applies_for_demonstration
 from greencomm.judge.scoring import Scores
 from greencomm.programme import Programme
-from greencomm.programme.layouts import DEMO_TITLE
 
 
 def _empty(lists: pd.Series) -> pd.Series:
@@ -40,11 +39,13 @@ def is_candidate(
     programme: Programme,
 ) -> pd.Series:
     """示范社区 candidate: applied for 示范, eligible (Q3 judged for 示范), no veto, total ≥ 90, every
-    category ≥ 60% of its maximum (exactly 60% is enough)."""
+    category ≥ 60% of its maximum (exactly 60% is enough). In a one-tier programme, a candidate for
+    the on-site review: eligible, no veto."""
+    if not programme.two_tier:  # every eligible applicant with no veto is reviewed on site
+        return _empty(veto) & _empty(eligibility) & ~blocks.pass_title
     levels = programme.levels
     enough = scores.total_cents >= threshold_cents(levels.demonstration_total)
     for cat in programme.rubric.categories:
         enough &= scores.category_cents[cat.id] >= threshold_cents(levels.category_share * cat.max)
-    return (
-        (frame.target == DEMO_TITLE) & enough & veto.map(len).eq(0) & eligibility.map(len).eq(0) & ~blocks.demonstration
-    )
+    applied = applies_for_demonstration(frame, programme)
+    return applied & enough & _empty(veto) & _empty(eligibility) & ~blocks.demonstration

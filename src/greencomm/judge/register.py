@@ -7,8 +7,8 @@ import pandas as pd
 
 from greencomm.errors import RegisterError
 from greencomm.judge.results import Results
-from greencomm.judge.shortlist import DEMONSTRATION, PASSED, PENDING
-from greencomm.programme.layouts import DEMO_TITLE, PASS_TITLE, VALID
+from greencomm.judge.shortlist import DEMONSTRATION, PENDING
+from greencomm.programme.layouts import VALID
 
 
 def final_titles(results: Results) -> pd.DataFrame:
@@ -26,13 +26,16 @@ def final_titles(results: Results) -> pd.DataFrame:
         raise RegisterError(
             f"仍有待审定的社区（{names}），请领导小组审定、调整设置后再写入名录 / 待审定 ties must be decided first"
         )
-    titled = ordered[ordered.status.isin([DEMONSTRATION, PASSED])]
+    programme = results.programme
+    titled = ordered[ordered.status.isin([DEMONSTRATION, programme.title])]
     return pd.DataFrame(
         {
-            "year": results.programme.year,
+            "year": programme.year,
             "district": titled.district,
             "community": titled.community,
-            "title": titled.status.map({DEMONSTRATION: DEMO_TITLE, PASSED: PASS_TITLE}),
+            "title": titled.status.map(
+                {DEMONSTRATION: programme.demonstration_title, programme.title: programme.title}
+            ),
             "state": VALID,
         }
     )

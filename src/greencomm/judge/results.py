@@ -123,7 +123,8 @@ def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
     rank = competition_rank(keys)
     status, _ = decide(frame, scores, rank, candidate, pass_level, reviewed, programme)
     # Q3 is judged for the title in play: 示范 for those still in the running for it.
-    q3 = blocks.for_title(status.isin([DEMONSTRATION, PENDING, ONSITE]))
+    in_running = status.isin([DEMONSTRATION, PENDING, ONSITE]) & programme.two_tier
+    q3 = blocks.for_title(in_running)
     eligibility = pd.Series(
         [sorted([*e, "Q3"]) if blocked else e for e, blocked in zip(eligibility, q3, strict=True)],
         index=frame.index,

@@ -10,15 +10,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from greencomm.check.eligibility import applies_for_demonstration
 from greencomm.judge.levels import threshold_cents
 from greencomm.judge.scoring import REVIEW, Scores, format_cents
 from greencomm.programme import Programme
-from greencomm.programme.layouts import DEMO_TITLE
 from greencomm.programme.rubric import fmt
 from greencomm.read.values import map_unique
 
-ONSITE, DEMONSTRATION, PENDING, PASSED, FAILED = "推荐现场评审", "示范社区", "待审定", "节能环保社区", "未通过"
-STATUS_ORDER = {DEMONSTRATION: 0, PENDING: 1, ONSITE: 2, PASSED: 3, FAILED: 4}
+# The statuses; a community that gets the title has the title's name as its status (节能环保社区,
+# 绿色社区…: Programme.title).
+ONSITE, DEMONSTRATION, PENDING, FAILED = "推荐现场评审", "示范社区", "待审定", "未通过"
+
+
+def status_order(programme: Programme) -> dict[str, int]:
+    """The statuses in the order lists and counts show them."""
+    return {DEMONSTRATION: 0, PENDING: 1, ONSITE: 2, programme.title: 3, FAILED: 4}
 
 
 @dataclass(frozen=True)
@@ -54,10 +60,18 @@ def decide(
     programme: Programme,
 ) -> tuple[pd.Series, pd.Index]:
     """Status of every row, and the tied rows (待审定). Before review the first 30 candidates are
-    推荐现场评审; after review only reviewed candidates can be chosen and the first 20 are 示范社区."""
+    推荐现场评审; after review only reviewed candidates can be chosen and the first 20 are 示范社区.
+    A one-tier programme reviews every candidate on site: before review they are all 推荐现场评审,
+    after it those reviewed that reach the level get the title."""
     quotas = programme.settings.quotas
     status = pd.Series(FAILED, index=frame.index, dtype=object)
-    status[pass_level] = PASSED
+    if not programme.two_tier:
+        if reviewed:
+            status[pass_level & (scores.review_source == REVIEW)] = programme.title
+        else:
+            status[candidate] = ONSITE
+        return status, pd.Index([])
+    status[pass_level] = programme.title
     if reviewed:
         pool = candidate & (scores.review_source == REVIEW)
         chosen = cut(ranks[pool], quotas.demonstration, grow_on_tie=False)
@@ -91,8 +105,8 @@ def reasons(
     n = len(frame)
     got = status.to_numpy(dtype=object)
     total = scores.total_cents.to_numpy()
-    applied_demo = (frame.target == DEMO_TITLE).to_numpy()
-    not_titled = np.isin(got, [PASSED, FAILED])
+    applied_demo = applies_for_demonstration(frame, programme).to_numpy()
+    not_titled = np.isin(got, [programme.title, FAILED])
     demo_miss = applied_demo & not_titled
     visit = (got == FAILED) | (got == PENDING) | demo_miss
     parts: list[list[list[str]]] = []  # vetoes and eligibility: a list for every row
@@ -113,7 +127,12 @@ def reasons(
         sparse.append({i: text(i) for i in np.flatnonzero(mask & visit).tolist()})
 
     pass_words, demo_words = fmt(levels.pass_total), fmt(levels.demonstration_total)
-    when(total < threshold_cents(levels.pass_total), lambda i: f"总分 {format_cents(total[i])} 低于 {pass_words} 分")
+    # a one-tier programme judges scores only after the on-site review
+    if programme.two_tier or reviewed:
+        below = total < threshold_cents(levels.pass_total)
+        when(below, lambda i: f"总分 {format_cents(total[i])} 低于 {pass_words} 分")
+    if not programme.two_tier and reviewed:
+        when((scores.review_source != REVIEW).to_numpy(), lambda i: "未参加现场评审")
     below_demo = demo_miss & (total < threshold_cents(levels.demonstration_total))
     when(below_demo, lambda i: f"总分 {format_cents(total[i])} 低于示范社区标准 {demo_words} 分")
     for cat in rubric.categories:

@@ -11,6 +11,8 @@ from greencomm.errors import ConfigError
 from greencomm.programme.rubric import Levels, Rubric, fmt, load_rubric
 from greencomm.programme.settings import Settings, load_settings, nearest, settings_file
 
+NO_TITLE = "无"  # 已获市级称号 when the community holds none
+
 
 @dataclass(frozen=True)
 class Programme:
@@ -22,6 +24,63 @@ class Programme:
     @property
     def year(self) -> int:
         return self.settings.year
+
+    # ---- what the programme is called, and its tiers (docs/rules.md#titles)
+    @property
+    def title(self) -> str:
+        """The title a community is named with, and the status of those who get it: 节能环保社区."""
+        return self.settings.programme
+
+    @property
+    def two_tier(self) -> bool:
+        """Whether there is a demonstration tier above the title (`[quotas] demonstration` ≥ 1)."""
+        return self.settings.quotas.demonstration > 0
+
+    @property
+    def demonstration_title(self) -> str | None:
+        """节能环保示范社区, from the programme's name unless set; None in a one-tier programme."""
+        if not self.two_tier:
+            return None
+        if self.settings.demonstration_title:
+            return self.settings.demonstration_title
+        name = self.title
+        return f"{name[:-2]}示范社区" if name.endswith("社区") else f"{name}示范"
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The titles a community may apply for (申报类别): the title, then the demonstration title."""
+        return (self.title,) if self.demonstration_title is None else (self.title, self.demonstration_title)
+
+    @property
+    def city_titles(self) -> tuple[str, ...]:
+        """What 已获市级称号 may say: none, or one of the titles."""
+        return (NO_TITLE, *self.targets)
+
+    # ---- what the documents cite and who signs them
+    @property
+    def scheme(self) -> str:
+        """The scheme the documents cite as their basis: 《xx市节能环保社区创建工作实施方案》."""
+        return self.settings.scheme or f"{self.settings.city}{self.title}创建工作实施方案"
+
+    @property
+    def rubric_title(self) -> str:
+        """The rubric's title with the city and the programme filled in."""
+        return self.rubric.title.replace("{city}", self.settings.city).replace("{programme}", self.title)
+
+    @property
+    def issuer(self) -> str:
+        return self.settings.issuer or f"{self.settings.city}创建{self.title}工作领导小组办公室"
+
+    @property
+    def contact(self) -> dict[str, str]:
+        """Where objections go: the settings' [contact], the office and address defaulting to the city's."""
+        given = self.settings.contact
+        return {
+            "office": given.office or self.issuer,
+            "address": given.address or f"{self.settings.city}环境保护宣传教育站",
+            "phone": given.phone,
+            "email": given.email,
+        }
 
     @property
     def levels(self) -> Levels:

@@ -14,12 +14,7 @@ from functools import cached_property
 from greencomm.programme import Programme
 from greencomm.programme.headers import header_base, header_key
 
-COMMUNITY_TYPES = ("老城区社区", "商品房小区", "城中村或农民新村", "单位大院", "混合型")
-TARGETS = ("节能环保社区", "节能环保示范社区")
-PASS_TITLE, DEMO_TITLE = TARGETS
-CITY_TITLES = ("无", *TARGETS)
 RECOMMENDATIONS = ("同意推荐", "不同意推荐")
-ACTIVITY_TYPES = ("培训", "宣传", "交流", "其他")
 REGISTER_STATES = ("有效", "撤销")
 VALID, REVOKED = REGISTER_STATES
 
@@ -60,25 +55,38 @@ class Column:
 
 ZERO = Fraction(0)
 
-IDENTITY = (
-    Column("seq", "序号", "integer", required=False, value_required=False, minimum=ZERO),
-    Column("district", "所属区", "text", help="填写区名，如 芙蓉区"),
-    Column("street", "所属街道", "text"),
-    Column("community", "社区名称", "text", help="同一区内社区名称不得重复"),
-    Column("community_type", "社区类型", "choice", choices=COMMUNITY_TYPES),
-    Column("households", "户数", "integer", above=ZERO),
-    Column("population", "常住人口", "integer", above=ZERO),
-    Column("occupancy", "入住率(%)", "percent", help="可填 85%、85 或 0.85"),
-    Column("target", "申报类别", "choice", choices=TARGETS),
-    Column("district_title_year", "区级称号获得年份", "year", value_required=False, help="四位年份，如 2021"),
-    Column("city_title", "已获市级称号", "choice", choices=CITY_TITLES),
-    Column("city_title_year", "市级称号获得年份", "year", value_required=False, help="已获市级称号时必填"),
-    Column("penalty", "近三年环境违法处罚", "yesno", help="有/无", words=("有", "无")),
-    Column("complaints", "环境投诉件数", "integer", minimum=ZERO),
-    Column("complaints_closed", "环境投诉按期办结件数", "integer", minimum=ZERO, help="不得大于环境投诉件数"),
-    Column("incident", "近三年重大环境污染或安全事件", "yesno", help="有/无", words=("有", "无")),
-    Column("recommendation", "区级推荐意见", "choice", choices=RECOMMENDATIONS),
-)
+
+def identity_columns(programme: Programme) -> tuple[Column, ...]:
+    """Who the community is and what it applies for; the choices are the programme's."""
+    settings = programme.settings
+    return (
+        Column("seq", "序号", "integer", required=False, value_required=False, minimum=ZERO),
+        Column("district", "所属区", "text", help="填写区名，如 " + settings.districts[0]),
+        Column("street", "所属街道", "text"),
+        Column("community", "社区名称", "text", help="同一区内社区名称不得重复"),
+        Column("community_type", "社区类型", "choice", choices=tuple(settings.community_types)),
+        Column("households", "户数", "integer", above=ZERO),
+        Column("population", "常住人口", "integer", above=ZERO),
+        Column("occupancy", "入住率(%)", "percent", help="可填 85%、85 或 0.85"),
+        # one title to apply for (a one-tier programme): the column may be left out, or blank
+        Column(
+            "target",
+            "申报类别",
+            "choice",
+            choices=programme.targets,
+            required=programme.two_tier,
+            value_required=programme.two_tier,
+        ),
+        Column("district_title_year", "区级称号获得年份", "year", value_required=False, help="四位年份，如 2021"),
+        Column("city_title", "已获市级称号", "choice", choices=programme.city_titles),
+        Column("city_title_year", "市级称号获得年份", "year", value_required=False, help="已获市级称号时必填"),
+        Column("penalty", "近三年环境违法处罚", "yesno", help="有/无", words=("有", "无")),
+        Column("complaints", "环境投诉件数", "integer", minimum=ZERO),
+        Column("complaints_closed", "环境投诉按期办结件数", "integer", minimum=ZERO, help="不得大于环境投诉件数"),
+        Column("incident", "近三年重大环境污染或安全事件", "yesno", help="有/无", words=("有", "无")),
+        Column("recommendation", "区级推荐意见", "choice", choices=RECOMMENDATIONS),
+    )
+
 
 # Columns no rule reads: an error there changes no score, rank or list (docs/rules.md#documents).
 NOT_JUDGED = ("seq", "contact", "phone", "fill_date", "self_total")
@@ -119,7 +127,7 @@ def _item_column(item_id: str, programme: Programme) -> Column:
 def submission_columns(programme: Programme) -> tuple[Column, ...]:
     """Every column of 申报汇总表, in template order."""
     items = tuple(item_column(i.id, programme) for i in programme.rubric.items)
-    return IDENTITY + items + TRAILER
+    return identity_columns(programme) + items + TRAILER
 
 
 def column_for_header(columns: tuple[Column, ...], field_header: str) -> Column | None:
@@ -131,27 +139,43 @@ def column_for_header(columns: tuple[Column, ...], field_header: str) -> Column 
     return None
 
 
-ACTIVITY_COLUMNS = (
-    Column("date", "日期", "date"),
-    Column("type", "类型", "choice", choices=ACTIVITY_TYPES),
-    Column("name", "名称", "text"),
-    Column("participants", "参加人次", "integer", minimum=ZERO),
-)
+def activity_columns(programme: Programme) -> tuple[Column, ...]:
+    """创建活动: one row per activity; 参加人次 counts people, 数量 the things of a type counted in
+    another unit (海报 in 张). Either may be blank: the count is then unknown, not 0."""
+    return (
+        Column("date", "日期", "date"),
+        Column("type", "类型", "choice", choices=tuple(a.name for a in programme.settings.activity_types)),
+        Column("name", "名称", "text"),
+        Column("participants", "参加人次", "integer", value_required=False, minimum=ZERO),
+        Column(
+            "quantity",
+            "数量",
+            "integer",
+            required=False,
+            value_required=False,
+            minimum=ZERO,
+            help="宣传品等按张、册计数的活动填数量",
+        ),
+    )
 
-# Reading also accepts a 所属区 column, which greencomm's own result workbooks carry (one sheet for
-# all districts); a district's own sheet has none and takes its workbook's district.
-ACTIVITY_READ_COLUMNS = (
-    *ACTIVITY_COLUMNS,
-    Column("district", "所属区", "text", required=False, value_required=False),
-)
 
-REGISTER_COLUMNS = (
-    Column("year", "年度", "year"),
-    Column("district", "所属区", "text"),
-    Column("community", "社区名称", "text"),
-    Column("title", "称号", "choice", choices=TARGETS),
-    Column("state", "状态", "choice", choices=REGISTER_STATES),
-)
+def activity_read_columns(programme: Programme) -> tuple[Column, ...]:
+    """Reading also accepts a 所属区 column, which greencomm's own result workbooks carry (one sheet
+    for all districts); a district's own sheet has none and takes its workbook's district."""
+    return (*activity_columns(programme), Column("district", "所属区", "text", required=False, value_required=False))
+
+
+REGISTER_FIELDS = (("year", "年度"), ("district", "所属区"), ("community", "社区名称"), ("title", "称号"),
+                   ("state", "状态"))  # fmt: skip
+
+
+def register_columns(programme: Programme) -> tuple[Column, ...]:
+    """历年命名名录: one row per title named, with its year and whether it still stands."""
+    types = {"year": "year", "title": "choice", "state": "choice"}
+    choices = {"title": programme.targets, "state": REGISTER_STATES}
+    return tuple(
+        Column(key, header, types.get(key, "text"), choices=choices.get(key, ())) for key, header in REGISTER_FIELDS
+    )
 
 
 def review_columns(programme: Programme) -> tuple[Column, ...]:

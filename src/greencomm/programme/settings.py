@@ -55,7 +55,7 @@ class Thresholds(_Strict):
 
 
 class Quotas(_Strict):
-    demonstration: Int = Field(20, ge=1, description="示范社区 named each year")
+    demonstration: Int = Field(20, ge=0, description="示范社区 named each year; 0: a one-tier programme")
     onsite: Int = Field(30, ge=1, description="candidates recommended for on-site review")
 
 
@@ -76,10 +76,28 @@ class Notice(_Strict):
 
 
 class Contact(_Strict):
-    office: str = "xx市创建节能环保社区工作领导小组办公室"
-    address: str = "xx市环境保护宣传教育站"
+    """Where objections go. office and address default to the city's own (see Programme.contact)."""
+
+    office: str | None = Field(None, min_length=1, description="default: the issuer")
+    address: str | None = Field(None, min_length=1, description="default: {city}环境保护宣传教育站")
     phone: str = "0731-00000000"
     email: str = "cjb@example.gov.cn"
+
+
+class ActivityType(_Strict):
+    """A kind of 创建活动 and what is counted of it: people (人次) or things (张、册、份…)."""
+
+    name: str = Field(min_length=1)
+    unit: str = Field("人次", min_length=1, description="人次: people are counted; any other unit: a quantity")
+
+    @property
+    def counts_people(self) -> bool:
+        return self.unit == PEOPLE
+
+
+PEOPLE = "人次"
+DEFAULT_COMMUNITY_TYPES = ["老城区社区", "商品房小区", "城中村或农民新村", "单位大院", "混合型"]
+DEFAULT_ACTIVITY_TYPES = ["培训", "宣传", "交流", "其他"]
 
 
 class Limits(_Strict):
@@ -99,11 +117,18 @@ class Limits(_Strict):
 
 class Settings(_Strict):
     city: str = Field("xx市", min_length=1)
+    programme: str = Field("节能环保社区", min_length=1, description="the title's name: 节能环保社区, 绿色社区…")
+    demonstration_title: str | None = Field(None, min_length=1, description="default: …示范社区 from programme")
+    scheme: str | None = Field(None, min_length=1, description="the scheme the documents cite as their basis")
+    community_types: list[str] = Field(default_factory=lambda: list(DEFAULT_COMMUNITY_TYPES), min_length=1)
+    activity_types: list[ActivityType] = Field(
+        default_factory=lambda: [ActivityType(name=n) for n in DEFAULT_ACTIVITY_TYPES], min_length=1
+    )
     year: Int = Field(default_factory=lambda: dt.date.today().year, ge=2000, le=2100)
     districts: list[str] = Field(default_factory=lambda: list(DEFAULT_DISTRICTS), min_length=1)
     deadline: dt.date | None = Field(None, description="submission deadline; default 30 Sep of the year")
     fund: str = "节能专项资金"
-    issuer: str = "xx市创建节能环保社区工作领导小组办公室"
+    issuer: str | None = Field(None, min_length=1, description="default: {city}创建{programme}工作领导小组办公室")
     rubric: Path | None = Field(None, description="a rubric TOML file; default the built-in rubric")
     thresholds: Thresholds = Thresholds()
     quotas: Quotas = Quotas()
@@ -115,15 +140,23 @@ class Settings(_Strict):
     contact: Contact = Contact()
     limits: Limits = Limits()
 
-    @field_validator("districts")
+    @field_validator("districts", "community_types")
     @classmethod
-    def _unique_districts(cls, value: list[str]) -> list[str]:
+    def _unique_names(cls, value: list[str]) -> list[str]:
         cleaned = [d.strip() for d in value]
         if any(not d for d in cleaned):
-            raise ValueError("区名不能为空 / a district name is empty")
+            raise ValueError("名称不能为空 / a name is empty")
         if len(set(cleaned)) != len(cleaned):
-            raise ValueError("区名重复 / a district is listed twice")
+            raise ValueError("名称重复 / a name is listed twice")
         return cleaned
+
+    @field_validator("activity_types")
+    @classmethod
+    def _unique_activities(cls, value: list[ActivityType]) -> list[ActivityType]:
+        names = [a.name.strip() for a in value]
+        if len(set(names)) != len(names):
+            raise ValueError("活动类型重复 / an activity type is listed twice")
+        return value
 
     @model_validator(mode="after")
     def _deadline_in_year(self) -> Settings:

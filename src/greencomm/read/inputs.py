@@ -24,16 +24,16 @@ from greencomm.errors import InputError
 from greencomm.problems import Problem
 from greencomm.programme import Programme
 from greencomm.programme.layouts import (
-    ACTIVITY_READ_COLUMNS,
     ACTIVITY_SHEET,
     INSTRUCTIONS_SHEET,
     PROBLEM_SHEET,
-    REGISTER_COLUMNS,
     REGISTER_SHEET,
     RESULTS_SHEET,
     REVIEW_SHEET,
     SUBMISSION_SHEET,
     Column,
+    activity_read_columns,
+    register_columns,
     review_columns,
     submission_columns,
 )
@@ -273,7 +273,7 @@ def read_submissions(
         frames.append(with_keys(frame))
         act_sheet = find_sheet(book.sheet_names, ACTIVITY_SHEET)
         if act_sheet is not None:
-            acts = _load_table(book, act_sheet, ACTIVITY_READ_COLUMNS, ("name",), part, optional=True)
+            acts = _load_table(book, act_sheet, activity_read_columns(programme), ("name",), part, optional=True)
             if acts is not None:
                 activities.append(_credit(acts, frame, book, programme))
     if frames:
@@ -322,7 +322,7 @@ def register_sheet(book: Workbook) -> str | None:
 
 def read_register(path: Path, programme: Programme, password: str | None = None) -> Part:
     """The register of titles; one that does not exist yet (a first year) holds none."""
-    part = Part(_empty(REGISTER_COLUMNS))
+    part = Part(_empty(register_columns(programme)))
     if not path.exists():
         part.problems.append(Problem("register-not-found", path.name))
         return part
@@ -334,7 +334,7 @@ def read_register(path: Path, programme: Programme, password: str | None = None)
     if sheet is None:
         part.problems.append(Problem("missing-sheet", book.name, params={"expected": REGISTER_SHEET}))
         return part
-    frame = _load_table(book, sheet, REGISTER_COLUMNS, ("community",), part, may_be_empty=True)
+    frame = _load_table(book, sheet, register_columns(programme), ("community",), part, may_be_empty=True)
     if frame is not None:
         part.frame = with_keys(frame)
     return part

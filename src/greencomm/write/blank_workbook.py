@@ -24,11 +24,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from greencomm.programme import Programme
 from greencomm.programme.layouts import (
-    ACTIVITY_COLUMNS,
     ACTIVITY_SHEET,
     INSTRUCTIONS_SHEET,
     SUBMISSION_SHEET,
     Column,
+    activity_columns,
     column_for_header,
     submission_columns,
 )
@@ -201,7 +201,7 @@ def _notes(programme: Programme) -> str:
 def _submission_sheet(ws: Worksheet, programme: Programme) -> None:
     columns = submission_columns(programme)
     s = programme.settings
-    title = f"{programme.year}年{s.city}××区节能环保社区申报汇总表"  # the district writes its name
+    title = f"{programme.year}年{s.city}××区{programme.title}申报汇总表"  # the district writes its name
     _write_table(ws, columns, HEADER_ROW, programme)
     widths = [ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, len(columns) + 1)]
     span = max(1, sum(1 for n in range(len(widths)) if sum(widths[: n + 1]) <= SCREEN_WIDTH))
@@ -220,15 +220,16 @@ def _context(programme: Programme) -> dict[str, Any]:
     return {
         "city": s.city,
         "year": programme.year,
+        "programme": {"title": programme.title, "demonstration_title": programme.demonstration_title},
         "deadline": chinese_date(s.submission_deadline),
         "districts": list(s.districts),
-        "contact": s.contact.model_dump(),
+        "contact": programme.contact,
         "sheets": {"submission": SUBMISSION_SHEET, "activity": ACTIVITY_SHEET},
-        "activity_headers": [c.header for c in ACTIVITY_COLUMNS],
-        "activity_types": list(next(c.choices for c in ACTIVITY_COLUMNS if c.type == "choice")),
+        "activity_headers": [c.header for c in activity_columns(programme)],
+        "activity_types": [{"name": a.name, "unit": a.unit} for a in s.activity_types],
         "by_type": by_type,
         "have_none": [c.header for c in columns if c.type == "yesno" and c.words == HAVE_NONE],
-        "rubric": {"title": rubric.title, "total": fmt(rubric.total)},
+        "rubric": {"title": programme.rubric_title, "total": fmt(rubric.total)},
         "categories": [
             {
                 "id": c.id,
@@ -329,11 +330,11 @@ def build_template(programme: Programme, templates_dir: Path | None = None) -> W
     submissions.title = SUBMISSION_SHEET
     _submission_sheet(submissions, programme)
     activities = book.create_sheet(ACTIVITY_SHEET)
-    _write_table(activities, ACTIVITY_COLUMNS, 1, programme)
+    _write_table(activities, activity_columns(programme), 1, programme)
     instructions = book.create_sheet(INSTRUCTIONS_SHEET)
     _instructions_sheet(instructions, render_instructions(programme, templates_dir))
     book.active = 0
-    book.properties.title = f"{programme.year}年{programme.settings.city}节能环保社区申报汇总表"
+    book.properties.title = f"{programme.year}年{programme.settings.city}{programme.title}申报汇总表"
     book.properties.creator = "greencomm"
-    book.properties.subject = programme.rubric.title
+    book.properties.subject = programme.rubric_title
     return book

@@ -10,7 +10,7 @@ from typing import Any
 
 from greencomm import __version__
 from greencomm.judge.results import Results
-from greencomm.judge.shortlist import STATUS_ORDER
+from greencomm.judge.shortlist import status_order
 from greencomm.problems import Problem, count
 from greencomm.programme import Programme
 
@@ -53,17 +53,21 @@ def records(results: Results) -> list[dict[str, Any]]:
 
 
 def results_json(results: Results, lang: str = "zh") -> dict[str, Any]:
-    """score, rank and shortlist: year, stage, counts per status, money, communities, problems."""
+    """score, rank and shortlist: year, stage, counts per status, money (when the programme pays
+    any), communities, problems."""
     statuses = results.table.status.value_counts()
-    return {
+    order = status_order(results.programme)
+    document: dict[str, Any] = {
         "year": results.programme.year,
         "reviewed": results.reviewed,
         "version": __version__,
-        "counts": {s: int(statuses.get(s, 0)) for s in sorted(statuses.index, key=STATUS_ORDER.__getitem__)},
-        "money": results.money(),
-        "communities": records(results),
-        "problems": [p.to_dict(lang) for p in results.problems],
+        "counts": {s: int(statuses.get(s, 0)) for s in sorted(statuses.index, key=order.__getitem__)},
     }
+    if results.programme.settings.payers and results.programme.two_tier:  # no money, no money key
+        document["money"] = results.money()
+    document["communities"] = records(results)
+    document["problems"] = [p.to_dict(lang) for p in results.problems]
+    return document
 
 
 def validation_json(
@@ -85,7 +89,7 @@ def validation_json(
 def rubric_json(programme: Programme) -> dict[str, Any]:
     """The rubric's items, for scripts."""
     return {
-        "title": programme.rubric.title,
+        "title": programme.rubric_title,
         "items": [
             {
                 "id": i.id,

@@ -43,7 +43,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from greencomm.errors import RegisterError
-from greencomm.programme.layouts import REGISTER_COLUMNS, REGISTER_SHEET
+from greencomm.programme.layouts import REGISTER_FIELDS, REGISTER_SHEET
 from greencomm.read.guard import CONTAINER_BROKEN, LOAD_MAX_MB, sheets_megabytes
 from greencomm.read.inputs import Part, Placement
 from greencomm.read.values import XML_ILLEGAL, pictures
@@ -83,17 +83,17 @@ def _new_register() -> tuple[Workbook, Worksheet, dict[str, int]]:
     book = Workbook()
     sheet: Worksheet = book.create_sheet(REGISTER_SHEET)
     del book[book.sheetnames[0]]
-    sheet.append([c.header for c in REGISTER_COLUMNS])
+    sheet.append([header for _, header in REGISTER_FIELDS])
     style_header(sheet, 1)
-    return book, sheet, {c.key: n for n, c in enumerate(REGISTER_COLUMNS)}
+    return book, sheet, {key: n for n, (key, _) in enumerate(REGISTER_FIELDS)}
 
 
 def _create(register: Path, titles: pd.DataFrame) -> None:
     """A register that does not exist yet: there is nothing of the clerk's to keep, so openpyxl writes it."""
     book, sheet, columns = _new_register()
     for n, row in enumerate(titles.itertuples(index=False)):
-        for col in REGISTER_COLUMNS:
-            set_value(sheet.cell(2 + n, columns[col.key] + 1), getattr(row, col.key))
+        for key, _ in REGISTER_FIELDS:
+            set_value(sheet.cell(2 + n, columns[key] + 1), getattr(row, key))
     fit_columns(sheet)
     write_bytes(register, to_bytes(book))
 
@@ -270,7 +270,7 @@ def _cell(ref: str, value: object, style: str | None, p: str) -> str:
 def _rows_xml(titles: pd.DataFrame, place: Placement, model: _Row | None, p: str) -> bytes:
     """The titles as <row> elements below the last row, in the register's columns, each cell
     styled like the one above it (a register with no rows yet: the default style, not the header's)."""
-    keys = {place.columns[c.key] + 1: c.key for c in REGISTER_COLUMNS if c.key in place.columns}
+    keys = {place.columns[key] + 1: key for key, _ in REGISTER_FIELDS if key in place.columns}
     styles = model.styles if model else {}
     looks = "".join(f" {k}={quoteattr(v)}" for k, v in (model.looks if model else {}).items())
     rows = []

@@ -24,17 +24,17 @@ import rustpy_xlsxwriter as rx
 
 from greencomm import __version__
 from greencomm.judge.results import Results
-from greencomm.judge.shortlist import DEMONSTRATION, FAILED, ONSITE, PASSED, PENDING
+from greencomm.judge.shortlist import DEMONSTRATION, FAILED, ONSITE, PENDING
 from greencomm.problems import LIST_HEADERS
 from greencomm.programme.layouts import (
-    ACTIVITY_READ_COLUMNS,
     ACTIVITY_SHEET,
-    REGISTER_COLUMNS,
     REGISTER_SHEET,
     RESULTS_SHEET,
     REVIEW_SHEET,
     SUBMISSION_SHEET,
     Column,
+    activity_read_columns,
+    register_columns,
     review_columns,
     submission_columns,
 )
@@ -133,7 +133,7 @@ def summary_sheet(results: Results) -> ResultSheet:
         "全市排名": ordered["rank"].to_numpy(), "区内排名": ordered["district_rank"].to_numpy(),
         "所属区": ordered.district.to_numpy(), "所属街道": ordered.street.to_numpy(),
         "社区名称": ordered.community.to_numpy(), "社区类型": ordered.community_type.to_numpy(),
-        "申报类别": ordered.target.to_numpy(),
+        **_applied(ordered, results),
     }  # fmt: skip
     item_names = [f"{i.id} {i.name}" for i in rubric.items]
     for item, name in zip(rubric.items, item_names, strict=True):
@@ -214,7 +214,7 @@ def provenance_sheets(results: Results) -> list[ResultSheet]:
     rows += [(entry["file"], entry["sha256"]) for entry in results.inputs.hashes]
     settings = json.dumps(programme.settings.model_dump(mode="json"), ensure_ascii=False, indent=1)
     rows += [("设置" if n == 0 else "", line) for n, line in enumerate(settings.splitlines())]
-    rows += [("评分标准", f"{programme.rubric.title}（{programme.rubric.source}）")]
+    rows += [("评分标准", f"{programme.rubric_title}（{programme.rubric.source}）")]
     rubric = pd.DataFrame(
         [(i.id, i.name, float(i.max), i.kind, i.column, i.rule_text()) for i in programme.rubric.items],
         columns=["编号", "考评项目", "满分", "计分方式", "填报列", "计分规则"],
@@ -261,11 +261,11 @@ def input_sheets(results: Results) -> list[ResultSheet]:
     programme, inputs = results.programme, results.inputs
     sheets = [_embed(SUBMISSION_SHEET, submission_columns(programme), results.standing)]
     if len(results.activities):
-        sheets.append(_embed(ACTIVITY_SHEET, ACTIVITY_READ_COLUMNS, results.activities))
+        sheets.append(_embed(ACTIVITY_SHEET, activity_read_columns(programme), results.activities))
     if inputs.reviews is not None:
         sheets.append(_embed(REVIEW_SHEET, review_columns(programme), inputs.reviews.frame))
     if inputs.register is not None:
-        sheets.append(_embed(REGISTER_SHEET, REGISTER_COLUMNS, inputs.register.frame))
+        sheets.append(_embed(REGISTER_SHEET, register_columns(programme), inputs.register.frame))
     return sheets
 
 
@@ -295,7 +295,7 @@ def rank_workbook(results: Results, lang: str = "zh") -> bytes:
         return pd.DataFrame({
             "全市排名": frame["rank"].to_numpy(), "区内排名": frame["district_rank"].to_numpy(),
             "所属区": frame.district.to_numpy(), "社区名称": frame.community.to_numpy(),
-            "申报类别": frame.target.to_numpy(), "①总分": points.total,
+            **_applied(frame, results), "①总分": points.total,
             f"②{cat}{cat_name}小计": points.categories[cat],
             "③评审项小计": points.review,
             "④区级称号获得年份": frame.district_title_year.to_numpy(), "结果": frame.status.to_numpy(),
@@ -317,26 +317,34 @@ def _list(frame: pd.DataFrame, results: Results, extra: dict[str, Any]) -> pd.Da
     })  # fmt: skip
 
 
+def _applied(frame: pd.DataFrame, results: Results) -> dict[str, Any]:
+    """The 申报类别 column, in a programme that has more than one title to apply for."""
+    return {"申报类别": frame.target.to_numpy()} if results.programme.two_tier else {}
+
+
 def shortlist_workbook(results: Results, lang: str = "zh") -> bytes:
+    programme = results.programme
     ordered = results.ordered()
-    top = DEMONSTRATION if results.reviewed else ONSITE
-    lists = [(top, "示范社区" if results.reviewed else "推荐现场评审")]
-    if results.reviewed:
-        lists.append((PENDING, "待审定"))
-    lists.append((PASSED, "节能环保社区"))
+    lists = []
+    if not results.reviewed:
+        lists.append((ONSITE, "推荐现场评审"))
+    elif programme.two_tier:
+        lists += [(DEMONSTRATION, "示范社区"), (PENDING, "待审定")]
+    if results.reviewed or programme.two_tier:
+        lists.append((programme.title, programme.title))
     sheets = []
     for status, title in lists:
         chosen = ordered[ordered.status == status]
-        extra = {"申报类别": chosen.target.to_numpy(), "评审分来源": chosen.review_source.map(SOURCE_WORDS).to_numpy()}
+        extra = {**_applied(chosen, results), "评审分来源": chosen.review_source.map(SOURCE_WORDS).to_numpy()}
         sheets.append(ResultSheet(title, _list(chosen, results, extra), ["总分"]))
     failed = ordered[ordered.status == FAILED]
-    extra = {"申报类别": failed.target.to_numpy(), "原因": failed.reasons.map("；".join).to_numpy()}
+    extra = {**_applied(failed, results), "原因": failed.reasons.map("；".join).to_numpy()}
     sheets.append(ResultSheet("未通过", _list(failed, results, extra), ["总分"], ["原因"],
                         {n: STATUS_COLOURS[FAILED] for n in range(len(failed))}))  # fmt: skip
     money = results.money()
-    rows = [[p["payer"], money["demonstrations"], p["per_community"], p["total"]] for p in money["payers"]]
-    rows.append(["合计", money["demonstrations"], results.programme.settings.amount_per_demonstration, money["total"]])
-    sheets.append(
-        ResultSheet("奖励资金", pd.DataFrame(rows, columns=["出资单位", "示范社区（个）", "每个（元）", "合计（元）"]))
-    )
+    if money["payers"] and programme.two_tier:  # no money, no money sheet
+        rows = [[p["payer"], money["demonstrations"], p["per_community"], p["total"]] for p in money["payers"]]
+        rows.append(["合计", money["demonstrations"], programme.settings.amount_per_demonstration, money["total"]])
+        columns = ["出资单位", "示范社区（个）", "每个（元）", "合计（元）"]
+        sheets.append(ResultSheet("奖励资金", pd.DataFrame(rows, columns=columns)))
     return _finish(results, lang, sheets)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from greencomm.judge.results import Results
 from greencomm.judge.scoring import REVIEW
-from greencomm.judge.shortlist import STATUS_ORDER
+from greencomm.judge.shortlist import status_order
 from greencomm.problems import Problem, count
 from greencomm.programme import Programme
 from greencomm.programme.rubric import fmt
@@ -76,7 +76,7 @@ def too_large_lines(paths: Sequence[Path]) -> Iterator[str]:
 
 def rubric_table(programme: Programme) -> Group:
     rubric = programme.rubric
-    items = Table(title=f"{rubric.title}（{fmt(rubric.total)}分）", show_lines=False)
+    items = Table(title=f"{programme.rubric_title}（{fmt(rubric.total)}分）", show_lines=False)
     for header in ("编号", "考评项目", "满分", "计分方式", "填报列", "计分规则"):
         items.add_column(header, overflow="fold")
     for cat in rubric.categories:
@@ -110,10 +110,10 @@ def results_summary(results: Results, kind: str) -> Table:
     table.add_column("结果")
     table.add_column("社区数", justify="right")
     counts = results.table.status.value_counts()
-    for status in sorted(counts.index, key=STATUS_ORDER.__getitem__):
+    for status in sorted(counts.index, key=status_order(results.programme).__getitem__):
         table.add_row(status, str(counts[status]))
     money = results.money()
-    if results.reviewed:
+    if results.reviewed and money["payers"]:
         payers = "，".join(f"{p['payer']} {p['total']:,} 元" for p in money["payers"])
         table.caption = f"奖励资金：{payers}，合计 {money['total']:,} 元（{money['demonstrations']} 个示范社区）"
     return table
