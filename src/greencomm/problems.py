@@ -406,6 +406,13 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "请核对日期",
         "check the date",
     ),
+    "activity-count-unknown": (
+        "warning",
+        "活动“{name}”（{type}）未填{field}，按不详计",
+        "activity “{name}” ({type}) gives no {field}; counted as unknown",
+        "如有数字请补填（{unit}）",
+        "fill it in if it is known ({unit})",
+    ),
     # ---- review sheets
     "review-score-out-of-range": (
         "error",

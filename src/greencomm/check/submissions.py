@@ -76,14 +76,27 @@ def check_communities(frame: pd.DataFrame, part: Part, programme: Programme, fla
 
 
 def check_activities(activities: pd.DataFrame, part: Part, programme: Programme) -> list[Problem]:
-    """An activity dated outside the programme year is a warning (it may be a typing mistake)."""
+    """An activity dated outside the programme year is a warning (it may be a typing mistake); so
+    is one whose count is blank: it is counted as unknown, never as 0 people."""
     if activities.empty:
         return []
     year = programme.year
     outside = activities.date.map(lambda d: d is not None and d.year != year)
-    return [
+    out = [
         Problem(
             "activity-outside-year", **where(part, row, "date"), field="日期", value=row["date"], params={"year": year}
         )
         for _, row in rows(activities, outside).iterrows()
     ]
+    units = {a.name: a.unit for a in programme.settings.activity_types}
+    quantity = activities["quantity"] if "quantity" in activities else pd.Series(None, index=activities.index)
+    unknown = activities.participants.isna() & quantity.isna() & activities.type.notna()
+    for _, row in rows(activities, unknown).iterrows():
+        unit = units.get(row["type"], "人次")
+        key, field = ("participants", "参加人次") if unit == "人次" else ("quantity", "数量")
+        if not part.address(row["_file"], row["_sheet"], key, int(row["_row"])):
+            key = "participants"  # a sheet without a 数量 column: name the 参加人次 cell
+        at = where(part, row, key)
+        out.append(Problem("activity-count-unknown", **at, field=field,
+                           params={"type": row["type"], "name": row["name"], "unit": unit}))  # fmt: skip
+    return out

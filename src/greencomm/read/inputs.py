@@ -264,14 +264,17 @@ def read_submissions(
         if book is None:
             continue
         sheet = _submission_sheet(book, columns)
-        if sheet is None:
+        act_sheet = find_sheet(book.sheet_names, ACTIVITY_SHEET)
+        if sheet is None and act_sheet is None:
             part.problems.append(Problem("missing-sheet", book.name, params={"expected": SUBMISSION_SHEET}))
             continue
-        frame = _load_table(book, sheet, columns, ("district", "community"), part)
-        if frame is None:
-            continue
-        frames.append(with_keys(frame))
-        act_sheet = find_sheet(book.sheet_names, ACTIVITY_SHEET)
+        frame = pd.DataFrame(columns=["district"])  # the city office's own activities: no 申报汇总表
+        if sheet is not None:
+            read = _load_table(book, sheet, columns, ("district", "community"), part)
+            if read is None:
+                continue
+            frame = read
+            frames.append(with_keys(frame))
         if act_sheet is not None:
             acts = _load_table(book, act_sheet, activity_read_columns(programme), ("name",), part, optional=True)
             if acts is not None:
@@ -283,10 +286,14 @@ def read_submissions(
 
 def _credit(acts: pd.DataFrame, frame: pd.DataFrame, book: Workbook, programme: Programme) -> pd.DataFrame:
     """A district's 创建活动 sheet has no 所属区 column: its activities are the district's that most
-    rows of its workbook name (or whose name the file carries). Result workbooks carry the column."""
+    rows of its workbook name (or whose name the file carries). A workbook of activities alone is the
+    city office's own (credited to the city level, [review] city_level: 市直). Result workbooks
+    carry the column."""
     known = [d for d in frame.district.dropna() if d in programme.settings.districts]
     if known:
         district = str(Counter(known).most_common(1)[0][0])
+    elif frame.empty:
+        district = programme.settings.review.city_level
     else:
         district = next((d for d in programme.settings.districts if d in book.name), "")
     acts["district"] = acts["district"].where(acts["district"].notna(), district)
