@@ -3,7 +3,7 @@ checked in one place; every stage may read it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -64,8 +64,8 @@ class Programme:
 
     @property
     def rubric_title(self) -> str:
-        """The rubric's title with the city and the programme filled in."""
-        return self.rubric.title.replace("{city}", self.settings.city).replace("{programme}", self.title)
+        """The rubric's title, the city and the programme filled in (by load_programme)."""
+        return self.rubric.title
 
     @property
     def issuer(self) -> str:
@@ -98,11 +98,25 @@ def load_programme(config: Path | None = None, year: int | None = None) -> Progr
     """The settings and the rubric, each checked alone and then together: what one file can only get
     wrong in the light of the other is refused here, before any workbook is read."""
     settings = load_settings(config, year)
-    programme = Programme(settings, load_rubric(settings.rubric))
+    programme = Programme(settings, _named(load_rubric(settings.rubric), settings))
     path = settings_file(config)
     _check_levels(programme, str(path) if path is not None else "默认设置")
     _check_columns(programme)
     return programme
+
+
+def _named(rubric: Rubric, settings: Settings) -> Rubric:
+    """The rubric's texts with the city and the programme filled in: a rubric is shared by
+    programmes, and its title and eligibility texts say `{city}` and `{programme}` where each
+    programme's own names go."""
+
+    def fill(text: str) -> str:
+        return text.replace("{city}", settings.city).replace("{programme}", settings.programme)
+
+    eligibility = {
+        code: replace(rule, name=fill(rule.name), rule=fill(rule.rule)) for code, rule in rubric.eligibility.items()
+    }
+    return replace(rubric, title=fill(rubric.title), eligibility=eligibility)
 
 
 def _check_levels(programme: Programme, settings_source: str) -> None:
