@@ -381,7 +381,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "warning",
         "资格 Q2：未获得区级称号（区级称号获得年份：{value}）",
         "eligibility Q2: no district-level title (year: {value})",
-        "须先获得区级节能环保(两型)社区称号",
+        "须先获得区级称号",
         "the district-level title comes first",
     ),
     "eligibility-q3": (
@@ -453,7 +453,7 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "error",
         "{community}“{field}”没有可用的专家评分",
         "{community} “{field}” has no usable review score",
-        "该社区按未评审处理，不能入选示范社区；请安排非回避专家评分",
+        "该社区按未参加现场评审处理（不能入选示范或获得命名）；请安排非回避专家评分",
         "it counts as not reviewed and cannot be chosen; have a reviewer who is not recused score it",
     ),
     "review-unknown-district": (

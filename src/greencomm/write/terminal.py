@@ -94,12 +94,15 @@ def rubric_table(programme: Programme) -> Group:
     for code, rule in rubric.eligibility.items():
         rules.add_row(code, f"{rule.name}：{rule.rule}")
     levels = programme.levels
-    rules.add_row("节能环保社区", f"符合资格、无否决项、总分 ≥ {fmt(levels.pass_total)}")
-    rules.add_row(
-        "示范社区候选",
-        f"申报示范、符合资格、无否决项、总分 ≥ {fmt(levels.demonstration_total)}，"
-        f"且各类别得分 ≥ 该类满分的 {fmt(levels.category_share * 100)}%",
-    )
+    if programme.demonstration_title is None:
+        rules.add_row(programme.title, f"符合资格、无否决项者均参加现场评审；评审后总分 ≥ {fmt(levels.pass_total)}")
+    else:
+        rules.add_row(programme.title, f"符合资格、无否决项、总分 ≥ {fmt(levels.pass_total)}")
+        rules.add_row(
+            f"{programme.demonstration_title}候选",
+            f"申报示范、符合资格、无否决项、总分 ≥ {fmt(levels.demonstration_total)}，"
+            f"且各类别得分 ≥ 该类满分的 {fmt(levels.category_share * 100)}%",
+        )
     return Group(items, vetoes, rules)
 
 
