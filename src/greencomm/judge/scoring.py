@@ -2,27 +2,28 @@
 binary float) and rounded once, half-up, to 2 decimals. Categories and the total are sums of the
 rounded items, so a reader can add them by hand.
 
-Each point keeps its explanation (input value → rule → points): `explain` and the detail sheet
-are read from it.
+The points of a whole column are computed at once, in integers (greencomm.judge.cents); these
+fraction rules are their reference, and give each point its explanation (input value → rule →
+points) when `explain` or the detail sheet asks for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, partial
 from math import floor
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from greencomm.judge.cents import column_cents
 from greencomm.programme import Programme
 from greencomm.programme.layouts import Column, column_for_header, submission_columns
 from greencomm.programme.rubric import Item, Rubric, fmt
-from greencomm.read.values import distinct
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -114,7 +115,7 @@ def score_per_unit(item: Item, value: Any) -> Point:
     x = _fraction(value)
     if x is None:
         return _missing(item)
-    exact = min(item.max, item.per * x)
+    exact = min(item.max, max(Fraction(0), item.per * x))  # points within [0, max], whatever comes in
     return Point(exact, round_half_up(exact), f"{fmt(x)}种", f"{fmt(x)} × {fmt(item.per)}，最高{fmt(item.max)}")
 
 
@@ -122,7 +123,7 @@ def score_deduct(item: Item, value: Any) -> Point:
     x = _fraction(value)
     if x is None:
         return _missing(item)
-    exact = max(Fraction(0), item.max - item.per * x)
+    exact = min(item.max, max(Fraction(0), item.max - item.per * x))  # within [0, max], whatever comes in
     return Point(exact, round_half_up(exact), f"{fmt(x)}件", f"{fmt(item.max)} − {fmt(item.per)} × {fmt(x)}，不低于0")
 
 
@@ -195,24 +196,32 @@ class Scores:
     Point per distinct input of an item, shared by the rows that gave that input."""
 
     index: pd.Index
+    rubric: Rubric
     cents: pd.DataFrame  # item id → int64 cents
     category_cents: pd.DataFrame  # category id → int64 cents
     review_cents: pd.Series  # the review items' subtotal
     self_review_cents: pd.Series  # the self-evaluated review items' subtotal
     review_source: pd.Series  # "self" | "review"
-    _codes: dict[str, np.ndarray]  # item → position of each row's Point in _points[item]
-    _points: dict[str, list[Point]]
+    _inputs: dict[str, tuple[np.ndarray, np.ndarray | None]]  # item → each row's input (and base, for a ratio)
     _reviewed: dict[tuple[Any, str], Point]  # (row, item) → the reviewers' Point
+    _explained: dict[tuple[str, Any], Point] = field(default_factory=dict)  # (item, input) → its Point
 
     @property
     def total_cents(self) -> pd.Series:
         return self.category_cents.sum(axis=1)
 
     def point(self, row: Any, item_id: str) -> Point:
+        """The row's point of the item with its explanation (input → rule → points), worked out when
+        asked — by the fraction rules, once per distinct input."""
         reviewed = self._reviewed.get((row, item_id))
         if reviewed is not None:
             return reviewed
-        return self._points[item_id][self._codes[item_id][self.index.get_loc(row)]]
+        values, bases = self._inputs[item_id]
+        at = self.index.get_loc(row)
+        key = (item_id, (values[at], bases[at] if bases is not None else None))
+        if key not in self._explained:
+            self._explained[key] = reference_point(self.rubric.item(item_id), *key[1])
+        return self._explained[key]
 
     def aligned(self, labels: pd.Index) -> Aligned:
         """The scores of the rows `labels` names, in that order: the one place rows are re-aligned."""
@@ -249,7 +258,7 @@ class Scores:
     @property
     def explained(self) -> pd.DataFrame:
         return pd.DataFrame(
-            {i: [self.point(r, i) for r in self.index] for i in self._codes}, index=self.index, dtype=object
+            {i: [self.point(r, i) for r in self.index] for i in self._inputs}, index=self.index, dtype=object
         )
 
 
@@ -260,16 +269,16 @@ def _base_column(item: Item, columns: tuple[Column, ...]) -> str | None:
     return col.key if col else None
 
 
-def _score_column(item: Item, values: np.ndarray, bases: np.ndarray | None) -> tuple[np.ndarray, list[Point]]:
-    """Each distinct input (with its base, for a ratio) scored once; rows share the Point."""
-    keys = list(zip(values.tolist(), bases.tolist(), strict=True)) if bases is not None else values.tolist()
-    # a blank stays None: it scores 0, never full marks
-    codes, uniques = distinct(pd.Series(keys, dtype=object).to_numpy())
+def _reference_cents(item: Item, value: Any, base: Any) -> int:
+    return _cents(reference_point(item, value, base).points)
+
+
+def reference_point(item: Item, value: Any, base: Any = None) -> Point:
+    """One input scored by the fraction rules: the reference the integer columns agree with, and the
+    explanation of the point."""
     if item.kind == "ramp":
-        points = [score_ramp(item, *k) if bases is not None else score_ramp(item, k) for k in uniques]
-    else:
-        points = [SCORERS[item.kind](item, k) for k in uniques]
-    return codes, points
+        return score_ramp(item, value, base) if item.ratio_of else score_ramp(item, value)
+    return SCORERS[item.kind](item, value)
 
 
 def score_items(
@@ -281,16 +290,14 @@ def score_items(
     rubric: Rubric = programme.rubric
     columns = submission_columns(programme)
     reviewed = reviewed or {}
-    codes: dict[str, np.ndarray] = {}
-    points: dict[str, list[Point]] = {}
+    inputs: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     cents: dict[str, np.ndarray] = {}
     for item in rubric.items:
         base = _base_column(item, columns)
         values = frame[item.id].to_numpy(dtype=object)
         bases = frame[base].to_numpy(dtype=object) if base else None
-        codes[item.id], points[item.id] = _score_column(item, values, bases)
-        per_point = np.array([_cents(p.points) for p in points[item.id]], dtype=np.int64)
-        cents[item.id] = per_point[codes[item.id]] if len(frame) else np.zeros(0, dtype=np.int64)
+        inputs[item.id] = (values, bases)
+        cents[item.id] = column_cents(item, values, bases, partial(_reference_cents, item))
     review_ids = [i.id for i in rubric.review_items]
     self_review = sum((cents[i] for i in review_ids), np.zeros(len(frame), dtype=np.int64))
     overrides: dict[tuple[Any, str], Point] = {}
@@ -315,12 +322,12 @@ def score_items(
     )
     return Scores(
         index=frame.index,
+        rubric=rubric,
         cents=cents_frame,
         category_cents=categories,
         review_cents=cents_frame[review_ids].sum(axis=1).astype(np.int64),
         self_review_cents=pd.Series(self_review, index=frame.index, dtype=np.int64),
         review_source=pd.Series(sources, index=frame.index, dtype=object),
-        _codes=codes,
-        _points=points,
+        _inputs=inputs,
         _reviewed=overrides,
     )

@@ -26,6 +26,7 @@ from greencomm.problems import Problem
 from greencomm.programme.headers import header_base
 from greencomm.programme.layouts import Column
 from greencomm.programme.rubric import fmt
+from greencomm.read.fast import FAST_TYPES, judge_column
 from greencomm.read.values import (
     CONTROL,
     Parsed,
@@ -255,7 +256,12 @@ def _parse_column(col: Column, cells: pa.Array, max_text: int) -> tuple[np.ndarr
         return values, problems
     encoded = pc.dictionary_encode(cells)
     uniques: list[str | None] = [*encoded.dictionary.to_pylist(), None]
-    judged = [_judge(col, raw, max_text) for raw in uniques]
+    # the common forms of the column's distinct texts at once; the rest one by one, exactly
+    fast = judge_column(col, encoded.dictionary) if col.type in FAST_TYPES else [None] * (len(uniques) - 1)
+    judged = [
+        known if known is not None else _judge(col, raw, max_text)
+        for known, raw in zip([*fast, None], uniques, strict=True)
+    ]
     codes = np.asarray(encoded.indices.fill_null(len(uniques) - 1).to_numpy(zero_copy_only=False), dtype=np.int64)
     values = np.empty(len(judged), dtype=object)
     values[:] = [j[0] for j in judged]

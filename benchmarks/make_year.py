@@ -1,0 +1,128 @@
+"""A year of district workbooks as districts produce them, for the benchmarks: values drawn per row
+(percentages with up to two decimals, counts, populations, dates — nearly every row different),
+several producers each with its own habits (85.34%, 0.8534, "85.34", full-width digits, 是/√/Y,
+2021年), split over as many files as asked. Written by a Rust-backed writer, so 100,000 rows take
+seconds.
+
+    python benchmarks/make_year.py ROWS FILES FOLDER [--repeated]
+
+`--repeated` writes the old shape instead: the sample year's rows repeated, about 25 distinct
+values a column, kept as a second column of the benchmark table (it measures the caches)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import rustpy_xlsxwriter
+
+ROOT = Path(__file__).resolve().parents[1]
+DISTRICTS = ["芙蓉区", "天心区", "岳麓区", "开福区", "雨花区", "望城区"]
+TYPES = ["老城区社区", "商品房小区", "城中村或农民新村", "单位大院", "混合型"]
+FULL_WIDTH = str.maketrans("0123456789.%", "０１２３４５６７８９．％")
+
+
+def _producers() -> list[dict[str, Callable[[random.Random, float], Any]]]:
+    """How a producer writes a percentage and a yes/no: each district office has its habits."""
+    return [
+        {"percent": lambda r, p: f"{p:.2f}%", "yes": lambda r, b: "是" if b else "否"},
+        {"percent": lambda r, p: round(p / 100, 4), "yes": lambda r, b: "√" if b else "×"},
+        {"percent": lambda r, p: f"{p:.1f}", "yes": lambda r, b: "Y" if b else "N"},
+        {"percent": lambda r, p: f"{p:.2f}%".translate(FULL_WIDTH), "yes": lambda r, b: "有" if b else "无"},
+        {"percent": lambda r, p: round(p, 2), "yes": lambda r, b: bool(b)},
+    ]
+
+
+def _row(rng: random.Random, n: int, district: str, producer: dict[str, Any]) -> dict[str, Any]:
+    households = rng.randint(800, 9000)
+    population = households * rng.randint(22, 34) // 10
+    complaints = rng.randint(0, 6)
+    percent, yes = producer["percent"], producer["yes"]
+
+    def pct(lo: float, hi: float) -> Any:
+        return percent(rng, rng.uniform(lo, hi))
+
+    return {
+        "序号": n + 1,
+        "所属区": district,
+        "所属街道": f"{district[:-1]}第{rng.randint(1, 12)}街道",
+        "社区名称": f"第{n:06d}号社区",
+        "社区类型": rng.choice(TYPES),
+        "户数": households,
+        "常住人口": population,
+        "入住率(%)": pct(55, 100),
+        "申报类别": rng.choice(["节能环保社区", "节能环保示范社区"]),
+        "区级称号获得年份": rng.choice([2019, 2020, 2021, "2022年", 2023, 2024, None]),
+        "已获市级称号": "无",
+        "市级称号获得年份": None,
+        "近三年环境违法处罚": yes(rng, rng.random() < 0.03),
+        "环境投诉件数": complaints,
+        "环境投诉按期办结件数": complaints - (1 if complaints and rng.random() < 0.05 else 0),
+        "近三年重大环境污染或安全事件": yes(rng, rng.random() < 0.01),
+        "区级推荐意见": "同意推荐" if rng.random() < 0.97 else "不同意推荐",
+        "A1 已成立创建领导小组和执行机构": yes(rng, rng.random() < 0.9),
+        "A2 创建方案落实到人(自评分)": round(rng.uniform(1, 3), 1),
+        "A3 创建档案完整规范(自评分)": round(rng.uniform(1, 3), 1),
+        "A4 有环境管理制度和居民环保公约": yes(rng, rng.random() < 0.9),
+        "A5 建立联席会议制度": yes(rng, rng.random() < 0.85),
+        "A6 年度骨干培训次数": rng.randint(0, 4),
+        "B1 公共区域节能灯具使用率(%)": pct(40, 100),
+        "B2 可再生能源应用": rng.choice(["无", "示范应用", "规模应用"]),
+        "B3 公共设施节能控制(自评分)": round(rng.uniform(1, 3), 1),
+        "B4 既有建筑节能改造": rng.choice(["无", "部分楼栋", "全部楼栋"]),
+        "B5 高能效家电使用户比例(%)": pct(15, 70),
+        "B6 绿色出行设施种类数": rng.randint(0, 4),
+        "C1 节水器具普及率(%)": pct(45, 95),
+        "C2 雨水中水海绵设施": rng.choice(["无", "一项", "两项及以上"]),
+        "C3 生活垃圾分类覆盖率(%)": pct(45, 100),
+        "C4 垃圾分类居民参与率(%)": pct(50, 95),
+        "C5 专类投放点种类数": rng.randint(0, 4),
+        "D1 绿地率(%)": pct(20, 40),
+        "D2 环境卫生问题数": rng.randint(0, 5),
+        "D3 噪声油烟扰民投诉数": rng.randint(0, 3),
+        "D4 生活污水接入市政管网": yes(rng, rng.random() < 0.95),
+        "E1 有固定宣传栏或橱窗": yes(rng, rng.random() < 0.95),
+        "E2 年度环保宣传活动次数": rng.randint(1, 8),
+        "E3 环保志愿者人数": population * rng.randint(5, 40) // 1000,
+        "E4 绿色家庭户数": households * rng.randint(30, 250) // 1000,
+        "E5 节能环保知晓率(%)": pct(55, 98),
+        "E6 居民满意率(%)": pct(62, 99),
+        "F1 特色创建项目(自评分)": round(rng.uniform(1, 6), 1),
+        "F2 上级表彰或媒体推广": rng.choice(["无", "区市级", "省级及以上"]),
+        "联系人": f"联系人{n % 997}",
+        "联系电话": f"1{rng.randint(3, 9)}{rng.randint(0, 999999999):09d}",
+        "填报日期": dt.date(2026, 9, 1) + dt.timedelta(days=rng.randint(0, 28)),
+        "自评总分": round(rng.uniform(70, 98), 1),
+    }
+
+
+def make(rows: int, files: int, folder: Path, seed: int = 2026) -> list[Path]:
+    """`rows` communities in `files` workbooks, the districts in turn; returns the files."""
+    rng = random.Random(seed)
+    producers = _producers()
+    folder.mkdir(parents=True, exist_ok=True)
+    per_file = -(-rows // files)
+    paths = []
+    for f in range(files):
+        district = DISTRICTS[f % len(DISTRICTS)]
+        producer = producers[f % len(producers)]
+        first, last = f * per_file, min(rows, (f + 1) * per_file)
+        records = [_row(rng, n, district, producer) for n in range(first, last)]
+        path = folder / f"{f:04d}-{district}.xlsx"
+        rustpy_xlsxwriter.write_worksheet(records, str(path), sheet_name="申报汇总表")
+        paths.append(path)
+    return paths
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", type=int)
+    parser.add_argument("files", type=int)
+    parser.add_argument("folder", type=Path)
+    args = parser.parse_args()
+    for path in make(args.rows, args.files, args.folder):
+        print(path)

@@ -1,0 +1,123 @@
+"""The common forms of a number, a percentage and a phone number, read over a whole column with Arrow
+(docs/rules.md#values): `85`, `85.34`, `85.34%`, `0.8534`, `８５％`, `0731-84567890`. A real year
+has a different value in nearly every row, so reading cell by cell in Python would cost seconds;
+here the column is recognised and converted in a few vectorised passes, and only what is left —
+blanks, thousands separators, text, the odd form — goes to the exact cell-by-cell rules of
+greencomm.read.values, which these agree with (tests/test_fast_read.py proves it)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from greencomm.programme.layouts import Column
+from greencomm.programme.rubric import fmt
+
+Judged = tuple[Any, str | None, dict[str, str]]  # the typed value, or a problem code and its details
+FAST_TYPES = frozenset({"integer", "number", "percent", "phone"})
+_PLAIN = r"^[+-]?[0-9]{1,9}(\.[0-9]{1,9})?$"  # digits a decimal128(18, 9) holds exactly
+_ZERO = r"^[+-]?0*(\.0*)?$"
+_INTEGRAL = r"^[+-]?[0-9]+(\.0*)?$"
+_MOBILE_OR_LANDLINE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}[0-9]{7,8})$"
+DECIMAL = pa.decimal128(18, 9)
+
+
+def _mask(array: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _canonical(body: pa.Array) -> pa.Array:
+    """The text of a plain number as values.normalise_decimal leaves it: no sign on zero, no
+    trailing zeros after the point, no point left bare (85.50 → 85.5, 3.0 → 3, -0 → 0)."""
+    text = pc.replace_substring_regex(body, r"^\+", "")
+    text = pc.replace_substring_regex(text, r"(\.[0-9]*?)0+$", r"\1")
+    text = pc.replace_substring_regex(text, r"\.$", "")
+    return pc.if_else(pc.match_substring_regex(text, _ZERO), pa.scalar("0"), text)
+
+
+def _bound(value: Fraction | None) -> Decimal | None:
+    """A column's bound as an exact decimal; None when it has none."""
+    return None if value is None else Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _decimals(texts: list[str | None]) -> list[Decimal | None]:
+    return [None if t is None else Decimal(t) for t in texts]
+
+
+def judge_column(col: Column, texts: pa.Array) -> list[Judged | None]:
+    """For each text of the column (the distinct texts of a column, as a rule): what
+    tables._judge would say, or None where this cannot tell and the exact rules must."""
+    if col.type == "phone":
+        return _phones(texts)
+    bounds = [_bound(col.above), _bound(col.maximum)]
+    if any(b is not None and Fraction(b) != f for b, f in zip(bounds, (col.above, col.maximum), strict=True)):
+        return [None] * len(texts)  # a bound no decimal holds: the exact rules
+    text = pc.replace_substring_regex(pc.utf8_normalize(texts, "NFKC"), r"\s+", "")
+    percent = _mask(pc.ends_with(text, "%")) if col.type == "percent" else np.zeros(len(texts), dtype=bool)
+    body = pc.if_else(pa.array(percent), pc.replace_substring_regex(text, r"%$", ""), text)
+    plain = _mask(pc.match_substring_regex(body, _PLAIN))
+    if not plain.any():
+        return [None] * len(texts)
+    body = pc.if_else(pa.array(plain), body, pa.scalar("0"))
+    number = pc.cast(body, DECIMAL)
+    negative = _mask(pc.less(number, pa.scalar(Decimal(0), DECIMAL)))
+    if col.type == "percent":
+        return _percents(texts, body, number, plain, percent, negative)
+    out: list[Judged | None] = [None] * len(texts)
+    canonical = _canonical(body)
+    if col.type == "integer":
+        integral = _mask(pc.match_substring_regex(body, _INTEGRAL))
+        ints = pc.cast(pc.if_else(pa.array(integral), pc.replace_substring_regex(canonical, r"\..*$", ""),
+                                  pa.scalar("0")), pa.int64()).to_pylist()  # fmt: skip
+        values: list[Any] = ints
+    else:
+        integral = np.ones(len(texts), dtype=bool)
+        values = _decimals(canonical.to_pylist())
+    above, maximum = bounds
+    low = _mask(pc.less_equal(number, pa.scalar(above, DECIMAL))) if above is not None else np.zeros(len(texts), bool)
+    high = _mask(pc.greater(number, pa.scalar(maximum, DECIMAL))) if maximum is not None else np.zeros(len(texts), bool)
+    wrong = "not-an-integer" if col.type == "integer" else None
+    span = {"range": f"{fmt(col.minimum or 0)}–{fmt(col.maximum)}"} if col.maximum is not None else {}
+    over = {"range": f"大于{fmt(col.above)}"} if col.above is not None else {}
+    for n in np.flatnonzero(plain).tolist():
+        if negative[n]:
+            out[n] = (None, "negative-number", {})
+        elif not integral[n]:
+            out[n] = (None, wrong, {})
+        elif low[n]:
+            out[n] = (None, "number-out-of-range", over)
+        elif high[n]:
+            out[n] = (None, "number-out-of-range", span)
+        else:
+            out[n] = (values[n], None, {})
+    return out
+
+
+def _percents(
+    texts: pa.Array, body: pa.Array, number: pa.Array, plain: np.ndarray, percent: np.ndarray, negative: np.ndarray
+) -> list[Judged | None]:
+    """`85%` and `85.34` are percentages; `0.85` (in [0, 1], without %) a fraction of one."""
+    hundred = pa.scalar(Decimal(100), DECIMAL)
+    fraction = ~percent & _mask(pc.less_equal(number, pa.scalar(Decimal(1), DECIMAL))) & ~negative
+    over = _mask(pc.greater(number, hundred)) | negative
+    scaled = pc.cast(pc.multiply(number, pa.scalar(Decimal(100), pa.decimal128(3, 0))), pa.string())
+    shown = _canonical(pc.if_else(pa.array(fraction), scaled, body))
+    values = _decimals(shown.to_pylist())
+    out: list[Judged | None] = [None] * len(texts)
+    for n in np.flatnonzero(plain).tolist():
+        out[n] = (None, "percent-out-of-range", {}) if over[n] else (values[n], None, {})
+    return out
+
+
+def _phones(texts: pa.Array) -> list[Judged | None]:
+    """A mobile or a landline written plainly (separators allowed, no +86): the text as written."""
+    text = pc.utf8_trim_whitespace(pc.utf8_normalize(texts, "NFKC"))
+    digits = pc.replace_substring_regex(text, r"[\s\-—–()]", "")
+    good = _mask(pc.match_substring_regex(digits, _MOBILE_OR_LANDLINE))
+    shown = text.to_pylist()
+    return [(shown[n], None, {}) if good[n] else None for n in range(len(texts))]

@@ -1,0 +1,123 @@
+"""The vectorised readings of numbers, percentages and phones (read/fast.py) and the vectorised
+points (judge/cents.py) agree with the exact rules they stand in for, on values a district could
+type and values drawn to find the edges."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from greencomm.judge.cents import column_cents
+from greencomm.judge.scoring import _cents, reference_point
+from greencomm.programme import Programme, load_programme
+from greencomm.programme.layouts import submission_columns
+from greencomm.programme.rubric import Item
+from greencomm.read.fast import judge_column
+from greencomm.read.tables import _judge
+
+PROGRAMME = load_programme(year=2026)
+COLUMNS = {c.key: c for c in submission_columns(PROGRAMME)}
+# one column of each kind the fast path reads: integer (>0, ≥0), number 0..max, percent, phone
+KINDS = ["households", "complaints", "A2", "F1", "occupancy", "B1", "self_total", "phone", "A6", "E3"]
+
+number_text = st.one_of(
+    st.integers(0, 9)
+    .flatmap(lambda places: st.decimals(min_value=-200, max_value=200000, places=places, allow_nan=False))
+    .map(lambda d: format(d, "f")),
+    st.integers(-5, 10**10).map(str),
+    st.sampled_from(["0", "-0", "+5", "007", "85.50", "3.0", "1", "0.5", "100", "100.01", "1e3", "1,234", "", " "]),
+    st.sampled_from(
+        ["８５", "８５．５％", "85%", "0.8534", "-5%", "101%", "50 %", "NaN", "inf", "一百", "12.1234567891"]
+    ),
+).flatmap(lambda s: st.sampled_from([s, s + "%", " " + s, s.replace(".", "．")]))
+phone_text = st.one_of(
+    st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    st.from_regex(r"0[0-9]{2,3}-?[0-9]{7,8}", fullmatch=True),
+    st.sampled_from(["+86 13812345678", "8613812345678", "12345", "0731 8456 7890", "（0731）84567890", "abc"]),
+)
+
+
+def _agree(key: str, texts: list[str]) -> None:
+    col = COLUMNS[key]
+    fast = judge_column(col, pa.array(texts, pa.string()))
+    for text, known in zip(texts, fast, strict=True):
+        if known is not None:
+            assert known == _judge(col, text), (key, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(number_text, min_size=1, max_size=30), key=st.sampled_from([k for k in KINDS if k != "phone"]))
+def test_numbers_read_fast_as_they_read_exactly(texts: list[str], key: str) -> None:
+    _agree(key, texts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts=st.lists(phone_text, min_size=1, max_size=20))
+def test_phones_read_fast_as_they_read_exactly(texts: list[str]) -> None:
+    _agree("phone", texts)
+
+
+def test_the_common_forms_are_read_fast() -> None:
+    """The point of it: typed numbers in their usual forms never reach the slow rules."""
+    texts = ["85.34%", "0.8534", "85.34", "８５％", "100", "0", "48.1"]
+    assert all(known is not None for known in judge_column(COLUMNS["occupancy"], pa.array(texts)))
+    assert all(known is not None for known in judge_column(COLUMNS["households"], pa.array(["3200", "12", "0"])))
+
+
+# ---------------------------------------------------------------- points in integers
+def _typed(item: Item, values: list[object]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+decimals = st.integers(0, 11).flatmap(
+    lambda places: st.decimals(min_value=-5, max_value=150, places=places, allow_nan=False, allow_infinity=False)
+)
+
+
+def typed_values(item: Item) -> st.SearchStrategy[object]:
+    """What the reader gives an item's column: a bool for yes/no, an answer for levels, a number."""
+    if item.kind == "bool":
+        return st.one_of(st.none(), st.booleans())
+    if item.kind == "levels":
+        return st.one_of(st.none(), st.sampled_from([*item.levels, "其他"]))
+    return st.one_of(st.none(), decimals, st.integers(0, 5000))
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data(), item_id=st.sampled_from([i.id for i in PROGRAMME.rubric.items]))
+def test_points_in_integers_are_the_fraction_rules_points(data: st.DataObject, item_id: str) -> None:
+    item = PROGRAMME.rubric.item(item_id)
+    values = data.draw(st.lists(typed_values(item), max_size=25))
+    bases = data.draw(st.lists(st.one_of(st.none(), st.integers(0, 50000)), min_size=len(values), max_size=len(values)))
+    base = _typed(item, bases) if item.ratio_of else None
+    got = column_cents(item, _typed(item, values), base, lambda v, b: _cents(reference_point(item, v, b).points))
+    want = [_cents(reference_point(item, v, None if base is None else base[n]).points) for n, v in enumerate(values)]
+    assert got.tolist() == want
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "maximum", "x", "cents"),
+    [
+        (Fraction(50), Fraction(90), Fraction(5), Decimal("51"), 13),  # 0.125 → 0.13, half-up
+        (Fraction(60), Fraction(90), Fraction(3), Decimal("61.15"), 12),  # 0.115 → 0.12 (binary floats: 0.11)
+        (Fraction(1, 3), Fraction(2), Fraction(7, 3), Decimal("1.000000001"), 93),  # awkward constants still exact
+    ],
+)
+def test_ramp_cents_at_the_worked_examples(
+    lo: Fraction, hi: Fraction, maximum: Fraction, x: Decimal, cents: int
+) -> None:
+    item = Item("X1", "x", "X", maximum, "ramp", "x", input="percent", lo=lo, hi=hi)
+    assert column_cents(item, _typed(item, [x]), None, lambda v, b: -1).tolist() == [cents]
+    assert _cents(reference_point(item, x).points) == cents
+
+
+def test_the_sample_programme_is_the_default(programme: Programme) -> None:
+    assert programme.rubric.items == PROGRAMME.rubric.items
