@@ -185,11 +185,25 @@ def _above(limit: str, digit: str, first: str, last: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _far_pattern(max_row: int, max_column: int) -> re.Pattern[bytes]:
+def _far_pattern(max_row: int, max_column: int, usual: bool = True) -> re.Pattern[bytes]:
+    """A cell or row reference beyond the limits. `usual`: written as every spreadsheet program
+    writes it (` r="XFD7"`), which a search finds fastest by its literal start; otherwise in any
+    spelling XML allows (single quotes, spaces round `=`)."""
     digits = len(str(max_row))  # a row past the limit has at least as many: the lookahead fails most refs fast
     rows = f"0*(?=[0-9]{{{digits}}})" + _above(str(max_row), r"\d", "1", "9")
     columns = _above(column_letters(max_column), "[A-Z]", "A", "Z")
+    if usual:
+        return re.compile(f' r="((?:{columns}[0-9]+|[A-Z]*{rows}))"'.encode())
     return re.compile(rf"""\sr\s*=\s*["']((?:{columns}[0-9]+|[A-Z]*{rows}))["']""".encode())
+
+
+_UNUSUAL = re.compile(rb"r(?:[ \t\r\n]+=|=[ \t\r\n']+)")  # any other spelling of r="…"
+
+
+def _spelling(text: bytes) -> bool:
+    """Whether the XML writes its references the usual way only (` r="…"`), so the fast pattern can
+    be used: one search rules out every other spelling."""
+    return _UNUSUAL.search(text) is None
 
 
 @dataclass
@@ -210,8 +224,9 @@ _Q = rb"[\"']"  # either quote
 _EQ = rb"\s*=\s*"
 _MERGE = re.compile(rb"<" + _P + rb"mergeCell\b[^>]*?\bref" + _EQ + _Q + rb"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)" + _Q)
 _ERROR_CELL = re.compile(rb"<" + _P + rb"c\b[^>]*?\bt" + _EQ + _Q + rb"e" + _Q + rb"[^>]*>")
-_ERROR_TYPE = re.compile(rb"t" + _EQ + _Q + rb"e" + _Q)  # a pre-filter: a regex finds a rare short needle fast
+_ERROR_TYPE = re.compile(rb"t" + _EQ + _Q + rb"e" + _Q)
 _FORMULA = re.compile(rb"<" + _P + rb"f[\s>/]")
+_FORMULA_USUAL = re.compile(rb"<f[\s>/]")  # without a prefix: found by its literal start, fast
 _REF = re.compile(rb"\br" + _EQ + _Q + rb"([A-Z]+[0-9]+)" + _Q)
 _VALUE = re.compile(rb"<" + _P + rb"v>([^<]*)</" + _P + rb"v>")
 _CELL_OPEN = re.compile(rb"<" + _P + rb"c[\s>/]")
@@ -252,15 +267,16 @@ def _cell_at(text: bytes, position: int) -> tuple[str, bytes] | None:
 def _facts_of(text: bytes, facts: SheetFacts) -> None:
     if b"mergeCell" in text:
         facts.merged.extend(m[1].decode("ascii") for m in _MERGE.finditer(text))
-    if _ERROR_TYPE.search(text):
+    if (b'"e"' in text or b"'e'" in text) and _ERROR_TYPE.search(text):  # literal searches first: fast
         for tag in _ERROR_CELL.finditer(text):
             cell = _cell_at(text, tag.end())
             if cell is not None:
                 value = _VALUE.search(cell[1])
                 facts.errors[cell[0]] = value[1].decode("utf-8", "replace") if value else "#N/A"
-    if first := _FORMULA.search(text):
-        for formula in _FORMULA.finditer(text, first.start()):
-            cell = _cell_at(text, formula.start())
+    formula = _FORMULA_USUAL if b":f" not in text else _FORMULA  # a prefixed <x:f> needs the slower pattern
+    if first := formula.search(text):
+        for found in formula.finditer(text, first.start()):
+            cell = _cell_at(text, found.start())
             if cell is not None:
                 value = _VALUE.search(cell[1])
                 facts.formulas[cell[0]] = bool(value and value[1])
@@ -270,7 +286,8 @@ def measure_sheet(stream: IO[bytes], limits: Limits, chunk_size: int = 1 << 22) 
     """A sheet's facts, read from its XML as a stream, stopping at the first reference beyond the
     limits (a far row is named by its far cell when it has one). About two thirds of a second per
     200 MB of XML; the cell-level facts cost nothing in a sheet without formulas, errors or merges."""
-    pattern = _far_pattern(limits.max_rows + HEADER_ROWS, limits.max_columns)
+    usual = _far_pattern(limits.max_rows + HEADER_ROWS, limits.max_columns)
+    any_spelling = _far_pattern(limits.max_rows + HEADER_ROWS, limits.max_columns, usual=False)
     facts = SheetFacts()
     carry = b""
     while True:
@@ -281,6 +298,7 @@ def measure_sheet(stream: IO[bytes], limits: Limits, chunk_size: int = 1 << 22) 
             if len(text) - cut > CARRY_MAX:  # no end in sight: a hostile run of bytes, scanned as it is
                 cut = len(text)
             text, carry = text[:cut], text[cut:]
+        pattern = usual if _spelling(text) else any_spelling
         found = pattern.search(text)
         if found:
             ref: bytes = found[1]
