@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: install, then run the year's work on sample_data/ into out/
+## demo: install, then run the year's work on sample_data/ into out/, and the 绿色社区 year into out/绿色社区/
+demo: GREEN = sample_data/green
+demo: GREEN_ARGS = --config $(GREEN)/greencomm.toml --year $(YEAR)
 demo: $(STAMP)
 	rm -rf $(OUT) && mkdir -p $(OUT)
 	$(BIN)/greencomm template --year $(YEAR) -o $(OUT)/申报汇总表模板.xlsx
@@ -30,9 +32,19 @@ demo: $(STAMP)
 	$(BIN)/greencomm shortlist $(OUT)/排名.xlsx --year $(YEAR) -o $(OUT)/名单.xlsx --json > $(OUT)/名单.json
 	cp sample_data/register.xlsx $(OUT)/历年命名名录.xlsx
 	$(BIN)/greencomm publicize $(OUT)/名单.xlsx --year $(YEAR) --start $(YEAR)-12-01 -o $(OUT)/公示
-	$(BIN)/greencomm report $(OUT)/名单.xlsx --year $(YEAR) --date $(YEAR)-12-20 -o $(OUT)/年度总结
+	$(BIN)/greencomm report $(OUT)/名单.xlsx --year $(YEAR) --date $(YEAR)-12-20 \
+		--narrative sample_data/年度总结素材.md -o $(OUT)/年度总结
 	$(BIN)/greencomm register add $(OUT)/名单.xlsx --register $(OUT)/历年命名名录.xlsx --year $(YEAR)
-	@echo "demo outputs are in $(OUT)/"
+	@echo "--- 绿色社区 (sample_data/green): one tier, eight districts, its own greencomm.toml ---"
+	mkdir -p $(OUT)/绿色社区
+	$(BIN)/greencomm validate $(GREEN)/submissions --reviews $(GREEN)/reviews $(GREEN_ARGS) -o $(OUT)/绿色社区/校验结果
+	$(BIN)/greencomm shortlist $(GREEN)/submissions $(GREEN_ARGS) -o $(OUT)/绿色社区/评审前-推荐现场评审名单.xlsx
+	$(BIN)/greencomm shortlist $(GREEN)/submissions --reviews $(GREEN)/reviews $(GREEN_ARGS) \
+		-o $(OUT)/绿色社区/名单.xlsx --json > $(OUT)/绿色社区/名单.json
+	$(BIN)/greencomm publicize $(OUT)/绿色社区/名单.xlsx $(GREEN_ARGS) --start $(YEAR)-12-01 -o $(OUT)/绿色社区/公示
+	$(BIN)/greencomm report $(OUT)/绿色社区/名单.xlsx $(GREEN_ARGS) --date $(YEAR)-12-20 \
+		--narrative $(GREEN)/年度总结素材.md -o $(OUT)/绿色社区/年度总结
+	@echo "demo outputs are in $(OUT)/ (the 绿色社区 year in $(OUT)/绿色社区/)"
 
 ## test: install, then every check: ruff, ruff format, mypy, pytest
 test: lint types unit
@@ -49,6 +61,7 @@ unit: $(STAMP)
 
 sample-data: $(STAMP)
 	$(BIN)/python sample_data/generate.py
+	$(BIN)/python sample_data/generate_green.py
 
 ## templates: rebuild the Word templates (GB/T 9704 layout) from tools/make_docx_templates.py
 templates: $(STAMP)

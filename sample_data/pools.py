@@ -211,10 +211,11 @@ STYLES: dict[str, dict] = {
 class Names:
     """Unique community names and personal names, drawn from one random stream."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, area: str = "0731") -> None:
         self.rng = rng
         self.used: set[str] = set()
         self.fixed = {d: list(names) for d, names in FIXED_COMMUNITIES.items()}
+        self.area = area  # the telephone area code of landlines
 
     def community(self, district: str) -> str:
         if self.fixed.get(district):
@@ -232,5 +233,54 @@ class Names:
 
     def phone(self) -> str:
         if self.rng.random() < 0.3:
-            return f"0731-8{self.rng.randrange(10**6, 10**7)}"
+            return f"{self.area}-8{self.rng.randrange(10**6, 10**7)}"
         return f"1{self.rng.choice('3456789')}{self.rng.randrange(10**8, 10**9)}"
+
+
+# ---------------------------------------------------------------- the 绿色社区 year (generate_green.py)
+# A Guangzhou-like city of the early 2000s: the eight districts of source 003, streets of those
+# districts, and a few community names the source itself mentions (侨苑, 小东园, 华颖花园, 都府,
+# 港海, 聚龙); which district each sits in is the sample's choice.
+GREEN_STREETS = {
+    "东山区": ["农林街道", "梅花村街道", "黄花岗街道", "大塘街道", "东湖街道", "建设街道", "华乐街道", "大东街道"],
+    "越秀区": ["北京街道", "人民街道", "光塔街道", "六榕街道", "流花街道", "洪桥街道", "诗书街道", "广卫街道"],
+    "荔湾区": ["沙面街道", "多宝街道", "逢源街道", "龙津街道", "金花街道", "彩虹街道", "华林街道", "昌华街道"],
+    "海珠区": ["滨江街道", "素社街道", "海幢街道", "南华西街道", "龙凤街道", "沙园街道", "昌岗街道", "赤岗街道"],
+    "天河区": ["五山街道", "石牌街道", "天河南街道", "林和街道", "沙河街道", "员村街道", "车陂街道", "猎德街道"],
+    "黄埔区": ["黄埔街道", "红山街道", "鱼珠街道", "大沙街道", "文冲街道", "穗东街道", "南岗街道", "长洲街道"],
+    "白云区": ["三元里街道", "松洲街道", "景泰街道", "同德街道", "黄石街道", "棠景街道", "新市街道", "同和街道"],
+    "芳村区": ["白鹤洞街道", "冲口街道", "花地街道", "石围塘街道", "茶滘街道", "东漖街道", "中南街道"],
+}
+GREEN_FEATURED = {  # named in the year's narrative; each is a plain applicant that gets the title
+    "东山区": ["侨苑社区"],
+    "越秀区": ["都府社区", "小东园社区"],
+    "海珠区": ["港海社区", "聚龙社区"],
+    "天河区": ["华颖花园社区"],
+}
+_GREEN_PLACE_TEXT = """
+东山区: 农林 梅花 黄花 大塘 东湖 建设 华乐 大东 执信 五羊 二沙 竹丝岗 寺右 龟岗 署前 东园 达道 共和
+越秀区: 北京 光塔 六榕 流花 洪桥 诗书 广卫 盘福 越华 大新 仓边 豪贤 净慧 华宁 应元 登峰 解放
+荔湾区: 沙面 多宝 逢源 龙津 金花 彩虹 华林 昌华 恩宁 宝华 光复 西关 上九 文昌 蓬莱 源胜
+海珠区: 滨江 素社 海幢 南华 龙凤 沙园 昌岗 赤岗 晓港 宝岗 江南 南洲 瑞宝 凤阳 新港
+天河区: 五山 石牌 林和 沙河 员村 车陂 猎德 冼村 天园 棠下 华景 骏景 龙口 东圃 岑村
+黄埔区: 黄埔 红山 鱼珠 大沙 文冲 穗东 南岗 长洲 茅岗 双沙 丰乐 港湾
+白云区: 三元里 松洲 景泰 同德 黄石 棠景 新市 同和 京溪 云山 麓湖 均禾 永泰
+芳村区: 白鹤洞 冲口 花地 石围塘 茶滘 东漖 中南 山村 芳村 桥中 坑口 鹤洞
+"""
+# the places of each district a community may be named after
+GREEN_PLACES = {d: words.split() for d, words in (line.split(": ") for line in _GREEN_PLACE_TEXT.strip().splitlines())}
+GREEN_ENDINGS = ("", "", "", "", "北", "南", "东", "西", "新村", "花园", "里", "坊", "苑")
+GREEN_AREA_CODE = "020"
+
+# How each district's clerk types things: the six habits above, spread over eight districts, with
+# the 申报类别 column (one title: nothing to choose) left out by half of them.
+GREEN_STYLES: dict[str, dict] = {
+    "东山区": dict(STYLES["芙蓉区"], target=True),
+    "越秀区": dict(STYLES["开福区"], target=False, self_total=False),
+    "荔湾区": dict(STYLES["岳麓区"], target=True),
+    "海珠区": dict(STYLES["天心区"], target=False),
+    "天河区": dict(STYLES["雨花区"], target=True),
+    "黄埔区": dict(STYLES["望城区"], target=False),
+    "白云区": dict(STYLES["天心区"], target=True, title=False, headers=["canonical"], sort_by_street=False),
+    "芳村区": dict(STYLES["岳麓区"], target=False, title=True, notes=True, year=["int", "nian"]),
+}

@@ -133,7 +133,9 @@ def test_report_money_lists_activities_and_charts(final_docs: tuple[Path, dict])
         assert f"培训{len(training)}批{sum(training)}人次" in joined
         assert "2026年12月20日" in joined
     doc = Document(str(out / f"{REP}.docx"))
-    by_district = [[c.text for c in row.cells] for row in doc.tables[0].rows][1:]
+    tables = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+    (district_table,) = [t for t in tables if t[0][:4] == ["区", "申报", "节能环保示范社区", "节能环保社区"]]
+    by_district = district_table[1:]
     for name, applied, demonstration, passed, *_ in by_district:
         mine = [c for c in shortlist["communities"] if name == "合计" or c["district"] == name]
         assert int(applied) == len(mine), name

@@ -56,7 +56,8 @@ def test_regenerating_gives_the_committed_files(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, str(SAMPLE / "generate.py"), "--out", str(tmp_path)], check=True, capture_output=True
     )
-    committed = [p.relative_to(SAMPLE) for p in workbooks(SAMPLE)]
+    # the 绿色社区 year in green/ has its own generator and test (tests/test_green_year.py)
+    committed = [p.relative_to(SAMPLE) for p in workbooks(SAMPLE) if p.relative_to(SAMPLE).parts[0] != "green"]
     assert [p.relative_to(tmp_path) for p in workbooks(tmp_path)] == committed
     for rel in committed:
         assert sheet_values(tmp_path / rel) == sheet_values(SAMPLE / rel), rel

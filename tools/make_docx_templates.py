@@ -9,14 +9,16 @@ Run: .venv/bin/python tools/make_docx_templates.py   (make templates)
 
 from __future__ import annotations
 
+import io
 import sys
+import zipfile
 from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -128,8 +130,10 @@ def _chart(doc: DocumentObject, name: str) -> None:
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
 
 
-def _table(doc: DocumentObject, headers: list[str], cells: list[str], loop: str, widths: list[float]) -> None:
-    """A table with a header row and one templated row repeated by `{%tr for … %}`."""
+def _table(doc: DocumentObject, headers: list[str], cells: list[str], loop: str, widths: list[float],
+           whole_rows: bool = False) -> None:  # fmt: skip
+    """A table with a header row and one templated row repeated by `{%tr for … %}`; with
+    `whole_rows`, no row is cut across two pages."""
     table = doc.add_table(rows=4, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -151,6 +155,8 @@ def _table(doc: DocumentObject, headers: list[str], cells: list[str], loop: str,
     tr_pr = header.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")  # the header row repeats on each page
     tr_pr.append(repeat)
+    for row in (table.rows[0], table.rows[2]) if whole_rows else ():
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 def publicity() -> DocumentObject:
@@ -177,63 +183,143 @@ def publicity() -> DocumentObject:
     return doc
 
 
+def _prose(doc: DocumentObject, key: str, last: bool = False) -> None:
+    """The clerk's paragraphs of a section: a placeholder (【待填写：…】) highlighted so it is seen
+    and filled; with `last`, the final paragraph (placeholder or not) keeps with the signature
+    after it, so the last page is never the signature alone."""
+    _p(doc, f"{{%p for para in sections.{key}.narrative %}}", indent=False)
+    branches = [("para.placeholder and loop.last", True, True), ("para.placeholder", True, False),
+                ("loop.last", False, True)] if last else [("para.placeholder", True, False)]  # fmt: skip
+    for n, (condition, marked, keep) in enumerate(branches):
+        _p(doc, f"{{%p {'if' if n == 0 else 'elif'} {condition} %}}", indent=False)
+        paragraph = _p(doc, "")
+        run = paragraph.add_run("{{ para.text }}")
+        if marked:
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+        paragraph.paragraph_format.keep_with_next = keep or None
+    _p(doc, "{%p else %}", indent=False)
+    _p(doc, "{{ para.text }}")
+    _p(doc, "{%p endif %}", indent=False)
+    _p(doc, "{%p endfor %}", indent=False)
+
+
+def _when(doc: DocumentObject, condition: str, *texts: str) -> None:
+    """Paragraphs shown only when `condition` holds (a figure the data may not have)."""
+    _p(doc, f"{{%p if {condition} %}}", indent=False)
+    for text in texts:
+        _p(doc, text)
+    _p(doc, "{%p endif %}", indent=False)
+
+
+def _chart_if(doc: DocumentObject, name: str) -> None:
+    _p(doc, f"{{%p if charts.{name} %}}", indent=False)
+    _chart(doc, name)
+    _p(doc, "{%p endif %}", indent=False)
+
+
+def _titles_table(doc: DocumentObject, first: str, rows: str) -> None:
+    """Applications and titles per district or community type: a demonstration column only in a
+    two-tier programme, the titles named as the programme names them."""
+    _p(doc, "{%p if two_tier %}", indent=False)
+    _table(doc, [first, "申报", "{{ demonstration_title }}", "{{ programme }}", "待审定", "未通过", "通过率"],
+           ["{{ r.name|br }}", "{{ r.applied }}", "{{ r.demonstration }}", "{{ r.passed }}", "{{ r.pending }}",
+            "{{ r.failed }}", "{{ r.rate }}"], f"r in {rows}", [30, 17, 27, 27, 17, 17, 21], True)  # fmt: skip
+    _p(doc, "{%p else %}", indent=False)
+    _table(doc, [first, "申报", "{{ programme }}", "未通过", "通过率"],
+           ["{{ r.name|br }}", "{{ r.applied }}", "{{ r.passed }}", "{{ r.failed }}", "{{ r.rate }}"],
+           f"r in {rows}", [44, 26, 34, 26, 26], True)  # fmt: skip
+    _p(doc, "{%p endif %}", indent=False)
+
+
 def report() -> DocumentObject:
+    """一、创建工作开展情况 ((一) 组织领导 … 考评验收), 二、创建成效, 三、存在问题, 四、下一步工作: headings
+    and numbering come from the data (a section may be absent), the prose from the narrative file."""
     doc = Document()
     _setup(doc)
+    caption = doc.styles["Caption"].paragraph_format
+    caption.keep_with_next = True  # a table's caption stays with its table
+    caption.space_before = Pt(LINE_PT / 2)
     _p(doc, "{{ title }}", "Title")
     _p(doc, "")
     _p(doc, "{{ opening }}")
-    _p(doc, "一、申报与命名情况", "Heading 1")
-    _p(doc, "{{ applications_text }}")
-    _p(doc, "表1　各区申报与命名情况", "Caption")
-    _table(doc, ["区", "申报", "示范社区", "节能环保社区", "待审定", "未通过", "通过率"],
-           ["{{ r.name }}", "{{ r.applied }}", "{{ r.demonstration }}", "{{ r.passed }}", "{{ r.pending }}",
-            "{{ r.failed }}", "{{ r.rate }}"], "r in by_district", [28, 20, 24, 28, 20, 20, 22])  # fmt: skip
-    _chart(doc, "districts")
-    _p(doc, "表2　各类型社区申报与命名情况", "Caption")
-    _table(doc, ["社区类型", "申报", "示范社区", "节能环保社区", "待审定", "未通过", "通过率"],
-           ["{{ r.name }}", "{{ r.applied }}", "{{ r.demonstration }}", "{{ r.passed }}", "{{ r.pending }}",
-            "{{ r.failed }}", "{{ r.rate }}"], "r in by_type", [34, 18, 22, 28, 18, 18, 22])  # fmt: skip
-    _p(doc, "二、评分情况", "Heading 1")
-    _p(doc, "{{ scores_text }}")
-    _chart(doc, "scores")
-    _p(doc, "表3　各类别平均得分", "Caption")
-    _table(doc, ["类别", "满分", "平均得分", "得分率"],
-           ["{{ c.name }}", "{{ c.max }}", "{{ c.average }}", "{{ c.rate }}"], "c in categories",
-           [60, 25, 30, 30])  # fmt: skip
-    _chart(doc, "categories")
-    _p(doc, "三、示范社区与奖励资金", "Heading 1")
-    _p(doc, "{{ demonstration_text }}")
-    _p(doc, "表4　节能环保示范社区名单", "Caption")
+    _p(doc, "{{ sections.work.heading }}", "Heading 1")
+    _prose(doc, "work")
+    for key, figure in (("organisation", None), ("publicity", "publicity_text"), ("training", "training_text")):
+        _p(doc, f"{{{{ sections.{key}.heading }}}}", "Heading 2")
+        _prose(doc, key)
+        if figure:
+            _when(doc, figure, f"{{{{ {figure} }}}}")
+    _p(doc, "{%p if sections.funding.present %}", indent=False)
+    _p(doc, "{{ sections.funding.heading }}", "Heading 2")
+    _prose(doc, "funding")
+    _when(doc, "money_text", "{{ money_text }}")
+    _p(doc, "{%p if money %}", indent=False)
+    _p(doc, "表{{ table_no.money }}　奖励资金", "Caption")
+    _table(doc, ["出资单位", "奖励社区（个）", "每个（元）", "合计（元）", "合计（大写）"],
+           ["{{ m.payer|br }}", "{{ m.count }}", "{{ m.per|thousands }}", "{{ m.total|thousands }}", "{{ m.capital }}"],
+           "m in money", [36, 28, 28, 30, 34], True)  # fmt: skip
+    _p(doc, "{%p endif %}", indent=False)
+    _p(doc, "{%p endif %}", indent=False)
+    _p(doc, "{{ sections.review.heading }}", "Heading 2")
+    _prose(doc, "review")
+    _p(doc, "{{ review_text }}")
+    _p(doc, "{{ scores_text }}{{ categories_text }}")
+    _chart_if(doc, "scores")
+    _chart_if(doc, "categories")
+    _p(doc, "{{ failures_text }}")
+    _p(doc, "{{ sections.results.heading }}", "Heading 1")
+    _p(doc, "{{ results_text }}")
+    _p(doc, "表{{ table_no.districts }}　各区申报与命名情况", "Caption")
+    _titles_table(doc, "区", "by_district")
+    _chart_if(doc, "districts")
+    _p(doc, "表{{ table_no.types }}　各类型社区申报与命名情况", "Caption")
+    _titles_table(doc, "社区类型", "by_type")
+    _p(doc, "{%p if demonstrations %}", indent=False)
+    _p(doc, "表{{ table_no.demonstrations }}　{{ year }}年度{{ demonstration_title }}名单", "Caption")
     _table(doc, ["序号", "所属区", "所属街道", "社区名称", "总分"],
            ["{{ d.seq }}", "{{ d.district|br }}", "{{ d.street|br }}", "{{ d.community|br }}", "{{ d.total }}"],
-           "d in demonstrations", [16, 30, 40, 45, 22])  # fmt: skip
-    _p(doc, "表5　奖励资金", "Caption")
-    _table(doc, ["出资单位", "示范社区（个）", "每个（元）", "合计（元）", "合计（大写）"],
-           ["{{ m.payer }}", "{{ m.count }}", "{{ m.per|thousands }}", "{{ m.total|thousands }}", "{{ m.capital }}"],
-           "m in money", [35, 28, 28, 30, 36])  # fmt: skip
-    _p(doc, "四、宣传培训活动", "Heading 1")
-    _p(doc, "{{ activities_text }}")
-    _p(doc, "表6　各区创建活动", "Caption")
-    _table(doc, ["类型", "批次", "参加人次"], ["{{ a.type }}", "{{ a.batches }}", "{{ a.people }}"],
-           "a in activities", [50, 40, 50])  # fmt: skip
-    _p(doc, "五、历年创建情况", "Heading 1")
+           "d in demonstrations", [16, 30, 42, 46, 22], True)  # fmt: skip
+    _p(doc, "{%p endif %}", indent=False)
     _p(doc, "{{ trend_text }}")
-    _chart(doc, "trend")
-    _p(doc, "")
-    _p(doc, "{{ issuer }}", align="right")
-    _p(doc, "{{ issued|cn_date }}", align="right")
+    _chart_if(doc, "trend")
+    _prose(doc, "results")
+    _p(doc, "{{ sections.problems.heading }}", "Heading 1")
+    _prose(doc, "problems")
+    _p(doc, "{{ sections.plans.heading }}", "Heading 1")
+    _prose(doc, "plans", last=True)
+    _signature(doc)
     return doc
 
 
+def _signature(doc: DocumentObject) -> None:
+    """The issuer and the date, right-aligned, kept together (and with the text before them)."""
+    blank = _p(doc, "")
+    blank.paragraph_format.keep_with_next = True
+    _p(doc, "{{ issuer }}", align="right").paragraph_format.keep_with_next = True
+    _p(doc, "{{ issued|cn_date }}", align="right")
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
 def main(out: Path = TEMPLATES) -> int:
+    """Builds both templates; a file whose parts would come out the same is left as it is (a zip
+    differs by its timestamps alone, and an unchanged template should not show as changed)."""
     out.mkdir(parents=True, exist_ok=True)
     for name, build in (("publicity.docx", publicity), ("report.docx", report)):
         doc = build()
         doc.core_properties.author = "greencomm"
         doc.core_properties.title = name
-        doc.save(str(out / name))
-        print(f"wrote {out / name}")
+        buffer = io.BytesIO()
+        doc.save(buffer)
+        target = out / name
+        if target.exists() and _parts(target.read_bytes()) == _parts(buffer.getvalue()):
+            print(f"unchanged {target}")
+            continue
+        target.write_bytes(buffer.getvalue())
+        print(f"wrote {target}")
     return 0
 
 

@@ -355,13 +355,15 @@ def publicize(
     start: dt.date | None = None,
     output: Path | None = None,
     templates: Path | None = None,
+    overwrite: bool = False,
 ) -> Written:
-    """The 公示 as .docx and .md (folder `./公示` by default)."""
+    """The 公示 as .docx and .md (folder `./公示` by default). A .docx or .md there that was changed
+    since greencomm wrote it is replaced only with `overwrite`; otherwise nothing is written."""
     results = _final_lists(paths, programme, reviews, register, password, "公示", "the notice")
     document = notice.publicity(results, start)
     stem = f"{programme.year}年{programme.title}拟命名名单公示"
     files = documents.write_document(document, "publicity", stem, output or Path("公示"), templates,
-                                     results.inputs.files)  # fmt: skip
+                                     results.inputs.files, overwrite)  # fmt: skip
     return Written(results, files, document.warnings)
 
 
@@ -374,13 +376,21 @@ def report(
     date: dt.date | None = None,
     output: Path | None = None,
     templates: Path | None = None,
+    narrative: Path | None = None,
+    overwrite: bool = False,
 ) -> Written:
-    """The year's summary as .docx and .md with charts (folder `./年度总结` by default)."""
+    """The year's summary as .docx and .md with charts (folder `./年度总结` by default), the clerk's
+    prose merged in from the `narrative` file (Markdown, its headings naming the sections). A
+    narrative that cannot be read is an error before anything is read or written; a .docx or .md
+    changed since greencomm wrote it is replaced only with `overwrite`."""
+    from greencomm.write.narrative import read_narrative  # the summary's alone
+
+    text = read_narrative(narrative) if narrative is not None else None
     results = _final_lists(paths, programme, reviews, register, password, "年度总结", "the summary", activities=True)
-    document = summary.report(results, date)
+    document = summary.report(results, date, text, str(narrative) if narrative is not None else "")
     stem = f"{programme.year}年{programme.title}创建工作总结"
     files = documents.write_document(document, "report", stem, output or Path("年度总结"), templates,
-                                     results.inputs.files)  # fmt: skip
+                                     results.inputs.files, overwrite)  # fmt: skip
     return Written(results, files, document.warnings)
 
 

@@ -357,17 +357,22 @@ def publicize(
     ] = None,
     output: FolderOpt = None,
     templates: TemplatesOpt = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="覆盖写出后被修改过的文件 / replace documents changed since written")
+    ] = False,
     config: ConfigOpt = None,
     year: YearOpt = None,
     quiet: QuietOpt = False,
     password: PasswordOpt = None,
 ) -> None:
-    """公示（.docx 与 .md）：名单按区排列、公示期按工作日计算 / write the public notice."""
+    """公示（.docx 与 .md）：名单按区排列、公示期按工作日计算 / write the public notice.
+
+    已被修改过的公示文件不会被覆盖，除非加 --overwrite — an edited notice is never replaced silently."""
     first = _date_option(start, "--start")
     with _handled():
         programme = api.load_programme(config, year, reading=True)
         with _err_console(quiet).status("正在评分… / scoring…"):
-            run = api.publicize(inputs, programme, reviews, register, password, first, output, templates)
+            run = api.publicize(inputs, programme, reviews, register, password, first, output, templates, overwrite)
     _documents_written(run, quiet)
     raise typer.Exit(1 if run.has_errors else 0)
 
@@ -378,19 +383,32 @@ def report(
     reviews: ReviewsOpt = None,
     register: RegisterOpt = None,
     date: Annotated[str | None, typer.Option("--date", help="落款日期 YYYY-MM-DD（默认今天）/ date signed")] = None,
+    narrative: Annotated[
+        Path | None,
+        typer.Option("--narrative", help="年度总结素材（Markdown，标题对应各节）/ the clerk's prose, by section"),
+    ] = None,
     output: FolderOpt = None,
     templates: TemplatesOpt = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="覆盖写出后被修改过的文件 / replace documents changed since written")
+    ] = False,
     config: ConfigOpt = None,
     year: YearOpt = None,
     quiet: QuietOpt = False,
     password: PasswordOpt = None,
 ) -> None:
-    """年度总结（.docx 与 .md，含图表）/ write the year's summary with figures and charts."""
+    """年度总结（.docx 与 .md，含图表）/ write the year's summary with figures and charts.
+
+    各节文字来自 --narrative 素材文件（## 组织领导、## 宣传发动……），缺的节以【待填写：…】标出；已被修改过的
+    总结文件不会被覆盖，除非加 --overwrite — the prose comes from the narrative file; an edited summary is never
+    replaced silently."""
     signed = _date_option(date, "--date")
     with _handled():
         programme = api.load_programme(config, year, reading=True)
         with _err_console(quiet).status("正在评分… / scoring…"):
-            run = api.report(inputs, programme, reviews, register, password, signed, output, templates)
+            run = api.report(
+                inputs, programme, reviews, register, password, signed, output, templates, narrative, overwrite
+            )
     _documents_written(run, quiet)
     raise typer.Exit(1 if run.has_errors else 0)
 

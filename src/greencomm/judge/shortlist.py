@@ -132,7 +132,8 @@ def reasons(
         below = total < threshold_cents(levels.pass_total)
         when(below, lambda i: f"总分 {format_cents(total[i])} 低于 {pass_words} 分")
     if not programme.two_tier and reviewed:
-        when((scores.review_source != REVIEW).to_numpy(), lambda i: "未参加现场评审")
+        # only a candidate misses the inspection; a vetoed or ineligible community was never due one
+        when((scores.review_source != REVIEW).to_numpy() & candidate.to_numpy(dtype=bool), lambda i: "未参加现场评审")
     below_demo = demo_miss & (total < threshold_cents(levels.demonstration_total))
     when(below_demo, lambda i: f"总分 {format_cents(total[i])} 低于示范社区标准 {demo_words} 分")
     for cat in rubric.categories:

@@ -4,10 +4,13 @@ charts."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 CJK_FAMILIES = (
     "Noto Sans CJK SC", "Noto Sans SC", "Noto Serif CJK SC", "Source Han Sans SC", "Source Han Sans CN",
@@ -25,11 +28,32 @@ DPI = 150
 
 @cache
 def cjk_font() -> str | None:
-    """The first CJK font family matplotlib can use, or None."""
+    """The first CJK font family matplotlib can use, or None. Matplotlib keeps a cache of the
+    system's fonts made the first time it ran; a font installed since (as the install hint asks)
+    is not in it, so the system's font folders are looked through once more before giving up."""
     from matplotlib import font_manager
 
-    available = {f.name for f in font_manager.fontManager.ttflist}
+    found = _first_cjk(font_manager.fontManager)
+    if found is None:
+        known = {f.fname for f in font_manager.fontManager.ttflist}
+        for path in font_manager.findSystemFonts():
+            if path not in known and _may_be_cjk(path):
+                with contextlib.suppress(Exception):  # a damaged font file is one font fewer
+                    font_manager.fontManager.addfont(path)
+        found = _first_cjk(font_manager.fontManager)
+    return found
+
+
+def _first_cjk(manager: Any) -> str | None:
+    available = {f.name for f in manager.ttflist}
     return next((family for family in CJK_FAMILIES if family in available), None)
+
+
+def _may_be_cjk(path: str) -> bool:
+    """Font files whose names say CJK (Noto CJK, Source Han, WenQuanYi, SimHei, YaHei, PingFang…)."""
+    name = Path(path).name.lower()
+    return any(word in name for word in ("cjk", "sourcehan", "wqy", "wenquan", "simhei", "simsun", "msyh", "yahei",
+                                         "pingfang", "heiti", "stheit", "droidsansfallback", "notosanssc"))  # fmt: skip
 
 
 @dataclass(frozen=True)

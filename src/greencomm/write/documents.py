@@ -2,7 +2,8 @@
 dict a template receives, its charts, warnings for the clerk), the lists in the programme's
 district order, and rendering to .docx and .md. The 公示 is write/notice.py, the year's summary
 write/summary.py; the numbers in both come from the same results as the shortlist, so the
-documents and the lists can never disagree.
+documents and the lists can never disagree. Each .docx and .md is stamped (write/stamp.py) and
+never written over a copy the clerk changed (docs/rules.md#nothing-lost).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from greencomm.errors import UsageError
 from greencomm.judge.results import Results
 from greencomm.read.names import name_key
 from greencomm.write.atomic import write_bytes
+from greencomm.write.stamp import refuse_changed, stamp
 
 
 @dataclass
@@ -57,7 +59,8 @@ CHART_NAMES = ("districts", "scores", "categories", "trend")
 
 
 def render(document: Document, kind: str, stem: str, templates_dir: Path | None = None) -> dict[str, bytes]:
-    """File name → content: `<stem>.docx`, `<stem>.md` and the charts the Markdown links to."""
+    """File name → content: `<stem>.docx`, `<stem>.md` (each stamped, greencomm.write.stamp) and the
+    charts the Markdown links to."""
     from greencomm.write.jinja import render_docx, render_text
 
     links = {n: Markup(f"{CHART_FOLDER}/{stem}-{n}.png") if n in document.charts else "" for n in CHART_NAMES}
@@ -67,15 +70,35 @@ def render(document: Document, kind: str, stem: str, templates_dir: Path | None 
                                       markdown=True).encode("utf-8")  # fmt: skip
     files[f"{stem}.docx"] = render_docx(f"{kind}.docx", {**document.context, "charts": blank}, templates_dir,
                                         images=document.charts)  # fmt: skip
-    return files
+    return {name: stamp(name, data) for name, data in files.items()}
+
+
+# What to do with changes made to a document in Word, by kind (docs/rules.md#nothing-lost).
+KEEP_CHANGES = {
+    "report": ("请把修改写进年度总结素材文件（--narrative 素材.md），每次运行都会并入",
+               "put the changes into the narrative file (--narrative), which every run merges"),
+}  # fmt: skip
+KEEP_ELSEWHERE = (
+    "请把改过的文件另存为其他文件名，或把改动做进自己的模板（--templates）",
+    "save the changed file under another name, or make the change in your own templates (--templates)",
+)
 
 
 def write_document(
-    document: Document, kind: str, stem: str, folder: Path, templates_dir: Path | None, inputs: list[Path]
+    document: Document,
+    kind: str,
+    stem: str,
+    folder: Path,
+    templates_dir: Path | None,
+    inputs: list[Path],
+    overwrite: bool = False,
 ) -> list[Path]:
     """The document's files written into `folder` (charts into its 图表/ folder); returns the .docx
-    and .md written."""
+    and .md written. Unless `overwrite`, a .docx or .md there that was changed since greencomm
+    wrote it (or that greencomm did not write) stops the run before anything is written."""
     files = render(document, kind, stem, templates_dir)
+    if not overwrite:
+        refuse_changed((folder / name for name in files), KEEP_CHANGES.get(kind, KEEP_ELSEWHERE))
     for name, data in files.items():
         write_bytes(folder / name, data, inputs)
     return [folder / n for n in files if not n.startswith(CHART_FOLDER)]

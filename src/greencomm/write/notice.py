@@ -49,7 +49,7 @@ def publicity(results: Results, start: dt.date | None = None, today: dt.date | N
         "basis": f"根据《{programme.scheme}》和《{programme.rubric_title}》，"
         f"按照“公开、公平、公正”的原则，现将{year}年度{city}{programme.title}创建评选结果予以公示。",
         "process": f"{year}年，各区按照“市、区、街道三级联动，自下而上逐级推荐”的原则，共推荐申报社区{applied}个。"
-        f"经区级初审推荐、市创建办材料审核与评分、{reviewers}位专家现场评审（实行回避制度）和集体复议，"
+        f"经区级初审推荐、市级材料审核与评分、{reviewers}位专家现场评审（实行回避制度）和集体复议，"
         f"拟命名{named}。",
         "lists": [
             {
@@ -63,7 +63,7 @@ def publicity(results: Results, start: dt.date | None = None, today: dt.date | N
         "end": last,
         "working_days": settings.notice.working_days,
         "period": f"公示期为{chinese_date(first)}至{chinese_date(last)}（{settings.notice.working_days}个工作日）。",
-        "objection": "公示期间，如有异议，请以书面形式向市创建办反映。反映情况应实事求是，"
+        "objection": f"公示期间，如有异议，请以书面形式向{programme.contact['office']}反映。反映情况应实事求是，"
         "并署真实姓名、工作单位和联系方式；匿名或无具体事实的不予受理。",
         "contact": programme.contact,
         "issuer": programme.issuer,
