@@ -118,11 +118,38 @@ def make(rows: int, files: int, folder: Path, seed: int = 2026) -> list[Path]:
     return paths
 
 
+def make_repeated(rows: int, files: int, folder: Path) -> list[Path]:
+    """The old shape: the sample year's rows repeated with unique names (make_workbook.py), split
+    over `files` workbooks, the districts in turn."""
+    from make_workbook import sample_rows  # a sibling script, only for this shape
+
+    header, data = sample_rows()
+    name_col = next(n for n, h in enumerate(header) if h.strip() == "社区名称")
+    district_col = next(n for n, h in enumerate(header) if h.strip() == "所属区")
+    folder.mkdir(parents=True, exist_ok=True)
+    per_file = -(-rows // files)
+    paths = []
+    for f in range(files):
+        district = DISTRICTS[f % len(DISTRICTS)]
+        records = []
+        for n in range(f * per_file, min(rows, (f + 1) * per_file)):
+            row = list(data[n % len(data)])
+            row[name_col] = f"{str(row[name_col]).strip()[:-2]}{n:06d}社区"
+            row[district_col] = district
+            records.append({h: v.date() if isinstance(v, dt.datetime) else v for h, v in zip(header, row, strict=True)})
+        path = folder / f"{f:04d}-{district}.xlsx"
+        rustpy_xlsxwriter.write_worksheet(records, str(path), sheet_name="申报汇总表")
+        paths.append(path)
+    return paths
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rows", type=int)
     parser.add_argument("files", type=int)
     parser.add_argument("folder", type=Path)
+    parser.add_argument("--repeated", action="store_true", help="the sample year's rows repeated (the old shape)")
     args = parser.parse_args()
-    for path in make(args.rows, args.files, args.folder):
+    made = (make_repeated if args.repeated else make)(args.rows, args.files, args.folder)
+    for path in made:
         print(path)

@@ -1,164 +1,173 @@
-"""National-scale benchmark: 1k / 10k / 100k communities, every stage against the reading baselines
-of the same file in the same run. Not part of the tests (the machines are shared and noisy): run
-it on purpose with `make bench`, which writes BENCHMARKS.md.
+"""National-scale benchmark: greencomm run as a user runs it — a fresh process, the whole command,
+writing included — on years generated the way districts produce them, against the bare fastexcel
+read of the same files in the same run. Not part of the tests (the machines are shared and noisy):
+run it on purpose with `make bench`, which writes BENCHMARKS.md.
 
-Each measurement runs in a fresh subprocess (so peak memory is that stage's own), three times; the
-table shows the median.
+Two data shapes (benchmarks/make_year.py): values drawn per row, several producers each with its
+habits (what a real year looks like), and the sample year's rows repeated (about 25 distinct values
+a column: it measures the caches, kept as a second table). Each time is the median of `--repeat`
+runs; memory is the peak of the resident sizes of all the command's processes summed (greencomm
+and its reading processes), sampled every 10 ms, never less than the largest one's own peak.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import functools
 import os
 import platform
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+Cell = tuple[float, float]  # seconds, peak MB
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / ".data"
+BIN = Path(sys.executable).parent
+GREENCOMM = [str(BIN / "greencomm")] if (BIN / "greencomm").exists() else [sys.executable, "-m", "greencomm"]
 
-# Each stage is a snippet run in a child process; it prints the seconds it took.
-STAGES = {
-    "pandas+openpyxl read": """
-import pandas as pd
-t = time.perf_counter(); pd.read_excel(PATH, engine="openpyxl", header=None); took = time.perf_counter() - t
-""",
-    "bare read (fastexcel)": """
+SIZES = [(1_000, 6), (10_000, 6), (100_000, 6), (10_000, 200)]  # communities, workbooks
+COMMANDS = {
+    "validate": ["validate", "{dir}", "-q", "-o", "{out}/校验结果"],
+    "shortlist -o 名单.xlsx": ["shortlist", "{dir}", "-q", "-o", "{out}/名单.xlsx"],
+    "shortlist --json -o 名单.xlsx": ["shortlist", "{dir}", "-q", "--json", "-o", "{out}/名单.xlsx"],
+}
+HEADLINE = "shortlist --json -o 名单.xlsx"
+BARE = """
+import glob, sys, time
 import fastexcel
 t = time.perf_counter()
-fastexcel.read_excel(PATH).load_sheet(0, header_row=None, dtypes="string").to_arrow()
-took = time.perf_counter() - t
-""",
-    "bare read (calamine)": """
-import python_calamine
-t = time.perf_counter()
-python_calamine.CalamineWorkbook.from_path(PATH).get_sheet_by_index(0).to_python()
-took = time.perf_counter() - t
-""",
-    "validate": """
-from greencomm.programme import load_programme
-from greencomm.api import validate
-programme = load_programme(year=2026)
-t = time.perf_counter(); validate([Path(PATH)], programme); took = time.perf_counter() - t
-""",
-    "validate+score+rank+shortlist": """
-from greencomm.programme import load_programme
-from greencomm.api import evaluate
-programme = load_programme(year=2026)
-t = time.perf_counter(); evaluate([Path(PATH)], programme); took = time.perf_counter() - t
-""",
-    "write formatted summary sheet": """
-from greencomm.programme import load_programme
-from greencomm.api import evaluate
-from greencomm.write.result_books import summary_sheet, write_book
-results = evaluate([Path(PATH)], load_programme(year=2026))
-sheet = summary_sheet(results)
-t = time.perf_counter(); write_book([sheet]); took = time.perf_counter() - t
-""",
-    "plain xlsxwriter, same sheet": """
-import io, xlsxwriter
-from greencomm.programme import load_programme
-from greencomm.api import evaluate
-from greencomm.write.result_books import summary_sheet
-frame = summary_sheet(evaluate([Path(PATH)], load_programme(year=2026))).frame
-t = time.perf_counter()
-book = xlsxwriter.Workbook(io.BytesIO(), {"constant_memory": True}); sheet = book.add_worksheet("s")
-sheet.write_row(0, 0, list(frame.columns))
-for r, row in enumerate(frame.itertuples(index=False), start=1):
-    sheet.write_row(r, 0, row)
-book.close(); took = time.perf_counter() - t
-""",
-    "write whole scored workbook": """
-from greencomm.programme import load_programme
-from greencomm.api import evaluate
-from greencomm.write.result_books import scored_workbook
-results = evaluate([Path(PATH)], load_programme(year=2026))
-t = time.perf_counter(); scored_workbook(results); took = time.perf_counter() - t
-""",
-}
-DOCUMENTS = """
-from greencomm.write import documents
-from greencomm.programme import load_programme
-from greencomm.api import evaluate
-results = evaluate([Path(PATH)], load_programme(year=2026), reviews=[Path(REVIEWS)])
-t = time.perf_counter()
-documents.render(documents.KIND(results), "KIND", "bench")
-took = time.perf_counter() - t
+for path in sorted(glob.glob(sys.argv[1] + "/*.xlsx")):
+    fastexcel.read_excel(path).load_sheet(0, header_row=None, dtypes="string").to_arrow()
+print(time.perf_counter() - t)
 """
-CHILD = """
-import glob, os, resource, sys, threading, time
-from pathlib import Path
-PATH = {path!r}; REVIEWS = {reviews!r}; SAMPLE = {sample!r}
 
-def rss(pid):  # kB resident, 0 once the process is gone
+
+# ---------------------------------------------------------------- measuring
+def _rss_kb(pid: int) -> int:
     try:
-        return int(Path(f"/proc/{{pid}}/status").read_text().split("VmRSS:")[1].split()[0])
+        return int(Path(f"/proc/{pid}/status").read_text().split("VmRSS:")[1].split()[0])
     except (OSError, IndexError, ValueError):
         return 0
 
-together = [0]  # this process and its reading process, at the same moment
-stop = threading.Event()
-def sample():
-    while not stop.wait(0.005):
-        kids = [p for f in glob.glob(f"/proc/{{os.getpid()}}/task/*/children") for p in open(f).read().split()]
-        together[0] = max(together[0], rss(os.getpid()) + sum(rss(p) for p in kids))
-if SAMPLE:  # only in the run that measures memory: the sampler takes the lock from the timed work
-    threading.Thread(target=sample, daemon=True).start()
-{body}
-stop.set()
-if "greencomm.read.sandbox" in sys.modules:  # stop the reading process, so its own peak is counted below
-    sys.modules["greencomm.read.sandbox"].POOL.shutdown()
-own = [resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-peak = max(together[0], *own) / 1024
-print(__import__("json").dumps({{"seconds": took, "peak_mb": peak}}))
-"""
+
+def _tree(pid: int) -> list[int]:
+    """A process and all its descendants, now."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        for tasks in Path(f"/proc/{p}/task").glob("*/children"):
+            with contextlib.suppress(OSError):  # the process ended meanwhile
+                todo += [int(c) for c in tasks.read_text().split()]
+    return found
 
 
-def measure(body: str, path: Path, reviews: Path | None = None, repeat: int = 3) -> dict[str, float]:
-    """Median seconds of `repeat` runs; peak memory from one more run that samples it."""
-    runs = []
-    for sample in [False] * repeat + [True]:
-        code = CHILD.format(path=str(path), reviews=str(reviews or ""), body=body, sample=sample)
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+def run(command: list[str], stdout: Path | None = None) -> Cell:
+    """Wall seconds and peak MB (all processes together) of one command in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak = [0]
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(stdout.open("wb")) if stdout else subprocess.DEVNULL
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.01):
+                peak[0] = max(peak[0], sum(_rss_kb(p) for p in _tree(process.pid)))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        code = process.wait()
+        seconds = time.perf_counter() - start
+        done.set()
+        sampler.join()
+    if code not in (0, 1):  # 1: the generated years hold data errors, as real ones do
+        raise SystemExit(f"{' '.join(command)} exited {code}")
+    own = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak[0], own if own > before else 0) / 1024
+
+
+def median_of(repeat: int, measure: Callable[[], Cell]) -> Cell:
+    runs = [measure() for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def bare_read(folder: Path, repeat: int) -> Cell:
+    """The bare fastexcel read of every workbook, one after another, timed inside the process."""
+
+    def once() -> Cell:
+        with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
+            _, peak = run([sys.executable, "-c", BARE, str(folder)], Path(out.name))
+            return float(Path(out.name).read_text()), peak
+
+    return median_of(repeat, once)
+
+
+def dataset(rows: int, files: int, repeated: bool) -> Path:
+    folder = DATA / f"{'repeated' if repeated else 'per-row'}-{rows}x{files}"
+    if not folder.exists():
+        work = folder.with_name(folder.name + ".part")
+        shutil.rmtree(work, ignore_errors=True)
+        flag = ["--repeated"] if repeated else []
+        subprocess.run([sys.executable, str(HERE / "make_year.py"), str(rows), str(files), str(work), *flag],
+                       check=True, capture_output=True)  # fmt: skip
+        work.rename(folder)
+    return folder
+
+
+Results = dict[tuple[int, int], dict[str, Cell]]
+
+
+def shape(repeated: bool, sizes: list[tuple[int, int]], repeat: int) -> Results:
+    table: Results = {}
+    for rows, files in sizes:
+        folder = dataset(rows, files, repeated)
+        cells: dict[str, Cell] = {"bare fastexcel read": bare_read(folder, repeat)}
+        with tempfile.TemporaryDirectory(prefix="greencomm-bench-") as out:
+            for name, args in COMMANDS.items():
+                command = [*GREENCOMM, *(a.format(dir=folder, out=out) for a in args)]
+                json_out = Path(out) / "名单.json" if "--json" in args else None
+                cells[name] = median_of(repeat, functools.partial(run, command, json_out))
+        table[(rows, files)] = cells
+        label = "repeated" if repeated else "per-row"
+        print(f"{label:>8} {rows:>7} × {files:<3} " + "  ".join(f"{k}: {v[0]:.2f} s {v[1]:.0f} MB"
+                                                             for k, v in cells.items()), flush=True)  # fmt: skip
+    return table
+
+
+def startup(repeat: int = 5) -> dict[str, float]:
     return {
-        "seconds": statistics.median(r["seconds"] for r in runs[:-1]),
-        "peak_mb": max(r["peak_mb"] for r in runs),
+        " ".join(args): statistics.median(run([*GREENCOMM, *args])[0] for _ in range(repeat))
+        for args in (["--version"], ["--help"], ["rubric"])
     }
 
 
-def workbook(rows: int) -> Path:
-    path = DATA / f"communities-{rows}.xlsx"
-    if not path.exists():
-        subprocess.run([sys.executable, str(HERE / "make_workbook.py"), str(rows), str(path)], check=True)
-    return path
-
-
-def reviews_for(path: Path) -> Path:
-    """Three city-level reviewers scoring every community, for the documents benchmark."""
-    out = path.with_name(path.stem + "-reviews.xlsx")
-    if out.exists():
-        return out
-    import openpyxl
-
-    from greencomm.programme import load_programme
-    from greencomm.read.inputs import read_submissions
-
-    frame = read_submissions([path], load_programme(year=2026))[0].frame
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["评审专家", "专家所在区", "所属区", "社区名称", "A2", "A3", "B3", "F1"])
-    for reviewer in ("甲", "乙", "丙"):
-        for district, community in zip(frame.district, frame.community, strict=True):
-            sheet.append([reviewer, "市直", district, community, 2.8, 2.7, 2.9, 5.4])
-    book.save(out)
-    return out
+def documents(repeat: int) -> dict[str, Cell]:
+    """publicize and report on the sample year after review, as the clerk runs them."""
+    sample = ROOT / "sample_data"
+    with tempfile.TemporaryDirectory(prefix="greencomm-bench-docs-") as tmp:
+        lists = Path(tmp) / "名单.xlsx"
+        year = ["--year", "2026", "-q", "--overwrite"]
+        inputs = [str(sample / "submissions"), "--reviews", str(sample / "reviews"), "--register"]
+        run([*GREENCOMM, "shortlist", *inputs, str(sample / "register.xlsx"), *year[:3], "-o", str(lists)])
+        notice = [*GREENCOMM, "publicize", str(lists), "--start", "2026-12-01", "-o", f"{tmp}/公示", *year]
+        narrative = str(sample / "年度总结素材.md")
+        report = [*GREENCOMM, "report", str(lists), "--narrative", narrative, "-o", f"{tmp}/总结", *year]
+        return {
+            "publicize (.docx + .md)": median_of(repeat, lambda: run(notice)),
+            "report (.docx + .md + charts)": median_of(repeat, lambda: run(report)),
+        }
 
 
 def machine() -> str:
@@ -174,85 +183,82 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}, {platform.system()}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    DATA.mkdir(exist_ok=True)
-    results: dict[int, dict[str, dict[str, float]]] = {}
-    for rows in sizes:
-        path = workbook(rows)
-        results[rows] = {}
-        for name, body in STAGES.items():
-            repeat = 1 if name == "pandas+openpyxl read" and rows >= 100_000 else args.repeat
-            results[rows][name] = measure(body, path, repeat=repeat)
-            print(f"{rows:>7} {name:<32} {results[rows][name]['seconds']:8.2f} s "
-                  f"{results[rows][name]['peak_mb']:8.0f} MB", flush=True)  # fmt: skip
-    docs_path = workbook(2000)
-    docs = {kind: measure(DOCUMENTS.replace("KIND", kind), docs_path, reviews_for(docs_path), args.repeat)
-            for kind in ("publicity", "report")}  # fmt: skip
-    args.out.write_text(render(sizes, results, docs), encoding="utf-8")
-    print(f"wrote {args.out}")
-    return 0
+# ---------------------------------------------------------------- the report
+def _table(title: str, results: Results) -> list[str]:
+    sizes = list(results)
+    head = [f"{rows:,} in {files} files" for rows, files in sizes]
+    lines = [f"### {title}", "", "| command | " + " | ".join(head) + " |", "| --- |" + " ---: |" * len(sizes)]
+    for name in results[sizes[0]]:
+        lines.append(f"| {name} | " + " | ".join(f"{results[s][name][0]:.2f} s · {results[s][name][1]:.0f} MB"
+                                                 for s in sizes) + " |")  # fmt: skip
+    ratio = {s: results[s][HEADLINE][0] / results[s]["bare fastexcel read"][0] for s in sizes}
+    per_k = {s: results[s][HEADLINE][0] / s[0] * 1000 for s in sizes}
+    lines += [
+        f"| **{HEADLINE} ÷ bare read** (target ≤ 2 at 100,000) | " + " | ".join(f"**{ratio[s]:.2f}**" for s in sizes)
+        + " |",
+        f"| {HEADLINE}: seconds per 1,000 communities (linear if flat or falling) | "
+        + " | ".join(f"{per_k[s]:.2f}" for s in sizes) + " |",
+    ]  # fmt: skip
+    many, few = (10_000, 200), (10_000, 6)
+    if many in results and few in results:
+        r = results[many][HEADLINE][0] / results[few][HEADLINE][0]
+        lines += ["", f"10,000 communities as 200 workbooks ÷ as 6 workbooks ({HEADLINE}): **{r:.2f}** (target ≤ 1.25)"]
+    return [*lines, ""]
 
 
-def render(sizes: list[int], results: dict[int, dict[str, dict[str, float]]], docs: dict[str, dict[str, float]]) -> str:
+def render(per_row: Results, repeated: Results, starts: dict[str, float], docs: dict[str, Cell], repeat: int) -> str:
     lines = [
         "# Benchmarks",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} by `make bench` (benchmarks/run.py) on {machine()}.",
-        "District workbooks of 50 columns, the sample year's messy rows repeated with unique names",
-        "(benchmarks/make_workbook.py). Each time is the median of 3 runs, each in a fresh process;",
-        "memory is the peak resident size of that process and of the process greencomm reads sheets in,",
-        "together (sampled every 5 ms in a fourth run; never less than either one's own peak). The",
-        "machine is shared: compare ratios within one run, not seconds across runs.",
         "",
-        "| stage | " + " | ".join(f"{n:,} communities" for n in sizes) + " |",
-        "| --- | " + " | ".join("---:" for _ in sizes) + " |",
-    ]
-    for name in STAGES:
-        cells = [f"{results[n][name]['seconds']:.2f} s · {results[n][name]['peak_mb']:.0f} MB" for n in sizes]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    bare = {n: min(results[n]["bare read (fastexcel)"]["seconds"], results[n]["bare read (calamine)"]["seconds"])
-            for n in sizes}  # fmt: skip
-    pipe = {n: results[n]["validate+score+rank+shortlist"]["seconds"] for n in sizes}
-    rows = [
-        ("pipeline ÷ fastest bare read (target ≤ 2)", {n: pipe[n] / bare[n] for n in sizes}),
-        ("pandas+openpyxl ÷ pipeline (target ≥ 12)",
-         {n: results[n]["pandas+openpyxl read"]["seconds"] / pipe[n] for n in sizes}),
-        ("formatted summary ÷ plain xlsxwriter (target ≤ 0.33)",
-         {n: results[n]["write formatted summary sheet"]["seconds"]
-          / results[n]["plain xlsxwriter, same sheet"]["seconds"] for n in sizes}),
-        ("pipeline seconds per 1,000 communities (linear if flat)", {n: pipe[n] / n * 1000 for n in sizes}),
-    ]  # fmt: skip
-    lines += ["", "| ratio | " + " | ".join(f"{n:,}" for n in sizes) + " |",
-              "| --- | " + " | ".join("---:" for _ in sizes) + " |"]  # fmt: skip
-    for label, values in rows:
-        lines.append(f"| {label} | " + " | ".join(f"{values[n]:.2f}" for n in sizes) + " |")
-    lines += ["", "| documents, 2,000 communities (target < 3 s each) | seconds | peak |", "| --- | ---: | ---: |"]
-    for kind, label in (("publicity", "publicize (.docx + .md)"), ("report", "report (.docx + .md + 4 charts)")):
-        lines.append(f"| {label} | {docs[kind]['seconds']:.2f} | {docs[kind]['peak_mb']:.0f} MB |")
-    lines += [
+        "Each command runs as a user runs it: `greencomm …` in a fresh process, its outputs written",
+        f"(`--json` to a file). Times are the median of {repeat} runs; memory is the peak of all the",
+        "command's processes together (greencomm and the processes it reads sheets in), sampled every",
+        "10 ms. The bare read is fastexcel loading every sheet of the same files one after another,",
+        "timed inside its process: the floor any reader of these files pays. The machine is shared:",
+        "compare ratios within one run, not seconds across runs.",
         "",
-        "The targets are set at 100,000 communities. At 1,000 the fixed start-up cost (settings, rubric,",
-        "opening the file) dominates, so the ratios there say little; the seconds per 1,000 communities",
-        "falling from 1k to 100k show the cost grows linearly with the rows, or better.",
+        "District workbooks of 50 columns (benchmarks/make_year.py). **Per row**: values drawn for each",
+        "community (percentages with up to two decimals, counts, populations, dates), five producers",
+        'each with its habits (85.34%, 0.8534, "85.34", full-width digits, 是/√/Y, 2021年) — what a real',
+        "year looks like. **Repeated**: the sample year's rows repeated with unique names, about 25",
+        "distinct values a column — what the caches make cheap.",
         "",
-        "Peak memory of the whole pipeline at 100,000 communities is the `validate+score+rank+shortlist`",
-        "row (target < 1 GiB). The whole scored workbook also carries the inputs as read (a second",
-        "100,000-row sheet) and the problem list, so it takes longer than its summary sheet; beyond",
-        "one sheet's rows the per-item detail is written as CSV beside it.",
+        *_table("Values drawn per row", per_row),
+        *_table("The sample year's rows repeated", repeated),
+        "### Start-up (median of 5)",
         "",
-        "greencomm reads each sheet in a separate process capped in memory and time, so a hostile workbook",
-        "cannot take it down (README, Rules); starting that process and passing the table back as Arrow",
-        "costs about 0.2 s at 100,000 communities, which the pipeline row includes. The bare reads run",
-        "in-process and uncapped.",
+        "| command | seconds |",
+        "| --- | ---: |",
+        *[f"| greencomm {name} | {seconds:.2f} |" for name, seconds in starts.items()],
+        "",
+        "### Documents, the sample year after review (121 communities)",
+        "",
+        "| command | seconds | peak |",
+        "| --- | ---: | ---: |",
+        *[f"| {name} | {v[0]:.2f} | {v[1]:.0f} MB |" for name, v in docs.items()],
         "",
     ]
     return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--largest", type=int, default=100_000, help="leave out sizes above this (a quick run)")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args()
+    DATA.mkdir(exist_ok=True)
+    sizes = [s for s in SIZES if s[0] <= args.largest]
+    starts = startup()
+    print(" ".join(f"{k}: {v:.2f} s" for k, v in starts.items()), flush=True)
+    per_row = shape(False, sizes, args.repeat)
+    repeated = shape(True, [s for s in sizes if s[1] == 6], args.repeat)
+    docs = documents(args.repeat)
+    args.out.write_text(render(per_row, repeated, starts, docs, args.repeat), encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -11,7 +11,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "greencomm"
 STAGES = {"read": 1, "check": 2, "judge": 3, "write": 4}
 BASE = {"greencomm", "greencomm.errors", "greencomm.problems"}  # with greencomm.programme.*: importable anywhere
-CLI_MAY_IMPORT = {"greencomm", "greencomm.api", "greencomm.errors", "greencomm.problems", "greencomm.write.terminal"}
+CLI_MAY_IMPORT = {
+    "greencomm",
+    "greencomm.api",
+    "greencomm.errors",
+    "greencomm.lazy",
+    "greencomm.problems",
+    "greencomm.write.terminal",
+}
 
 
 def module_name(path: Path) -> str:

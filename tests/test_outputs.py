@@ -234,7 +234,7 @@ def test_csv_text_is_defused(value: object, shown: object) -> None:
 def test_the_detail_csv_holds_no_formula(write_submission: WriteBook, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """Beyond one sheet the detail goes to CSV (tested here by making every year 'too large')."""
-    monkeypatch.setattr("greencomm.api.detail_fits", lambda results: False)
+    monkeypatch.setattr("greencomm.write.result_books.detail_fits", lambda results: False)
     path = _text_cells(write_submission([valid_row(**FORMULA_LIKE)]))
     out = tmp_path / "评分结果.xlsx"
     result = runner.invoke(app, ["score", str(path), "--year", "2026", "-o", str(out), "--json"])

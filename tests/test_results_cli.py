@@ -194,3 +194,39 @@ def test_register_too_large_to_load_is_refused_untouched(tmp_path: Path, monkeyp
     result = runner.invoke(app, [*args, "--year", "2026"])
     assert result.exit_code == 1 and "名录文件过大" in result.stderr
     assert register.read_bytes() == REGISTER.read_bytes() and not list(tmp_path.glob("*备份*"))
+
+
+def _reference_records(results) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The communities built one dict at a time from the table, as the streamed writer must give them."""
+    ordered = results.ordered()
+    points = results.scores.aligned(ordered.index)
+    out = []
+    for n, row in enumerate(ordered.itertuples(index=False)):
+        at = points.at[n]
+        out.append({
+            "district": row.district, "street": row.street, "community": row.community, "target": row.target,
+            "total": float(points.total[n]), "categories": {c: float(v[n]) for c, v in points.categories.items()},
+            "items": {i: float(v[n]) for i, v in points.items.items()}, "review_source": row.review_source,
+            "review_subtotal": float(points.review[n]), "vetoes": list(row.vetoes),
+            "eligibility": list(row.eligibility), "status": row.status, "reasons": list(row.reasons),
+            "rank": int(row.rank), "district_rank": int(row.district_rank),
+            "self_eval_flag": bool(row.self_eval_flag),
+            "source": {"file": results.frame["_file"].iloc[at], "row": int(results.frame["_row"].iloc[at])},
+        })  # fmt: skip
+    return out
+
+
+def test_the_streamed_json_is_written_in_pieces_and_holds_every_community(
+    programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from greencomm.write import records
+
+    monkeypatch.setattr(records, "BLOCK", 7)
+    results = evaluate([SUBMISSIONS], programme, reviews=[REVIEWS], register=REGISTER)
+    pieces = list(records.results_json_text(results))
+    communities = len(results.table)
+    assert len(pieces) >= communities // 7  # never the whole document at once
+    assert max(len(p) for p in pieces) < len("".join(pieces)) / 5
+    document = json.loads("".join(pieces))
+    assert document["communities"] == _reference_records(results)
+    assert len(document["problems"]) == len(results.problems)

@@ -15,41 +15,60 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pandas as pd
-
-from greencomm.check import Checked, check_inputs
-from greencomm.check.duplicates import duplicate_register_entries
 from greencomm.errors import EmptyInputError, ListsNotFinal, RegisterError
-from greencomm.judge.register import final_titles, not_yet_registered
-from greencomm.judge.results import Results, find_community, judge
+from greencomm.lazy import lazy
 from greencomm.problems import Problem
 from greencomm.programme import Programme
 from greencomm.programme import load_programme as _load_programme
-from greencomm.read.inputs import (
-    Inputs,
-    Part,
-    carried_inputs,
-    read_inputs,
-    read_register,
-    sort_problems,
-    warm_reader,
-)
-from greencomm.read.values import parse_date
-from greencomm.read.workbook import expand_inputs
-from greencomm.write import documents, notice, summary
-from greencomm.write.annotate import write_validation
-from greencomm.write.atomic import write_bytes
-from greencomm.write.blank_workbook import build_template
-from greencomm.write.records import results_json, rubric_json, validation_json
-from greencomm.write.register import append_titles
-from greencomm.write.result_books import detail_csv, detail_fits, rank_workbook, scored_workbook, shortlist_workbook
-from greencomm.write.xlsx import to_bytes
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from greencomm import check
+    from greencomm.check import Checked
+    from greencomm.judge import register as judged_register
+    from greencomm.judge import results as judged
+    from greencomm.judge.results import Results
+    from greencomm.read import inputs as read_stage
+    from greencomm.read import values, workbook
+    from greencomm.read.inputs import Inputs, Part
+    from greencomm.write import (
+        annotate,
+        atomic,
+        blank_workbook,
+        documents,
+        notice,
+        records,
+        result_books,
+        summary,
+        xlsx,
+    )
+    from greencomm.write import register as register_writer
+else:  # the stages load when a call first needs them: `greencomm rubric` needs none (greencomm/lazy.py)
+    check = lazy("greencomm.check")
+    judged_register = lazy("greencomm.judge.register")
+    judged = lazy("greencomm.judge.results")
+    read_stage = lazy("greencomm.read.inputs")
+    values = lazy("greencomm.read.values")
+    workbook = lazy("greencomm.read.workbook")
+    annotate = lazy("greencomm.write.annotate")
+    atomic = lazy("greencomm.write.atomic")
+    blank_workbook = lazy("greencomm.write.blank_workbook")
+    documents = lazy("greencomm.write.documents")
+    notice = lazy("greencomm.write.notice")
+    summary = lazy("greencomm.write.summary")
+    records = lazy("greencomm.write.records")
+    result_books = lazy("greencomm.write.result_books")
+    xlsx = lazy("greencomm.write.xlsx")
+    register_writer = lazy("greencomm.write.register")
 
 Paths = Iterable[Path]
 
@@ -59,13 +78,13 @@ def load_programme(config: Path | None = None, year: int | None = None, reading:
     `reading`, the process that reads sheets is started first, so it is ready when the first sheet
     is asked for."""
     if reading:
-        warm_reader()
+        read_stage.warm_reader()
     return _load_programme(config, year)
 
 
 def parse_day(text: str) -> dt.date | None:
     """A date as a clerk types it (2026-12-01, 2026年12月1日…); None when it is not one."""
-    day, problem = parse_date(text)
+    day, problem = values.parse_date(text)
     return None if problem else day
 
 
@@ -73,7 +92,7 @@ def parse_day(text: str) -> dt.date | None:
 def template(programme: Programme, output: Path | None = None, templates: Path | None = None) -> Path:
     """The blank district workbook (申报汇总表 with drop-downs, 创建活动, 填报说明), written."""
     target = output or Path(f"{programme.year}年{programme.title}申报汇总表（模板）.xlsx")
-    return write_bytes(target, to_bytes(build_template(programme, templates)))
+    return atomic.write_bytes(target, xlsx.to_bytes(blank_workbook.build_template(programme, templates)))
 
 
 # ---------------------------------------------------------------- validate
@@ -117,8 +136,8 @@ class Validation:
         return self.output / "问题清单.xlsx"
 
     def to_json(self, lang: str = "zh") -> dict[str, Any]:
-        return validation_json(self.programme.year, self.files, self.written, len(self.communities), self.problems,
-                               lang)  # fmt: skip
+        communities = len(self.communities)
+        return records.validation_json(self.programme.year, self.files, self.written, communities, self.problems, lang)
 
 
 def validate(
@@ -134,11 +153,11 @@ def validate(
     when given). With `output`, an annotated copy of each workbook with problems and the problem list
     are written into that folder."""
     with _collector_paused():
-        inputs = read_inputs(paths, programme, reviews, register, password)
-        run = Validation(programme, inputs, check_inputs(inputs, programme), output)
+        inputs = read_stage.read_inputs(paths, programme, reviews, register, password)
+        run = Validation(programme, inputs, check.check_inputs(inputs, programme), output)
     if output is not None:
-        run.written, run.too_large, failed = write_validation(inputs, run.problems, output, lang, password)
-        run.checked.problems = sort_problems([*run.checked.problems, *failed])
+        run.written, run.too_large, failed = annotate.write_validation(inputs, run.problems, output, lang, password)
+        run.checked.problems = read_stage.sort_problems([*run.checked.problems, *failed])
     return run
 
 
@@ -153,10 +172,10 @@ def evaluate(
     """Read, check and judge: every community's points, vetoes, eligibility, ranks and status. A
     result workbook of score, rank or shortlist may stand for the inputs it carries."""
     paths = list(paths)
-    reviews, register = carried_inputs(expand_inputs(paths), reviews, register)
+    reviews, register = read_stage.carried_inputs(workbook.expand_inputs(paths), reviews, register)
     with _collector_paused():
-        inputs = read_inputs(paths, programme, reviews, register, password)
-        return judge(inputs, check_inputs(inputs, programme), programme)
+        inputs = read_stage.read_inputs(paths, programme, reviews, register, password)
+        return judged.judge(inputs, check.check_inputs(inputs, programme), programme)
 
 
 @contextlib.contextmanager
@@ -197,13 +216,18 @@ class Written:
         return self.results.has_errors
 
     def to_json(self, lang: str = "zh") -> dict[str, Any]:
-        return results_json(self.results, lang)
+        return records.results_json(self.results, lang)
+
+    def json_text(self, lang: str = "zh") -> Iterator[str]:
+        """The same document as text in pieces, to write as it is made (100,000 communities make
+        100 MB of JSON)."""
+        return records.results_json_text(self.results, lang)
 
 
-WORKBOOKS = {
-    "score": (scored_workbook, "评分结果.xlsx"),
-    "rank": (rank_workbook, "排名.xlsx"),
-    "shortlist": (shortlist_workbook, "名单.xlsx"),
+WORKBOOKS = {  # the result_books function that builds each, and its default name
+    "score": ("scored_workbook", "评分结果.xlsx"),
+    "rank": ("rank_workbook", "排名.xlsx"),
+    "shortlist": ("shortlist_workbook", "名单.xlsx"),
 }
 
 
@@ -216,14 +240,26 @@ def _results_workbook(
     password: str | None,
     output: Path | None,
     lang: str,
+    json_to: IO[str] | None = None,
 ) -> Written:
     results = _communities(paths, programme, reviews, register, password)
     build, default = WORKBOOKS[kind]
-    target = write_bytes(output or Path(default), build(results, lang), results.inputs.files)
+    make = functools.partial(getattr(result_books, build), results, lang)
+    if json_to is None:
+        book = make()
+    else:  # the workbook's writer works outside Python's lock: the JSON is written meanwhile
+        results.ordered()  # worked out once, before two threads read it
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            building = pool.submit(make)
+            for text in records.results_json_text(results, lang):
+                json_to.write(text)
+            json_to.flush()
+            book = building.result()
+    target = atomic.write_bytes(output or Path(default), book, results.inputs.files)
     files = [target]
-    if kind == "score" and not detail_fits(results):  # more rows of detail than a sheet holds
-        files.append(write_bytes(target.with_name(f"{target.stem}_得分明细.csv"), detail_csv(results),
-                                 results.inputs.files))  # fmt: skip
+    if kind == "score" and not result_books.detail_fits(results):  # more rows of detail than a sheet holds
+        csv = target.with_name(f"{target.stem}_得分明细.csv")
+        files.append(atomic.write_bytes(csv, result_books.detail_csv(results), results.inputs.files))
     return Written(results, files)
 
 
@@ -235,9 +271,10 @@ def score(
     password: str | None = None,
     output: Path | None = None,
     lang: str = "zh",
+    json_to: IO[str] | None = None,
 ) -> Written:
     """评分结果.xlsx: one row per community, every point explained, the provenance and the inputs."""
-    return _results_workbook("score", paths, programme, reviews, register, password, output, lang)
+    return _results_workbook("score", paths, programme, reviews, register, password, output, lang, json_to)
 
 
 def rank(
@@ -248,9 +285,10 @@ def rank(
     password: str | None = None,
     output: Path | None = None,
     lang: str = "zh",
+    json_to: IO[str] | None = None,
 ) -> Written:
     """排名.xlsx: city and district ranks with the four ordering keys."""
-    return _results_workbook("rank", paths, programme, reviews, register, password, output, lang)
+    return _results_workbook("rank", paths, programme, reviews, register, password, output, lang, json_to)
 
 
 def shortlist(
@@ -261,9 +299,12 @@ def shortlist(
     password: str | None = None,
     output: Path | None = None,
     lang: str = "zh",
+    json_to: IO[str] | None = None,
 ) -> Written:
-    """名单.xlsx: the lists before or after review, 未通过 with every reason, the money."""
-    return _results_workbook("shortlist", paths, programme, reviews, register, password, output, lang)
+    """名单.xlsx: the lists before or after review, 未通过 with every reason, the money. With
+    `json_to`, the `--json` document is written there while the workbook is made (score and rank
+    take it too); it is out before the workbook is saved."""
+    return _results_workbook("shortlist", paths, programme, reviews, register, password, output, lang, json_to)
 
 
 @dataclass
@@ -284,7 +325,7 @@ def explain(
 ) -> Explained:
     """The rows named `社区名称` or `所属区 社区名称`; a clear error with the nearest names otherwise."""
     results = _communities(paths, programme, reviews, register, password)
-    return Explained(results, find_community(results, who))
+    return Explained(results, judged.find_community(results, who))
 
 
 # ---------------------------------------------------------------- the register
@@ -305,17 +346,17 @@ def register_add(
 ) -> Registered:
     """The year's final titles appended to the register (backed up first; created when missing)."""
     results = _communities(paths, programme, reviews, None, password)
-    titles = final_titles(results)
+    titles = judged_register.final_titles(results)
     read = None
     if register.exists():
-        read = read_register(register, programme)
-        errors = [p for p in read.problems + duplicate_register_entries(read) if p.is_error]
+        read = read_stage.read_register(register, programme)
+        errors = [p for p in read.problems + check.duplicate_register_entries(read) if p.is_error]
         if errors:
             raise RegisterError(
                 f"{register}: 名录本身有错误，请先改正 / the register has errors: {errors[0].message()}"
             )
-        not_yet_registered(read.frame, programme.year, str(register))
-    added, backup = append_titles(register, titles, read, now)
+        judged_register.not_yet_registered(read.frame, programme.year, str(register))
+    added, backup = register_writer.append_titles(register, titles, read, now)
     return Registered(added, register, backup)
 
 
@@ -397,7 +438,7 @@ def report(
 # ---------------------------------------------------------------- the rubric
 def rubric(programme: Programme) -> dict[str, Any]:
     """The rubric's items as plain data (what `greencomm rubric --json` prints)."""
-    return rubric_json(programme)
+    return records.rubric_json(programme)
 
 
 __all__: Sequence[str] = (

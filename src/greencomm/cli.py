@@ -14,23 +14,23 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from greencomm import __version__, api
+from greencomm import __version__
 from greencomm.errors import GreencommError, NothingWritten
+from greencomm.lazy import lazy
 from greencomm.problems import LANGS, default_lang
-from greencomm.write.terminal import (
-    explain_view,
-    problem_lines,
-    results_summary,
-    rubric_table,
-    too_large_lines,
-    validation_summary,
-)
+
+if TYPE_CHECKING:
+    from greencomm import api
+    from greencomm.write import terminal
+else:  # loaded by the first command that uses them: --version and --help need neither
+    api = lazy("greencomm.api")
+    terminal = lazy("greencomm.write.terminal")
 
 app = typer.Typer(
     name="greencomm",
@@ -75,7 +75,7 @@ def _handled() -> Iterator[None]:
         yield
     except GreencommError as exc:
         if isinstance(exc, NothingWritten):  # the problems say why nothing was written
-            for line in problem_lines(exc.problems, default_lang()):
+            for line in terminal.problem_lines(exc.problems, default_lang()):
                 _err_console().print(line, markup=False)
         _err_console().print(f"[bold red]错误 / error:[/] {escape(str(exc))}", markup=True)
         raise typer.Exit(exc.exit_code) from None
@@ -164,8 +164,8 @@ def validate_command(
             run = api.validate(inputs, programme, reviews, register, password, output, language)
     if as_json:
         _print_json(run.to_json(language))
-    console.print(validation_summary(run.inputs, run.problems, language))
-    for line in [*problem_lines(run.problems, language), *too_large_lines(run.too_large)]:
+    console.print(terminal.validation_summary(run.inputs, run.problems, language))
+    for line in [*terminal.problem_lines(run.problems, language), *terminal.too_large_lines(run.too_large)]:
         _err_console().print(line, markup=False)  # problems show with -q too: it hides progress and summaries
     if run.problem_list is not None:
         console.print(f"输出文件夹 / output: {output}（{len(run.written)} 个标注副本，问题清单.xlsx）")
@@ -187,9 +187,6 @@ RegisterOpt = Annotated[
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="输出文件 / output .xlsx")]
 
 
-RESULTS: dict[str, Callable[..., api.Written]] = {"score": api.score, "rank": api.rank, "shortlist": api.shortlist}
-
-
 def _results_command(
     kind: str,
     inputs: list[Path],
@@ -208,11 +205,11 @@ def _results_command(
     with _handled():
         programme = api.load_programme(config, year, reading=True)
         with console.status("正在评分… / scoring…"):
-            run = RESULTS[kind](inputs, programme, reviews, register, password, output, language)
-    if as_json:
-        _print_json(run.to_json(language))
-    console.print(results_summary(run.results, kind))
-    for line in problem_lines(run.results.problems, language):
+            json_to = sys.stdout if as_json else None  # written as it is made, while the workbook is
+            run: api.Written = getattr(api, kind)(inputs, programme, reviews, register, password, output, language,
+                                                  json_to=json_to)  # fmt: skip
+    console.print(terminal.results_summary(run.results, kind))
+    for line in terminal.problem_lines(run.results.problems, language):
         _err_console().print(line, markup=False)
     console.print(f"已写出 / written: {run.files[0]}")
     raise typer.Exit(1 if run.has_errors else 0)
@@ -285,7 +282,7 @@ def _explain(
         programme = api.load_programme(config, year, reading=True)
         with _err_console().status("正在评分… / scoring…"):
             run = api.explain(who, inputs, programme, reviews, register, password)
-    Console(highlight=False).print(*[explain_view(run.results, idx) for idx in run.rows])
+    Console(highlight=False).print(*[terminal.explain_view(run.results, idx) for idx in run.rows])
     return 1 if run.results.has_errors else 0
 
 
@@ -342,7 +339,7 @@ def _documents_written(run: api.Written, quiet: bool) -> None:
     console = _err_console(quiet)
     for warning in run.warnings:
         _err_console().print(f"[yellow]注意 / note:[/] {escape(warning)}", markup=True)
-    for line in problem_lines(run.results.problems, default_lang()):
+    for line in terminal.problem_lines(run.results.problems, default_lang()):
         _err_console().print(line, markup=False)
     console.print(f"已写出 / written: {', '.join(str(f) for f in run.files)}")
 
@@ -436,7 +433,7 @@ def rubric(
     if as_json:
         _print_json(api.rubric(programme))
         return
-    Console(highlight=False).print(rubric_table(programme))
+    Console(highlight=False).print(terminal.rubric_table(programme))
 
 
 def main() -> None:

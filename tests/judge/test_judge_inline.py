@@ -152,3 +152,25 @@ def test_a_tie_across_the_last_place_is_left_to_the_leadership_group(programme: 
     rows[0]["B1"] = Decimal(99)  # one falls behind: 20 left tied for 20 places, all confirmed
     results = run(programme, rows, reviews)
     assert sorted(results.table.status.value_counts().items()) == [("示范社区", 20), ("节能环保社区", 1)]
+
+
+def test_ties_are_in_pinyin_order_and_only_ties_are_put_into_pinyin(
+    programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results.ordered: by rank, equal ranks in pinyin order of 社区名称 — the same order as putting
+    every name into pinyin, while only the tied names are."""
+    import greencomm.judge.results as results_module
+    from greencomm.judge.ranking import pinyin_key
+
+    names = ["重庆社区", "长沙社区", "阿坝社区", "中山社区", "白沙社区", "曾家社区", "银杏社区", "安居社区"]
+    rows = [full(programme, community=n, E6=Decimal(95 - (n in {"银杏社区", "安居社区"}) * k))
+            for k, n in enumerate(names)]  # fmt: skip
+    asked: list[str] = []
+    monkeypatch.setattr(results_module, "pinyin_key", lambda name: asked.append(name) or pinyin_key(name))
+    results = run(programme, rows)
+    table = results.table
+    everyone = table.assign(_py=table.community.map(pinyin_key)).sort_values(["rank", "_py"], kind="mergesort")
+    assert results.ordered().community.tolist() == everyone.community.tolist()
+    tied = table["rank"].duplicated(keep=False)
+    assert sorted(asked) == sorted(table.community[tied]) and "银杏社区" not in asked
+    assert results.ordered().community.tolist() == everyone.community.tolist()  # worked out once, same again

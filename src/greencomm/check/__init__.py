@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from greencomm.check.cells import cells_of
-from greencomm.check.duplicates import duplicate_communities, duplicate_register_entries, duplicate_reviews
+from greencomm.check.duplicates import duplicate_communities, duplicate_reviews
+from greencomm.check.duplicates import duplicate_register_entries as duplicate_register_entries  # for the API
 from greencomm.check.eligibility import Eligibility, eligibility, eligibility_problems
 from greencomm.check.resubmissions import superseded
 from greencomm.check.reviews import check_reviews

@@ -38,6 +38,7 @@ class Results:
     problems: list[Problem] = field(default_factory=list)
     activities: pd.DataFrame = field(default_factory=pd.DataFrame)  # of the workbooks that count
     replaced: set[str] = field(default_factory=set)  # workbooks a newer one of their district replaced
+    _order: pd.Index | None = field(default=None, init=False, repr=False)  # ordered(), worked out once
 
     @property
     def standing(self) -> pd.DataFrame:
@@ -65,10 +66,15 @@ class Results:
         return [p for p in self.problems if p.is_error and changes(p)]
 
     def ordered(self) -> pd.DataFrame:
-        """Rows in rank order; ties in pinyin order of 社区名称 (which decides nothing)."""
-        return self.table.assign(_py=self.table.community.map(pinyin_key)).sort_values(
-            ["rank", "_py"], kind="mergesort"
-        )
+        """Rows in rank order; ties in pinyin order of 社区名称 (which decides nothing). Only the
+        names of tied rows are put into pinyin: a rank of its own needs none."""
+        if self._order is None or len(self._order) != len(self.table):
+            tied = self.table["rank"].duplicated(keep=False)
+            py = pd.Series("", index=self.table.index, dtype=object)
+            py[tied] = self.table.community[tied].map(pinyin_key)
+            frame = pd.DataFrame({"rank": self.table["rank"], "_py": py})
+            self._order = frame.sort_values(["rank", "_py"], kind="mergesort").index
+        return self.table.loc[self._order]
 
     @property
     def confirmed(self) -> pd.DataFrame:

@@ -39,10 +39,12 @@ def final_only(results: Results, what: str) -> None:
         )
 
 
-def in_district_order(frame: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
+def in_district_order(ordered: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
+    """`ordered` (Results.ordered: by rank, ties by pinyin) in the programme's district order; a
+    stable sort keeps the tie order within each district."""
     order = {name_key(d): n for n, d in enumerate(districts)}
-    return frame.assign(_d=frame.district.map(lambda d: order.get(name_key(d or ""), len(order)))).sort_values(
-        ["_d", "rank", "_py"], kind="mergesort"
+    return ordered.assign(_d=ordered.district.map(lambda d: order.get(name_key(d or ""), len(order)))).sort_values(
+        "_d", kind="mergesort"
     )
 
 

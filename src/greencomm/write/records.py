@@ -4,69 +4,130 @@ line only prints them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greencomm import __version__
-from greencomm.judge.results import Results
-from greencomm.judge.shortlist import status_order
 from greencomm.problems import Problem, count
 from greencomm.programme import Programme
 
+if TYPE_CHECKING:  # the rubric's document needs no results: `greencomm rubric --json` starts at once
+    from greencomm.judge.results import Results
 
-def records(results: Results) -> list[dict[str, Any]]:
-    """One dict per community, in rank order. Scores go out as JSON numbers with at most 2
-    decimals (cents ÷ 100)."""
-    ordered = results.ordered()
-    points = results.scores.aligned(ordered.index)
-    items = {i: v.tolist() for i, v in points.items.items()}
-    cats = {c: v.tolist() for c, v in points.categories.items()}
-    total, review = points.total.tolist(), points.review.tolist()
-    files = results.frame["_file"].to_numpy()[points.at].tolist()
-    rows = results.frame["_row"].to_numpy()[points.at].tolist()
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode  # without indent: the C encoder
+BLOCK = 4096  # communities encoded at a time: the document is never whole in memory
+
+
+def _fragments(values: list[Any], cache: dict[Any, str]) -> list[str]:
+    """Each value as JSON text, each distinct value encoded once (1, 1.0 and True kept apart)."""
     out = []
-    records_in_order: list[Any] = list(ordered.itertuples(index=False))
-    for n, row in enumerate(records_in_order):
-        out.append(
-            {
-                "district": row.district,
-                "street": row.street,
-                "community": row.community,
-                "target": row.target,
-                "total": total[n],
-                "categories": {c: v[n] for c, v in cats.items()},
-                "items": {i: v[n] for i, v in items.items()},
-                "review_source": row.review_source,
-                "review_subtotal": review[n],
-                "vetoes": list(row.vetoes),
-                "eligibility": list(row.eligibility),
-                "status": row.status,
-                "reasons": list(row.reasons),
-                "rank": int(row.rank),
-                "district_rank": int(row.district_rank),
-                "self_eval_flag": bool(row.self_eval_flag),
-                "source": {"file": files[n], "row": int(rows[n])},
-            }
-        )
+    for v in values:
+        key = (list, tuple(v)) if isinstance(v, list) else (v.__class__, v)
+        text = cache.get(key)
+        if text is None:
+            text = cache[key] = _ENCODE(v)
+        out.append(text)
     return out
 
 
-def results_json(results: Results, lang: str = "zh") -> dict[str, Any]:
-    """score, rank and shortlist: year, stage, counts per status, money (when the programme pays
-    any), communities, problems."""
+def _template(keys: Sequence[str]) -> str:
+    """A JSON object with a %s for each value, its keys already encoded."""
+    return "{" + ", ".join(_ENCODE(k).replace("%", "%%") + ": %s" for k in keys) + "}"
+
+
+RECORD_FIELDS = (
+    "district", "street", "community", "target", "total", "categories", "items", "review_source",
+    "review_subtotal", "vetoes", "eligibility", "status", "reasons", "rank", "district_rank",
+    "self_eval_flag", "source",
+)  # fmt: skip
+_FROM_TABLE = ("district", "street", "community", "target", "review_source", "vetoes", "eligibility", "status",
+               "reasons")  # fmt: skip
+
+
+def record_texts(results: Results) -> Iterator[str]:
+    """One JSON object per community, in rank order, a block at a time. Scores go out as JSON
+    numbers with at most 2 decimals (cents ÷ 100)."""
+    ordered = results.ordered()
+    points = results.scores.aligned(ordered.index)
+    files = results.frame["_file"].to_numpy()[points.at]
+    rows = results.frame["_row"].to_numpy()[points.at]
+    record, items, cats = _template(RECORD_FIELDS), _template(list(points.items)), _template(list(points.categories))
+    source = _template(["file", "row"])
+    caches: dict[str, dict[Any, str]] = {}
+
+    def column(name: str, values: Any) -> list[str]:
+        return _fragments(values.tolist(), caches.setdefault(name, {}))
+
+    for start in range(0, len(ordered), BLOCK):
+        part = ordered.iloc[start : start + BLOCK]
+        cut = slice(start, start + BLOCK)
+        table = {name: column(name, part[name].to_numpy()) for name in _FROM_TABLE}
+        table["rank"] = [str(int(r)) for r in part["rank"].tolist()]
+        table["district_rank"] = [str(int(r)) for r in part["district_rank"].tolist()]
+        table["self_eval_flag"] = ["true" if f else "false" for f in part["self_eval_flag"].tolist()]
+        item_cols = [column("points", v[cut]) for v in points.items.values()]
+        cat_cols = [column("points", v[cut]) for v in points.categories.values()]
+        table["items"] = [items % t for t in zip(*item_cols, strict=True)]
+        table["categories"] = [cats % t for t in zip(*cat_cols, strict=True)]
+        table["total"] = column("points", points.total[cut])
+        table["review_subtotal"] = column("points", points.review[cut])
+        file_texts = column("file", files[cut])
+        table["source"] = [source % (f, int(r)) for f, r in zip(file_texts, rows[cut].tolist(), strict=True)]
+        yield from (record % t for t in zip(*(table[f] for f in RECORD_FIELDS), strict=True))
+
+
+def records(results: Results) -> list[dict[str, Any]]:
+    """One dict per community, in rank order (the objects `record_texts` writes)."""
+    return [json.loads(text) for text in record_texts(results)]
+
+
+def _head(results: Results) -> dict[str, Any]:
+    from greencomm.judge.shortlist import status_order
+
     statuses = results.table.status.value_counts()
     order = status_order(results.programme)
-    document: dict[str, Any] = {
+    head: dict[str, Any] = {
         "year": results.programme.year,
         "reviewed": results.reviewed,
         "version": __version__,
         "counts": {s: int(statuses.get(s, 0)) for s in sorted(statuses.index, key=order.__getitem__)},
     }
     if results.programme.settings.payers and results.programme.two_tier:  # no money, no money key
-        document["money"] = results.money()
-    document["communities"] = records(results)
-    document["problems"] = [p.to_dict(lang) for p in results.problems]
+        head["money"] = results.money()
+    return head
+
+
+def _listed(items: Iterator[str]) -> Iterator[str]:
+    """A JSON array's items, one a line, in chunks of text of BLOCK items."""
+    block: list[str] = []
+    first = True
+    for text in items:
+        block.append(text)
+        if len(block) == BLOCK:
+            yield ("\n" if first else ",\n") + ",\n".join(block)
+            block, first = [], False
+    if block:
+        yield ("\n" if first else ",\n") + ",\n".join(block)
+
+
+def results_json_text(results: Results, lang: str = "zh") -> Iterator[str]:
+    """score, rank and shortlist `--json`, as text in pieces to write one after another: year,
+    stage, counts per status, money (when the programme pays any), communities (one a line),
+    problems (one a line). Never whole in memory."""
+    head = _ENCODE(_head(results))
+    yield head[:-1] + ', "communities": ['
+    yield from _listed(record_texts(results))
+    yield '\n], "problems": ['
+    yield from _listed(_ENCODE(p.to_dict(lang)) for p in results.problems)
+    yield "\n]}\n"
+
+
+def results_json(results: Results, lang: str = "zh") -> dict[str, Any]:
+    """The same document as a dict, for Python callers."""
+    document: dict[str, Any] = json.loads("".join(results_json_text(results, lang)))
     return document
 
 

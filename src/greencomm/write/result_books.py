@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -233,22 +233,47 @@ def problems_sheet(results: Results, lang: str) -> ResultSheet:
 
 
 # ---------------------------------------------------------------- the inputs, as read
+AS_READ = frozenset({"text", "choice", "phone", "integer", "year"})  # typed as str or int: written as they are
+
+
+def _converter(col: Column) -> Callable[[Any], Any]:
+    """How a column's typed value is written back so it reads again as the same value."""
+    if col.type == "percent":
+        return lambda v: f"{fmt(v)}%"  # 0.5% stays 0.5%, never a fraction
+    if col.type == "yesno":
+        return lambda v: col.words[0] if v else col.words[1]
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, Decimal):
+            return str(v)
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        return v
+
+    return plain
+
+
 def _canonical(col: Column, values: pd.Series) -> list[Any]:
-    """Typed values written back so they read again as the same values."""
+    """Typed values written back so they read again as the same values; each distinct value
+    converted once (by type and value, so 1, 1.0 and True stay apart). Text, choices, phones,
+    whole numbers and years are written as they are."""
+    if col.type in AS_READ:
+        return values.tolist()
+    convert = _converter(col)
+    seen: dict[Any, Any] = {}
     out: list[Any] = []
     for value in values.tolist():
         if value is None:
             out.append(None)
-        elif col.type == "percent":
-            out.append(f"{fmt(value)}%")  # 0.5% stays 0.5%, never a fraction
-        elif col.type == "yesno":
-            out.append(col.words[0] if value else col.words[1])
-        elif isinstance(value, Decimal):
-            out.append(str(value))
-        elif isinstance(value, dt.date):
-            out.append(value.isoformat())
-        else:
-            out.append(value)
+            continue
+        key = (value.__class__, value)
+        try:
+            text = seen.get(key, seen)
+        except TypeError:  # a value that cannot be a key: converted as it is
+            text = convert(value)
+        if text is seen:
+            text = seen[key] = convert(value)
+        out.append(text)
     return out
 
 

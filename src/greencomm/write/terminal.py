@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.table import Table
 
-from greencomm.judge.results import Results
-from greencomm.judge.scoring import REVIEW
-from greencomm.judge.shortlist import status_order
 from greencomm.problems import Problem, count
 from greencomm.programme import Programme
 from greencomm.programme.rubric import fmt
-from greencomm.read.inputs import Inputs
-from greencomm.write.annotate import ANNOTATE_MAX_MB, ANNOTATE_MAX_ROWS
+
+if TYPE_CHECKING:
+    from greencomm.judge.results import Results
+    from greencomm.read.inputs import Inputs
+
+# The views of results import the stages where they are used: the rubric's view needs none of them
+# (`greencomm rubric` starts at once, docs/rules.md#speed-and-memory).
 
 KIND_WORDS = {
     "bool": "是否",
@@ -68,6 +70,8 @@ def problem_lines(problems: Sequence[Problem], lang: str) -> Iterator[str]:
 
 def too_large_lines(paths: Sequence[Path]) -> Iterator[str]:
     """The workbooks that got no annotated copy because loading them would cost too much."""
+    from greencomm.write.annotate import ANNOTATE_MAX_MB, ANNOTATE_MAX_ROWS
+
     size = f"{ANNOTATE_MAX_ROWS:,} 行或 {ANNOTATE_MAX_MB} MB"
     for path in paths:
         yield (f"{path.name}: 工作簿过大（超过 {size}），不生成标注副本，问题见问题清单.xlsx"
@@ -108,6 +112,8 @@ def rubric_table(programme: Programme) -> Group:
 
 def results_summary(results: Results, kind: str) -> Table:
     """How many of each status, and the money, for the terminal."""
+    from greencomm.judge.shortlist import status_order
+
     stage = "现场评审后" if results.reviewed else "现场评审前"
     table = Table(title=f"{results.programme.year}年 {kind}（{stage}）")
     table.add_column("结果")
@@ -124,6 +130,8 @@ def results_summary(results: Results, kind: str) -> Table:
 
 def explain_view(results: Results, idx: Any) -> Group:
     """One community: every item's input → rule → points, the subtotals, vetoes, eligibility, result."""
+    from greencomm.judge.scoring import REVIEW
+
     rubric = results.programme.rubric
     row = results.table.loc[idx]
     scores = results.scores

@@ -1,0 +1,76 @@
+"""A command loads what it uses and nothing more (docs/rules.md#speed-and-memory): `--version`,
+`--help` and `rubric` start at once because no stage is imported for them; the documents' libraries
+(matplotlib, python-docx, cn2an) are loaded by publicize and report only. What is loaded is
+checked here; how long it takes is measured by `make bench` (BENCHMARKS.md), never in a test."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+STAGES = {"pandas", "numpy", "pyarrow", "openpyxl", "fastexcel", "pypinyin", "greencomm.read.sandbox"}
+DOCUMENTS = {"matplotlib", "docx", "docxtpl", "cn2an"}
+
+RUN = """
+import json, sys
+from greencomm.cli import app
+try:
+    app(sys.argv[1:], prog_name="greencomm")
+except SystemExit as exc:
+    code = exc.code
+names = {m.split(".")[0] if m.split(".")[0] in HEAVY else m for m in sys.modules}
+sys.stderr.write("\\nLOADED " + json.dumps({"code": code, "loaded": sorted(names & set(HEAVY))}) + "\\n")
+"""
+
+
+def loaded(args: list[str], tmp_path: Path) -> tuple[int, set[str]]:
+    """Run greencomm with `args` in a fresh interpreter; the exit code and which heavy modules it loaded."""
+    script = f"HEAVY = {sorted(STAGES | DOCUMENTS)!r}\n" + RUN
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], cwd=tmp_path, capture_output=True, text=True, encoding="utf-8"
+    )
+    line = next(line for line in done.stderr.splitlines() if line.startswith("LOADED "))
+    report = json.loads(line.removeprefix("LOADED "))
+    return report["code"], set(report["loaded"])
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["rubric"], ["rubric", "--json"]])
+def test_version_help_and_rubric_load_no_stage(args: list[str], tmp_path: Path) -> None:
+    code, heavy = loaded(args, tmp_path)
+    assert code in (0, None)
+    assert heavy == set(), f"{args} loaded {heavy}"
+
+
+def test_validate_and_shortlist_load_no_document_library(tmp_path: Path) -> None:
+    for args in (
+        ["validate", str(SAMPLE / "submissions"), "--year", "2026", "-q"],
+        ["shortlist", str(SAMPLE / "submissions"), "--year", "2026", "-q", "-o", str(tmp_path / "名单.xlsx")],
+    ):
+        code, heavy = loaded(args, tmp_path)
+        assert code == 0, args
+        assert heavy & DOCUMENTS == set(), f"{args[0]} loaded {heavy & DOCUMENTS}"
+        assert "pandas" in heavy  # the check itself can fail: a stage was run
+
+
+def test_the_lazy_module_is_the_module(tmp_path: Path) -> None:
+    """A module made lazy runs when first used, is the object an import gives, and runs once."""
+    script = """
+import sys
+from greencomm.lazy import lazy
+books = lazy("greencomm.write.result_books")
+assert "pandas" not in sys.modules and "greencomm.judge.results" not in sys.modules
+import greencomm.write
+assert greencomm.write.result_books is books
+from greencomm.write.result_books import write_book
+assert "pandas" in sys.modules and books.write_book is write_book
+assert lazy("greencomm.write.result_books") is books is sys.modules["greencomm.write.result_books"]
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr
