@@ -71,9 +71,8 @@ templates: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python tools/render_docs.py
 
-## bench: the national-scale benchmark (1k/10k/100k communities); writes BENCHMARKS.md. Not part of test.
+## bench: the national-scale benchmark (the CLI on 1k/10k/100k communities, per-row and repeated); writes BENCHMARKS.md. Not part of test.
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/run.py
 
 clean:

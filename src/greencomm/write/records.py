@@ -18,13 +18,27 @@ if TYPE_CHECKING:  # the rubric's document needs no results: `greencomm rubric -
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode  # without indent: the C encoder
+_STRING = json.encoder.encode_basestring  # the C function the encoder calls for text (ensure_ascii=False)
+_NUMBER = repr  # finite numbers: the encoder writes int.__repr__ and float.__repr__
 BLOCK = 4096  # communities encoded at a time: the document is never whole in memory
 
 
-def _fragments(values: list[Any], cache: dict[Any, str]) -> list[str]:
-    """Each value as JSON text, each distinct value encoded once (1, 1.0 and True kept apart)."""
+def _fragments(values: Any, cache: dict[Any, str]) -> list[str]:
+    """Each value of an array as JSON text, each distinct value encoded once. Numbers and text
+    (with None) are told apart by a hash table over the whole array; anything else — lists, a
+    column mixing kinds, where 1, 1.0 and True must stay apart — value by value."""
+    import numpy as np  # not at the top: the rubric's document needs neither
+    import pandas as pd
+
+    kind = values.dtype.kind
+    if kind in "fiu" or (kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        encode = _STRING if kind == "O" else _NUMBER  # what the encoder does with each, without its overhead
+        texts = [cache.get(u) or cache.setdefault(u, encode(u)) for u in uniques.tolist()]
+        table = np.array([*texts, "null"], dtype=object)  # code -1 (None) takes the last
+        return list(table[codes])
     out = []
-    for v in values:
+    for v in values.tolist():
         key = (list, tuple(v)) if isinstance(v, list) else (v.__class__, v)
         text = cache.get(key)
         if text is None:
@@ -59,7 +73,7 @@ def record_texts(results: Results) -> Iterator[str]:
     caches: dict[str, dict[Any, str]] = {}
 
     def column(name: str, values: Any) -> list[str]:
-        return _fragments(values.tolist(), caches.setdefault(name, {}))
+        return _fragments(values, caches.setdefault(name, {}))
 
     for start in range(0, len(ordered), BLOCK):
         part = ordered.iloc[start : start + BLOCK]
