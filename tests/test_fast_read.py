@@ -121,3 +121,29 @@ def test_ramp_cents_at_the_worked_examples(
 
 def test_the_sample_programme_is_the_default(programme: Programme) -> None:
     assert programme.rubric.items == PROGRAMME.rubric.items
+
+
+def test_tables_parsed_together_are_each_table_parsed_alone() -> None:
+    """parse_tables joins a column of every workbook into one parse (a folder of 200 small
+    workbooks costs what one of their rows costs); each table gets back exactly its own values and
+    its own problems, at its own cells."""
+    from pathlib import Path
+
+    from greencomm.read.tables import locate_table, parse_table, parse_tables
+    from greencomm.read.workbook import expand_inputs, read_workbook
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    columns = submission_columns(PROGRAMME)
+    tables = []
+    for path in expand_inputs([sample / "flawed", sample / "submissions"]):
+        book = read_workbook(path, limits=PROGRAMME.settings.limits)
+        table, _ = locate_table(book.sheet("申报汇总表"), book.name, columns, ("district", "community"))
+        if table is not None:
+            tables.append(table)
+    assert len(tables) >= 8
+    together = parse_tables(tables, columns)
+    alone = [parse_table(t, columns) for t in tables]
+    assert sum(len(p) for _, p in alone) >= 20  # the flawed workbooks' planted problems are among them
+    for (frame, problems), (own_frame, own_problems) in zip(together, alone, strict=True):
+        assert frame.equals(own_frame)
+        assert [p.to_dict("zh") for p in problems] == [p.to_dict("zh") for p in own_problems]

@@ -41,6 +41,7 @@ from greencomm.programme.settings import Limits
 from greencomm.read.names import name_key, with_keys
 from greencomm.read.sandbox import POOL, Caps
 from greencomm.read.tables import (
+    Table,
     blank_cells,
     fact_problems,
     find_sheet,
@@ -48,8 +49,10 @@ from greencomm.read.tables import (
     is_covered,
     locate_table,
     parse_table,
+    parse_tables,
 )
 from greencomm.read.workbook import (
+    Sheet,
     Workbook,
     cell_position,
     expand_inputs,
@@ -167,7 +170,16 @@ def _open_all(
     return books
 
 
-def _load_table(
+@dataclass
+class _Located:
+    """A sheet's table found, not yet parsed."""
+
+    book: Workbook
+    sheet: Sheet
+    table: Table
+
+
+def _locate(
     book: Workbook,
     name: str,
     columns: tuple[Column, ...],
@@ -175,8 +187,8 @@ def _load_table(
     part: Part,
     optional: bool = False,
     may_be_empty: bool = False,
-) -> pd.DataFrame | None:
-    """A sheet's table, parsed. An optional sheet (创建活动) left untouched, or with its header
+) -> _Located | None:
+    """A sheet's table, found. An optional sheet (创建活动) left untouched, or with its header
     alone, holds nothing: no problem. A table that `may_be_empty` (the register of a first year)
     may have its header alone."""
     try:
@@ -196,7 +208,15 @@ def _load_table(
         return None
     if not sheet.visible:
         part.problems.append(Problem("hidden-sheet", book.name, name, params={"sheet": name}))
-    frame, cell_problems = parse_table(table, columns, book.limits.max_text_chars)
+    return _Located(book, sheet, table)
+
+
+def _parsed(
+    found: _Located, columns: tuple[Column, ...], parsed: tuple[pd.DataFrame, list[Problem]], part: Part
+) -> pd.DataFrame:
+    """A table's parsed frame with the sheet's own word on its cells, and where it lies."""
+    book, sheet, table = found.book, found.sheet, found.table
+    frame, cell_problems = parsed
     facts, covered = fact_problems(sheet, table, columns, book.recalculate)
     if facts:  # the sheet's own word on a cell comes first: one problem per cell
         blank_cells(frame, table, facts)
@@ -204,8 +224,24 @@ def _load_table(
     part.problems.extend(facts + cell_problems)
     last = int(table.rows.max()) if table.height else table.header_row
     letters = {key: table.letter(key) for key in table.columns}
-    part.places[(book.name, name)] = Placement(table.header_row, dict(table.columns), letters, last)
+    part.places[(book.name, sheet.name)] = Placement(table.header_row, dict(table.columns), letters, last)
     return frame
+
+
+def _load_table(
+    book: Workbook,
+    name: str,
+    columns: tuple[Column, ...],
+    identity: tuple[str, ...],
+    part: Part,
+    optional: bool = False,
+    may_be_empty: bool = False,
+) -> pd.DataFrame | None:
+    """A sheet's table, parsed (see `_locate`)."""
+    found = _locate(book, name, columns, identity, part, optional, may_be_empty)
+    if found is None:
+        return None
+    return _parsed(found, columns, parse_table(found.table, columns, book.limits.max_text_chars), part)
 
 
 def _sheet(book: Workbook, name: str, others: tuple[str, ...] = (), columns: tuple[Column, ...] = ()) -> str | None:
@@ -258,7 +294,8 @@ def read_submissions(
     listed = expand_inputs(paths)
     if not listed:
         part.problems.append(Problem("no-workbooks", params={"paths": "、".join(str(p) for p in paths)}))
-    frames, activities = [], []
+    # every workbook's table found first, then all of them parsed as one, column by column
+    found: list[tuple[Workbook, _Located | None, str | None]] = []
     for path, book in _open_all(listed, part, programme, password, columns):
         part.files.append(path)
         if book is None:
@@ -268,19 +305,24 @@ def read_submissions(
         if sheet is None and act_sheet is None:
             part.problems.append(Problem("missing-sheet", book.name, params={"expected": SUBMISSION_SHEET}))
             continue
+        located = _locate(book, sheet, columns, ("district", "community"), part) if sheet is not None else None
+        if sheet is None or located is not None:
+            found.append((book, located, act_sheet))
+    tables = [located.table for _, located, _ in found if located is not None]
+    max_text = programme.settings.limits.max_text_chars
+    parsed = iter(parse_tables(tables, columns, max_text))
+    frames, activities = [], []
+    for book, located, act_sheet in found:
         frame = pd.DataFrame(columns=["district"])  # the city office's own activities: no 申报汇总表
-        if sheet is not None:
-            read = _load_table(book, sheet, columns, ("district", "community"), part)
-            if read is None:
-                continue
-            frame = read
-            frames.append(with_keys(frame))
+        if located is not None:
+            frame = _parsed(located, columns, next(parsed), part)
+            frames.append(frame)
         if act_sheet is not None:
             acts = _load_table(book, act_sheet, activity_read_columns(programme), ("name",), part, optional=True)
             if acts is not None:
                 activities.append(_credit(acts, frame, book, programme))
     if frames:
-        part.frame = pd.concat(frames, ignore_index=True)
+        part.frame = with_keys(pd.concat(frames, ignore_index=True))
     return part, pd.concat(activities, ignore_index=True) if activities else pd.DataFrame()
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -86,20 +87,42 @@ class Table:
         return len(self.rows)
 
 
-def match_header(value: object, columns: tuple[Column, ...]) -> Column | None:
-    if is_blank(value):
-        return None
-    base = header_base(value)
-    for col in columns:
-        if base in col.accepted:
+class HeaderMatcher:
+    """The column a header cell names (the first of `columns` that accepts it), each distinct cell
+    text worked out once: a folder of 200 workbooks asks the same few hundred texts again and again."""
+
+    def __init__(self, columns: tuple[Column, ...]) -> None:
+        self.columns = columns
+        self._accepting: dict[str, Column] = {}
+        for col in columns:
+            for base in col.accepted:
+                self._accepting.setdefault(base, col)
+        self._seen: dict[object, Column | None] = {}
+
+    def __call__(self, value: object) -> Column | None:
+        try:
+            return self._seen[value]
+        except KeyError:
+            col = None if is_blank(value) else self._accepting.get(header_base(value))
+            if len(self._seen) > 100_000:  # bounded: data cells under the header are rarely repeated
+                self._seen.clear()
+            self._seen[value] = col
             return col
-    return None
+        except TypeError:  # a value that cannot be a key
+            return None if is_blank(value) else self._accepting.get(header_base(value))
+
+
+@lru_cache(maxsize=16)
+def matcher(columns: tuple[Column, ...]) -> HeaderMatcher:
+    """The matcher of a set of columns, made once per run: equal column sets share it."""
+    return HeaderMatcher(columns)
 
 
 def _header_row(head: list[list[str | None]], columns: tuple[Column, ...]) -> int | None:
+    match = matcher(columns)
     best, best_count = None, 0
     for r, row in enumerate(head):
-        hits = {c.key for v in row if (c := match_header(v, columns))}
+        hits = {c.key for v in row if (c := match(v))}
         if len(hits) > best_count:
             best, best_count = r, len(hits)
     return best if best_count >= MIN_HEADER_MATCHES else None
@@ -121,6 +144,7 @@ def locate_table(
 ) -> tuple[Table | None, list[Problem]]:
     """The table of a sheet, with problems of its structure (header, columns, stray rows)."""
     problems: list[Problem] = []
+    match = matcher(columns)
     head = sheet.head(HEADER_SCAN_ROWS)
     header = _header_row(head, columns)
     if header is None:
@@ -128,7 +152,7 @@ def locate_table(
     excel_header = sheet.row0 + header
     found: dict[str, int] = {}
     for c, value in enumerate(head[header]):
-        col = match_header(value, columns)
+        col = match(value)
         excel_col = sheet.col0 - 1 + c
         where = f"{get_column_letter(excel_col + 1)}{excel_header}"
         if col is None:
@@ -280,23 +304,48 @@ def parse_table(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """One row per kept record: every column's parsed value (None when blank or wrong), plus _file,
     _sheet and _row so later stages can point at the cell."""
-    problems: list[Problem] = []
-    height = table.height
-    data: dict[str, Any] = {"_file": [table.file] * height, "_sheet": [table.sheet] * height,
-                            "_row": table.rows.tolist()}  # fmt: skip
+    return parse_tables([table], columns, max_text)[0]
+
+
+def parse_tables(
+    tables: list[Table], columns: tuple[Column, ...], max_text: int = MAX_TEXT
+) -> list[tuple[pd.DataFrame, list[Problem]]]:
+    """`parse_table` of several tables at once: each column of all of them parsed as one (a folder
+    of 200 small workbooks costs what one workbook of their rows costs), then handed back to its
+    table with the problems at its own cells."""
+    data: list[dict[str, Any]] = [
+        {"_file": [t.file] * t.height, "_sheet": [t.sheet] * t.height, "_row": t.rows.tolist()} for t in tables
+    ]
+    problems: list[list[Problem]] = [[] for _ in tables]
     for col in columns:
-        if col.key not in table.cells:
-            data[col.key] = np.full(height, None, dtype=object)
+        having = [n for n, t in enumerate(tables) if col.key in t.cells]
+        for n, t in enumerate(tables):
+            if col.key not in t.cells:
+                data[n][col.key] = np.full(t.height, None, dtype=object)
+        if not having:
             continue
-        values, found = parse_column(col, table.cells[col.key], max_text)
-        data[col.key] = values
+        parts = [tables[n].cells[col.key] for n in having]
+        offsets = np.cumsum([0, *(len(c) for c in parts)])
+        values, found = parse_column(col, _joined(parts), max_text)
+        for k, n in enumerate(having):
+            data[n][col.key] = values[offsets[k] : offsets[k + 1]]
         extra = {"choices": "、".join(col.choices)} if col.choices else {}
         for position, code, raw, params in found:
-            row = int(table.rows[position])
+            k = int(np.searchsorted(offsets, position, side="right")) - 1
+            table = tables[having[k]]
+            row = int(table.rows[position - offsets[k]])
             shown = visible(clean_text(raw)) if raw is not None else None
-            problems.append(Problem(code, table.file, table.sheet, table.address(col.key, row), col.header, shown,
-                                    {**extra, **params}))  # fmt: skip
-    return pd.DataFrame(data, dtype=object), problems
+            problems[having[k]].append(Problem(code, table.file, table.sheet, table.address(col.key, row), col.header,
+                                               shown, {**extra, **params}))  # fmt: skip
+    return [(pd.DataFrame(d, dtype=object), p) for d, p in zip(data, problems, strict=True)]
+
+
+def _joined(parts: list[pa.Array]) -> pa.Array:
+    if len(parts) == 1:
+        return parts[0]
+    if len({c.type for c in parts}) > 1:  # one reader's string, another's large string
+        parts = [c.cast(pa.large_string()) for c in parts]
+    return pa.concat_arrays(parts)
 
 
 # ---------------------------------------------------------------- what the sheet's XML shows

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.etree import ElementTree
 
 import defusedxml.ElementTree as SafeTree
@@ -132,13 +132,24 @@ def _sheet_paths(archive: zipfile.ZipFile) -> tuple[list[str], dict[str, str], s
     return names, parts, hidden
 
 
+class _Sips:
+    """A stream read a few kilobytes at a time, so a parser stops near where the answer is: the
+    first rows of a sheet, not the whole of a small sheet (the parser asks for 16 KB a time)."""
+
+    def __init__(self, stream: IO[bytes], size: int = 2048) -> None:
+        self.stream, self.size = stream, size
+
+    def read(self, _: int = -1) -> bytes:
+        return self.stream.read(self.size)
+
+
 def _head_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int]]:
     """(row, column) of the valued cells of the sheet's first row that has any, read from its XML as
     a stream: however many empty rows come first (a row element may be there for its height or
     style alone), the first row a reader sees is found."""
     found: list[tuple[int, int]] = []
     with archive.open(part) as stream:
-        for _, element in SafeTree.iterparse(stream, events=("end",)):
+        for _, element in SafeTree.iterparse(_Sips(stream), events=("end",)):
             tag = element.tag.rsplit("}", 1)[-1]
             if tag == "c":
                 position = cell_position(element.get("r", ""))
