@@ -35,6 +35,7 @@ from greencomm.programme.layouts import (
     submission_columns,
 )
 from greencomm.read import values
+from greencomm.read.tables import parse_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 GREEN = ROOT / "sample_data" / "green"
@@ -88,16 +89,6 @@ def test_the_settings_are_a_one_tier_programme() -> None:
 
 
 # ---------------------------------------------------------------- reading the workbooks with openpyxl
-PARSERS = {
-    "text": values.parse_text,
-    "integer": values.parse_integer,
-    "number": values.parse_number,
-    "percent": values.parse_percent,
-    "yesno": values.parse_yes_no,
-    "year": values.parse_year,
-    "date": values.parse_date,
-    "phone": values.parse_phone,
-}
 
 
 def find_header(ws: Worksheet, columns: tuple[Column, ...]) -> tuple[int, dict[int, Column]]:
@@ -114,7 +105,7 @@ def parse(col: Column, raw: object) -> object:
     if values.is_blank(raw):
         assert not col.value_required, col.header
         return None
-    value, problem = values.parse_choice(raw, col.choices) if col.type == "choice" else PARSERS[col.type](raw)
+    value, problem = parse_cell(col, raw)
     assert problem is None, (col.header, raw, problem)
     return value
 

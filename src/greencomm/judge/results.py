@@ -68,7 +68,7 @@ class Results:
     def ordered(self) -> pd.DataFrame:
         """Rows in rank order; ties in pinyin order of 社区名称 (which decides nothing). Only the
         names of tied rows are put into pinyin: a rank of its own needs none."""
-        if self._order is None or len(self._order) != len(self.table):
+        if self._order is None:
             tied = self.table["rank"].duplicated(keep=False)
             py = pd.Series("", index=self.table.index, dtype=object)
             py[tied] = self.table.community[tied].map(pinyin_key)

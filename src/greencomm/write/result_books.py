@@ -254,27 +254,13 @@ def _converter(col: Column) -> Callable[[Any], Any]:
 
 
 def _canonical(col: Column, values: pd.Series) -> list[Any]:
-    """Typed values written back so they read again as the same values; each distinct value
-    converted once (by type and value, so 1, 1.0 and True stay apart). Text, choices, phones,
-    whole numbers and years are written as they are."""
+    """Typed values written back so they read again as the same values, each distinct value
+    converted once. Text, choices, phones, whole numbers and years are written as they are."""
     if col.type in AS_READ:
         return values.tolist()
     convert = _converter(col)
-    seen: dict[Any, Any] = {}
-    out: list[Any] = []
-    for value in values.tolist():
-        if value is None:
-            out.append(None)
-            continue
-        key = (value.__class__, value)
-        try:
-            text = seen.get(key, seen)
-        except TypeError:  # a value that cannot be a key: converted as it is
-            text = convert(value)
-        if text is seen:
-            text = seen[key] = convert(value)
-        out.append(text)
-    return out
+    converted: list[Any] = map_unique(values, lambda v: None if v is None else convert(v)).tolist()
+    return converted
 
 
 def _embed(title: str, columns: Sequence[Column], frame: pd.DataFrame) -> ResultSheet:
