@@ -22,7 +22,8 @@ demo: $(STAMP)
 	$(BIN)/greencomm template --year $(YEAR) -o $(OUT)/申报汇总表模板.xlsx
 	$(BIN)/greencomm validate sample_data/submissions --reviews sample_data/reviews \
 		--register sample_data/register.xlsx --year $(YEAR) -o $(OUT)/校验结果
-	-$(BIN)/greencomm validate sample_data/flawed --year $(YEAR) -o $(OUT)/校验结果-问题样例 -q
+	@echo "--- sample_data/flawed: workbooks with planted mistakes; validate finds them and exits 1, as expected ---"
+	$(BIN)/greencomm validate sample_data/flawed --year $(YEAR) -o $(OUT)/校验结果-问题样例 -q; test $$? -eq 1
 	$(BIN)/greencomm score sample_data/submissions --year $(YEAR) -o $(OUT)/评审前-评分结果.xlsx -q
 	$(BIN)/greencomm rank $(OUT)/评审前-评分结果.xlsx --year $(YEAR) -o $(OUT)/评审前-排名.xlsx -q
 	$(BIN)/greencomm shortlist $(OUT)/评审前-排名.xlsx --year $(YEAR) -o $(OUT)/评审前-推荐现场评审名单.xlsx
@@ -34,6 +35,8 @@ demo: $(STAMP)
 	$(BIN)/greencomm publicize $(OUT)/名单.xlsx --year $(YEAR) --start $(YEAR)-12-01 -o $(OUT)/公示
 	$(BIN)/greencomm report $(OUT)/名单.xlsx --year $(YEAR) --date $(YEAR)-12-20 \
 		--narrative sample_data/年度总结素材.md -o $(OUT)/年度总结
+	$(BIN)/greencomm name $(OUT)/名单.xlsx --year $(YEAR) --notice-start $(YEAR)-12-01 --date $(YEAR)-12-08 \
+		-o $(OUT)/命名决定 -q
 	$(BIN)/greencomm register add $(OUT)/名单.xlsx --register $(OUT)/历年命名名录.xlsx --year $(YEAR)
 	@echo "--- 绿色社区 (sample_data/green): one tier, eight districts, its own greencomm.toml ---"
 	mkdir -p $(OUT)/绿色社区
@@ -44,6 +47,8 @@ demo: $(STAMP)
 	$(BIN)/greencomm publicize $(OUT)/绿色社区/名单.xlsx $(GREEN_ARGS) --start $(YEAR)-12-01 -o $(OUT)/绿色社区/公示
 	$(BIN)/greencomm report $(OUT)/绿色社区/名单.xlsx $(GREEN_ARGS) --date $(YEAR)-12-20 \
 		--narrative $(GREEN)/年度总结素材.md -o $(OUT)/绿色社区/年度总结
+	$(BIN)/greencomm name $(OUT)/绿色社区/名单.xlsx $(GREEN_ARGS) --notice-start $(YEAR)-12-01 --date $(YEAR)-12-08 \
+		-o $(OUT)/绿色社区/命名决定 -q
 	@echo "demo outputs are in $(OUT)/ (the 绿色社区 year in $(OUT)/绿色社区/)"
 
 ## test: install, then every check: ruff, ruff format, mypy, pytest

@@ -127,3 +127,23 @@ def test_problem_messages_say_how_to_fix() -> None:
     assert problem.message() == (
         "a.xlsx 申报汇总表!AV2: “联系电话”不是有效的电话号码：“12345”。手机填11位，固定电话带区号，如 0731-84567890"
     )
+
+
+def test_warnings_are_listed_by_validate_and_counted_elsewhere(tmp_path: Path) -> None:
+    """validate lists every warning at its cell; shortlist (like every other command) lists the
+    errors and counts the warnings by code in one line — the same warnings at every step of the
+    year buried the errors."""
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    args = [str(sample / "submissions"), "--year", "2026"]
+    checked = runner.invoke(app, ["validate", *args, "--json"])
+    warnings = [p for p in json.loads(checked.stdout)["problems"] if p["severity"] == "warning"]
+    assert warnings and not [p for p in json.loads(checked.stdout)["problems"] if p["severity"] == "error"]
+    listed = [line for line in checked.stderr.splitlines() if line.startswith("[警告]")]
+    assert len(listed) == len(warnings)
+    run = runner.invoke(app, ["shortlist", *args, "-o", str(tmp_path / "名单.xlsx"), "--json"])
+    assert run.exit_code == 0, run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.startswith("[警告]")]
+    codes = {p["code"] for p in warnings}
+    assert len(lines) == 1 and f"[警告] {len(warnings)} 条警告（" in lines[0]
+    assert all(code in lines[0] for code in codes)
+    assert len(json.loads(run.stdout)["problems"]) == len(warnings)  # the JSON keeps every one

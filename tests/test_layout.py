@@ -15,6 +15,7 @@ CLI_MAY_IMPORT = {
     "greencomm",
     "greencomm.api",
     "greencomm.errors",
+    "greencomm.languages",
     "greencomm.lazy",
     "greencomm.problems",
     "greencomm.write.terminal",

@@ -254,7 +254,10 @@ def test_cli_refuses_a_rubric_that_is_a_folder(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "错误" in result.stderr and "内部错误" not in result.stderr
     assert f"{tmp_path / '评分标准'}: " in result.stderr
-    assert "文件夹" in result.stderr and "folder" in result.stderr
+    assert "文件夹" in result.stderr and "folder" not in result.stderr  # one language at a time
+    english = runner.invoke(app, ["rubric", "--config", str(tmp_path / "greencomm.toml")], env={"GREENCOMM_LANG": "en"})
+    assert english.exit_code == 1 and f"{tmp_path / '评分标准'}: " in english.stderr
+    assert "folder" in english.stderr and "文件夹" not in english.stderr
 
 
 def test_the_q3_window_is_whole_years() -> None:

@@ -40,7 +40,7 @@ def loaded(args: list[str], tmp_path: Path) -> tuple[int, set[str]]:
     return report["code"], set(report["loaded"])
 
 
-@pytest.mark.parametrize("args", [["--version"], ["--help"], ["rubric"], ["rubric", "--json"]])
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["rubric"], ["rubric", "--json"], ["sample", "--help"]])
 def test_version_help_and_rubric_load_no_stage(args: list[str], tmp_path: Path) -> None:
     code, heavy = loaded(args, tmp_path)
     assert code in (0, None)

@@ -478,11 +478,12 @@ def test_a_one_tier_year_is_told_in_its_own_words(green_year: Path) -> None:
 
 
 def _pdf(docx: Path, folder: Path) -> list[str]:
-    """The document printed by LibreOffice: each page's text, white space taken out."""
+    """The document printed by LibreOffice: each page's text in the order it is drawn (a caption
+    beside a table is not read as a column of its own), white space taken out."""
     shutil.copy(docx, folder / "r.docx")
     command = ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(folder), str(folder / "r.docx")]
     subprocess.run(command, check=True, capture_output=True, timeout=180)
-    text = subprocess.run(["pdftotext", str(folder / "r.pdf"), "-"], capture_output=True, text=True).stdout
+    text = subprocess.run(["pdftotext", "-raw", str(folder / "r.pdf"), "-"], capture_output=True, text=True).stdout
     return [re.sub(r"\s+", "", page) for page in text.split("\f") if page.strip()]
 
 

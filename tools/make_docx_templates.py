@@ -1,7 +1,7 @@
-"""Builds templates/publicity.docx and templates/report.docx: Word templates (Jinja inside .docx,
-rendered by docxtpl) laid out after GB/T 9704 — A4; margins 37/35/28/26 mm; body 仿宋 三号 (16 pt)
-with a fixed 28.95 pt line (22 lines a page); title 小标宋 二号 (22 pt); headings 黑体 / 楷体;
-page numbers 四号 "— 1 —", odd pages right, even pages left.
+"""Builds templates/publicity.docx, templates/report.docx, templates/decision.docx, templates/sample.docx and
+templates/recheck.docx: Word templates (Jinja inside .docx, rendered by docxtpl) laid out after GB/T 9704 — A4; margins
+37/35/28/26 mm; body 仿宋 三号 (16 pt) with a fixed 28.95 pt line (22 lines a page); title 小标宋
+二号 (22 pt); headings 黑体 / 楷体; page numbers 四号 "— 1 —", odd pages right, even pages left.
 
 A clerk may restyle the generated files in Word or WPS and pass their folder with --templates.
 Run: .venv/bin/python tools/make_docx_templates.py   (make templates)
@@ -125,9 +125,14 @@ def _p(doc: DocumentObject, text: str, style: str | None = None, align: str | No
 
 
 def _chart(doc: DocumentObject, name: str) -> None:
-    """A picture needs its own height: the body's exact line spacing would clip it to one line."""
+    """A picture needs its own height: the body's exact line spacing would clip it to one line. Its
+    caption (图1　…) goes below it, as a figure's does, kept on the same page."""
     p = _p(doc, f"{{{{ charts.{name} }}}}", align="center")
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    p.paragraph_format.keep_with_next = True
+    caption = _p(doc, f"{{{{ figures.{name} }}}}", "Caption")
+    caption.paragraph_format.keep_with_next = False
+    caption.paragraph_format.space_after = Pt(LINE_PT / 2)
 
 
 def _table(doc: DocumentObject, headers: list[str], cells: list[str], loop: str, widths: list[float],
@@ -137,6 +142,10 @@ def _table(doc: DocumentObject, headers: list[str], cells: list[str], loop: str,
     table = doc.add_table(rows=4, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False  # the widths below, not equal columns that wrap 老城区社/区
+    for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
+        column.w = Mm(width)  # LibreOffice lays a table out by its grid, Word by its cells: both set
+    _borders(table._tbl.tblPr)
     rows = [headers, [f"{{%tr for {loop} %}}"] + [""] * (len(headers) - 1), cells,
             ["{%tr endfor %}"] + [""] * (len(headers) - 1)]  # fmt: skip
     for r, values in enumerate(rows):
@@ -159,6 +168,18 @@ def _table(doc: DocumentObject, headers: list[str], cells: list[str], loop: str,
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
+def _borders(tbl_pr: object) -> None:
+    """Every edge of the table drawn by the table itself, not its style: the last row of a table
+    whose loop rows were removed kept no bottom line in LibreOffice."""
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        line = OxmlElement(f"w:{edge}")
+        for attr, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "0"), ("w:color", "000000")):
+            line.set(qn(attr), value)
+        borders.append(line)
+    tbl_pr.append(borders)  # type: ignore[attr-defined]
+
+
 def publicity() -> DocumentObject:
     doc = Document()
     _setup(doc)
@@ -177,9 +198,31 @@ def publicity() -> DocumentObject:
     _p(doc, "联系地址：{{ contact.address }}", align="left")
     _p(doc, "联系电话：{{ contact.phone }}", align="left")
     _p(doc, "电子邮箱：{{ contact.email }}", align="left")
+    _signature(doc)
+    return doc
+
+
+def decision() -> DocumentObject:
+    """The naming decision: title, addressee, the body, the signature, then the lists by title and
+    district (附件), each list starting on a page of its own as official annexes do."""
+    doc = Document()
+    _setup(doc)
+    _p(doc, "{{ title }}", "Title")
     _p(doc, "")
-    _p(doc, "{{ issuer }}", align="right")
-    _p(doc, "{{ issued|cn_date }}", align="right")
+    _p(doc, "{{ addressee }}", indent=False)
+    _p(doc, "{%p for paragraph in body %}", indent=False)
+    _p(doc, "{{ paragraph }}")
+    _p(doc, "{%p endfor %}", indent=False)
+    _p(doc, "附件：{% for part in lists %}{{ part.heading }}{% if not loop.last %}；{% endif %}{% endfor %}")
+    _signature(doc)
+    _p(doc, "{%p for part in lists %}", indent=False)
+    heading = _p(doc, "{{ part.heading }}", "Heading 1")
+    heading.paragraph_format.page_break_before = True
+    _p(doc, "{%p for district in part.districts %}", indent=False)
+    _p(doc, "{{ district.heading }}", "Heading 2").paragraph_format.keep_with_next = True
+    _p(doc, "{{ district.communities }}")
+    _p(doc, "{%p endfor %}", indent=False)
+    _p(doc, "{%p endfor %}", indent=False)
     return doc
 
 
@@ -223,7 +266,7 @@ def _titles_table(doc: DocumentObject, first: str, rows: str) -> None:
     _p(doc, "{%p if two_tier %}", indent=False)
     _table(doc, [first, "申报", "{{ demonstration_title }}", "{{ programme }}", "待审定", "未通过", "通过率"],
            ["{{ r.name|br }}", "{{ r.applied }}", "{{ r.demonstration }}", "{{ r.passed }}", "{{ r.pending }}",
-            "{{ r.failed }}", "{{ r.rate }}"], f"r in {rows}", [30, 17, 27, 27, 17, 17, 21], True)  # fmt: skip
+            "{{ r.failed }}", "{{ r.rate }}"], f"r in {rows}", [35, 13, 26, 30, 17, 17, 18], True)  # fmt: skip
     _p(doc, "{%p else %}", indent=False)
     _table(doc, [first, "申报", "{{ programme }}", "未通过", "通过率"],
            ["{{ r.name|br }}", "{{ r.applied }}", "{{ r.passed }}", "{{ r.failed }}", "{{ r.rate }}"],
@@ -282,6 +325,7 @@ def report() -> DocumentObject:
     _p(doc, "{%p endif %}", indent=False)
     _p(doc, "{{ trend_text }}")
     _chart_if(doc, "trend")
+    _when(doc, "target_text", "{{ target_text }}")
     _prose(doc, "results")
     _p(doc, "{{ sections.problems.heading }}", "Heading 1")
     _prose(doc, "problems")
@@ -291,12 +335,103 @@ def report() -> DocumentObject:
     return doc
 
 
+# How wide the issuer and the date are, in characters of the body font (digits and Latin letters
+# count half), measured when the document is rendered: the blank line before the signature sets them.
+HALF_WIDTH = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .-()"
+SIGNATURE_WIDTHS = (
+    "{% set sig_issuer = issuer|string %}{% set sig_date = issued|cn_date %}"
+    f'{{% set sig_half = "{HALF_WIDTH}" %}}'
+    "{% set sig_wi = (sig_issuer|length) - (sig_issuer|select('in', sig_half)|list|length) / 2 %}"
+    "{% set sig_wd = (sig_date|length) - (sig_date|select('in', sig_half)|list|length) / 2 %}"
+    "{% set sig_wide = [sig_wi, sig_wd]|max %}"
+)
+SIGNATURE_INDENT = 4  # characters from the right margin (GB/T 9704 7.3.5: 成文日期右空四字)
+TWIPS_PER_CHAR = BODY_PT * 20
+
+
 def _signature(doc: DocumentObject) -> None:
-    """The issuer and the date, right-aligned, kept together (and with the text before them)."""
-    blank = _p(doc, "")
+    """The issuer over the date, GB/T 9704 7.3.5: the date four characters in from the right
+    margin, the issuer centred over it (a longer issuer four characters in, the date centred under
+    it); kept together, and with the text before them. Each line is right-aligned with its right
+    indent worked out from the two widths when the document is rendered."""
+    blank = _p(doc, SIGNATURE_WIDTHS)
     blank.paragraph_format.keep_with_next = True
-    _p(doc, "{{ issuer }}", align="right").paragraph_format.keep_with_next = True
-    _p(doc, "{{ issued|cn_date }}", align="right")
+    for text, width, keep in (("{{ issuer }}", "sig_wi", True), ("{{ issued|cn_date }}", "sig_wd", False)):
+        line = _p(doc, text, align="right")
+        line.paragraph_format.keep_with_next = keep
+        line.paragraph_format.right_indent = Pt(0)  # the element the rendered indent is written into
+        indent = line.paragraph_format.element.pPr.find(qn("w:ind"))
+        chars = f"{SIGNATURE_INDENT} + (sig_wide - {width}) / 2"
+        indent.set(qn("w:right"), f"{{{{ (({chars}) * {TWIPS_PER_CHAR})|round|int }}}}")
+
+
+def sample() -> DocumentObject:
+    """The notice of the spot-check sample (抽查审核): title, addressee, the body (how the sample was
+    drawn, its seed), the signature, then the list under 附件 on a page of its own; 申报类别 only in a
+    two-tier programme."""
+    doc = Document()
+    _setup(doc)
+    _p(doc, "{{ title }}", "Title")
+    _p(doc, "")
+    _p(doc, "{{ addressee }}", indent=False)
+    _p(doc, "{%p for paragraph in body %}", indent=False)
+    _p(doc, "{{ paragraph }}")
+    _p(doc, "{%p endfor %}", indent=False)
+    _p(doc, "附件：{{ heading }}")
+    _signature(doc)
+    _p(doc, "附件", "Heading 1", indent=False).paragraph_format.page_break_before = True
+    _p(doc, "{{ heading }}", "Title")
+    _p(doc, "{%p if two_tier %}", indent=False)
+    _table(doc, ["序号", "所属区", "所属街道", "社区名称", "申报类别"],
+           ["{{ r.seq }}", "{{ r.district|br }}", "{{ r.street|br }}", "{{ r.community|br }}", "{{ r.target|br }}"],
+           "r in rows", [14, 26, 38, 40, 38], True)  # fmt: skip
+    _p(doc, "{%p else %}", indent=False)
+    _table(doc, ["序号", "所属区", "所属街道", "社区名称"],
+           ["{{ r.seq }}", "{{ r.district|br }}", "{{ r.street|br }}", "{{ r.community|br }}"],
+           "r in rows", [18, 35, 50, 50], True)  # fmt: skip
+    _p(doc, "{%p endif %}", indent=False)
+    return doc
+
+
+def recheck() -> DocumentObject:
+    """The notice of a re-check's outcomes (复查结果通报): 文号 when given, title, addressee, the body,
+    the signature, then under 附件 on a page of its own one list per outcome, a 原因 column where a
+    list has reasons; rows are never cut across pages."""
+    doc = Document()
+    _setup(doc)
+    _p(doc, "{%p if doc %}", indent=False)
+    _p(doc, "{{ doc }}", align="center")
+    _p(doc, "{%p endif %}", indent=False)
+    _p(doc, "{{ title }}", "Title")
+    _p(doc, "")
+    _p(doc, "{{ addressee }}", indent=False)
+    _p(doc, "{%p for paragraph in body %}", indent=False)
+    _p(doc, "{{ paragraph }}")
+    _p(doc, "{%p endfor %}", indent=False)
+    _p(doc, "{%p if lists %}", indent=False)
+    _p(doc, "附件：{{ annex }}")
+    _p(doc, "{%p endif %}", indent=False)
+    _signature(doc)
+    _p(doc, "{%p if lists %}", indent=False)
+    _p(doc, "附件", "Heading 1", indent=False).paragraph_format.page_break_before = True
+    _p(doc, "{{ annex }}", "Title")
+    _p(doc, "{%p for part in lists %}", indent=False)
+    _p(doc, "{{ part.heading }}", "Heading 1")
+    _p(doc, "{%p if part.note %}", indent=False)
+    _p(doc, "{{ part.note }}").paragraph_format.keep_with_next = True
+    _p(doc, "{%p endif %}", indent=False)
+    _p(doc, "{%p if part.reasons %}", indent=False)
+    _table(doc, ["序号", "所属区", "社区名称", "称号", "总分", "原因"],
+           ["{{ row.seq }}", "{{ row.district|br }}", "{{ row.community|br }}", "{{ row.title|br }}",
+            "{{ row.total }}", "{{ row.reason|br }}"], "row in part.rows", [14, 22, 30, 32, 22, 36], True)  # fmt: skip
+    _p(doc, "{%p else %}", indent=False)
+    _table(doc, ["序号", "所属区", "社区名称", "称号", "总分"],
+           ["{{ row.seq }}", "{{ row.district|br }}", "{{ row.community|br }}", "{{ row.title|br }}",
+            "{{ row.total }}"], "row in part.rows", [14, 28, 44, 48, 22], True)  # fmt: skip
+    _p(doc, "{%p endif %}", indent=False)
+    _p(doc, "{%p endfor %}", indent=False)
+    _p(doc, "{%p endif %}", indent=False)
+    return doc
 
 
 def _parts(data: bytes) -> dict[str, bytes]:
@@ -305,10 +440,11 @@ def _parts(data: bytes) -> dict[str, bytes]:
 
 
 def main(out: Path = TEMPLATES) -> int:
-    """Builds both templates; a file whose parts would come out the same is left as it is (a zip
+    """Builds the templates; a file whose parts would come out the same is left as it is (a zip
     differs by its timestamps alone, and an unchanged template should not show as changed)."""
     out.mkdir(parents=True, exist_ok=True)
-    for name, build in (("publicity.docx", publicity), ("report.docx", report)):
+    for name, build in (("publicity.docx", publicity), ("report.docx", report), ("decision.docx", decision),
+                        ("sample.docx", sample), ("recheck.docx", recheck)):  # fmt: skip
         doc = build()
         doc.core_properties.author = "greencomm"
         doc.core_properties.title = name

@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+import typer.core
+import typer.rich_utils
 from rich.console import Console
 from rich.markup import escape
 
 from greencomm import __version__
 from greencomm.errors import GreencommError, NothingWritten
+from greencomm.languages import WORDS, library_message, pick, pick_help
 from greencomm.lazy import lazy
 from greencomm.problems import LANGS, default_lang
 
@@ -32,10 +35,141 @@ else:  # loaded by the first command that uses them: --version and --help need n
     api = lazy("greencomm.api")
     terminal = lazy("greencomm.write.terminal")
 
+
+# ---------------------------------------------------------------- one language at a time
+# Help, the library's own words and greencomm's messages in one language (greencomm/languages.py):
+# the language is known before anything is shown, from `--lang` anywhere on the line or the
+# environment, and every text written "中文 / English" shows its side.
+def _say(zh: str, en: str) -> str:
+    return en if default_lang() == "en" else zh
+
+
+def _asked_language(args: list[str]) -> str | None:
+    for n, arg in enumerate(args):
+        if arg == "--lang" and n + 1 < len(args) and args[n + 1] in LANGS:
+            return args[n + 1]
+        if arg.startswith("--lang=") and arg.split("=", 1)[1] in LANGS:
+            return arg.split("=", 1)[1]
+    return None
+
+
+_TYPE_WORDS = {"path": ("路径", "PATH"), "file": ("文件", "FILE"), "directory": ("文件夹", "FOLDER"),
+               "dir": ("文件夹", "FOLDER"), "int": ("整数", "INTEGER"), "str": ("文本", "TEXT"),
+               "float": ("数值", "NUMBER"), "list[Path]": ("文件或文件夹...", "FILES..."),
+               "bool": ("", "")}  # fmt: skip
+_OPTION_WORDS = {"lang": ("zh|en", "zh|en"), "year": ("年份", "YEAR"), "start": ("日期", "DATE"),
+                 "date": ("日期", "DATE"), "notice_start": ("日期", "DATE"),
+                 "password": ("密码", "PASSWORD")}  # fmt: skip
+_ARGUMENT_WORDS = {"inputs": ("文件或文件夹", "FILES|FOLDERS"), "community": ("社区名称", "COMMUNITY"),
+                   "old": ("旧评分结果", "OLD"), "new": ("新评分结果", "NEW")}  # fmt: skip
+
+
+def _label_argument(param: typer.core.TyperArgument, lang: str) -> None:
+    """An argument shown by what it is in `lang` ("文件或文件夹..."), in the usage line too, without a
+    type label beside it."""
+    words = _ARGUMENT_WORDS.get(param.name or "")
+    label = words[lang == "en"] if words else (param.name or "").upper()
+    many = "..." if param.nargs != 1 else ""
+    param.metavar = label + many
+    shown = param.metavar if param.required else f"[{param.metavar}]"
+    setattr(param, "_usage_display_name", lambda: shown)  # noqa: B010 - the library has no setting for it
+    setattr(param, "display_type_rich", lambda ctx: None)  # noqa: B010
+
+
+def _capital(text: str) -> str:
+    """English help follows the Chinese in lower case ("中文 / check workbooks"); alone, it starts a sentence."""
+    return text[:1].upper() + text[1:] if text[:1].isascii() else text
+
+
+def _localize(command: typer.core.TyperCommand | typer.core.TyperGroup, lang: str) -> None:
+    """This command's help, its parameters' help and labels, and its subcommands', in `lang`."""
+    words = WORDS[lang]
+    if command.help:
+        command.help = _capital(pick_help(command.help, lang))
+        command.short_help = " ".join(line.strip() for line in command.help.split("\n\n")[0].splitlines())
+    command.options_metavar = words["options_metavar"]
+    for param in command.params:
+        param.help = pick_help(param.help, lang) if getattr(param, "help", None) else None  # type: ignore[attr-defined]
+        if isinstance(param, typer.core.TyperArgument):
+            _label_argument(param, lang)
+        elif isinstance(param, typer.core.TyperOption):
+            if param.is_flag:
+                param.metavar = ""
+            else:
+                label = _OPTION_WORDS.get(param.name or "") or _TYPE_WORDS.get(
+                    param.display_type(typer.Context(command)).strip("<>")
+                )
+                param.metavar = label[lang == "en"] if label else param.metavar
+    if isinstance(command, typer.core.TyperGroup):
+        command.subcommand_metavar = words["subcommand_metavar"]
+        for sub in command.commands.values():
+            _localize(sub, lang)  # type: ignore[arg-type]
+
+
+def _library_words(lang: str) -> None:
+    """The words Typer and click write on their own (panel titles, Usage, the --help option)."""
+    words = WORDS[lang]
+    rich = typer.rich_utils
+    rich.ARGUMENTS_PANEL_TITLE, rich.OPTIONS_PANEL_TITLE = words["arguments"], words["options"]
+    rich.COMMANDS_PANEL_TITLE, rich.ERRORS_PANEL_TITLE = words["commands"], words["error"]
+    rich.ABORTED_TEXT, rich.RICH_HELP = words["aborted"], words["try"]
+    rich.DEFAULT_STRING, rich.REQUIRED_LONG_STRING = words["default"], words["required"]
+    rich.ENVVAR_STRING, rich.DEPRECATED_STRING = words["envvar"], words["deprecated"]
+    if rich.MAX_WIDTH is None and not sys.stdout.isatty():  # help piped to a file or a pager: lines not cut at 80
+        rich.MAX_WIDTH = 120
+
+
+def _usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+    _write_usage(self, prog, args, WORDS[default_lang()]["usage"] if prefix is None else prefix)
+
+
+def _help_option(self: Any, ctx: Any) -> Any:
+    option = _get_help_option(self, ctx)
+    if option is not None:
+        option.help, option.metavar = WORDS[default_lang()]["help"], ""
+    return option
+
+
+def _format_error(self: Any) -> None:
+    """A usage error in one language: the usage line, where help is, and what went wrong."""
+    if self.__class__.__name__ == "NoArgsIsHelpError":
+        return
+    console = _err_console()
+    ctx = getattr(self, "ctx", None)
+    if ctx is not None:
+        console.print(escape(ctx.get_usage()))
+        if ctx.command.get_help_option(ctx) is not None:
+            console.print(WORDS[default_lang()]["try"].format(command_path=ctx.command_path, help_option="--help"))
+    said = library_message(self.format_message(), default_lang())
+    console.print(f"[bold red]{WORDS[default_lang()]['error']}：[/]{escape(said)}", markup=True)
+
+
+# The library has no setting for these words: its usage line, its --help option and its error
+# display are replaced by ones that say them in the language chosen.
+_FORMATTER, _COMMAND = typer._click.formatting.HelpFormatter, typer._click.core.Command
+_write_usage, _get_help_option = _FORMATTER.write_usage, _COMMAND.get_help_option
+setattr(_FORMATTER, "write_usage", _usage)  # noqa: B010
+setattr(_COMMAND, "get_help_option", _help_option)  # noqa: B010
+setattr(typer.rich_utils, "rich_format_error", _format_error)  # noqa: B010
+
+
+class _OneLanguage(typer.core.TyperGroup):
+    """The root command: sets the language from the command line before anything is shown."""
+
+    def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:
+        given = list(sys.argv[1:] if args is None else args)
+        lang = _asked_language(given) or default_lang()
+        os.environ["GREENCOMM_LANG"] = lang  # every later message, problem and heading follows it
+        _library_words(lang)
+        _localize(self, lang)
+        return super().main(given, *rest, **extra)
+
+
 app = typer.Typer(
     name="greencomm",
-    help="社区创建评选（节能环保社区、绿色社区……）：校验区级申报表、评分、排名、公示与年度总结。"
-    " Scores a city's community creation programme from district Excel workbooks.",
+    cls=_OneLanguage,
+    help="社区创建评选（节能环保社区、绿色社区……）：校验区级申报表、评分、排名、公示与年度总结"
+    " / scores a city's community creation programme from district Excel workbooks.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -64,7 +198,9 @@ def _lang(value: str | None) -> str:
     if value is None:
         return default_lang()
     if value not in LANGS:
-        raise typer.BadParameter(f"应为 zh 或 en / must be zh or en, not {value!r}", param_hint="--lang")
+        raise typer.BadParameter(
+            f"应为 zh 或 en，不是 {value!r} / must be zh or en, not {value!r}", param_hint="--lang"
+        )
     return value
 
 
@@ -77,19 +213,22 @@ def _handled() -> Iterator[None]:
         if isinstance(exc, NothingWritten):  # the problems say why nothing was written
             for line in terminal.problem_lines(exc.problems, default_lang()):
                 _err_console().print(line, markup=False)
-        _err_console().print(f"[bold red]错误 / error:[/] {escape(str(exc))}", markup=True)
+        said = pick(str(exc), default_lang())
+        _err_console().print(f"[bold red]{_say('错误：', 'error: ')}[/]{escape(said)}", markup=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except Exception as exc:  # a bug of ours: said plainly; the traceback only when asked for
         if os.environ.get("GREENCOMM_DEBUG"):
             raise
+        what = f"{type(exc).__name__}: {escape(str(exc))}"
         _err_console().print(
-            f"[bold red]内部错误 / internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
-            "请把输入文件和这条信息发给维护人员；设置 GREENCOMM_DEBUG=1 可显示详细信息。"
-            " / please send the input files and this message to the maintainers (GREENCOMM_DEBUG=1 shows details).",
+            _say(f"[bold red]内部错误：[/]{what}\n请把输入文件和这条信息发给维护人员；"
+                 "设置 GREENCOMM_DEBUG=1 可显示详细信息。",
+                 f"[bold red]internal error:[/] {what}\nplease send the input files and this message to the maintainers"
+                 " (GREENCOMM_DEBUG=1 shows details)."),
             markup=True,
-        )
+        )  # fmt: skip
         raise typer.Exit(1) from None
 
 
@@ -108,8 +247,10 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="显示版本 / show the version")
     ] = False,
+    lang: LangOpt = None,
 ) -> None:
     """社区创建评选工具 greencomm."""
+    _lang(lang)  # chosen before anything was shown (_OneLanguage); a wrong value is said here
 
 
 # ---------------------------------------------------------------- template
@@ -120,16 +261,30 @@ def template(
         Path | None,
         typer.Option("--templates", help="自定义模板文件夹 / your own templates folder", file_okay=False),
     ] = None,
+    recheck: Annotated[
+        bool, typer.Option("--recheck", help="生成复查表（需 --register）/ the re-check workbook (needs --register)")
+    ] = False,
+    register: Annotated[
+        Path | None, typer.Option("--register", help="历年命名名录（--recheck 时）/ the register", dir_okay=False)
+    ] = None,
     config: ConfigOpt = None,
     year: YearOpt = None,
     quiet: QuietOpt = False,
+    password: PasswordOpt = None,
 ) -> None:
     """生成空白的区级申报汇总表 / write the blank district workbook.
 
-    下拉选项、百分比格式、填报说明、创建活动表 — drop-downs, percent cells, instructions, activities."""
+    下拉选项、百分比格式、填报说明、创建活动表 — drop-downs, percent cells, instructions, activities.
+
+    加 --recheck --register 名录 则生成复查表：预填称号仍有效或整改中的社区 — with --recheck, the re-check
+    workbook pre-filled from the register."""
+    if recheck != (register is not None):
+        raise typer.BadParameter("--recheck 与 --register 须同时给出 / give --recheck and --register together",
+                                 param_hint="--recheck / --register")  # fmt: skip
     with _handled():
-        target = api.template(api.load_programme(config, year), output, templates)
-    _err_console(quiet).print(f"已生成模板 / template written: {target}")
+        target = api.template(api.load_programme(config, year), output, templates, register, password)
+    what = "复查表 / re-check workbook" if recheck else "模板 / template"
+    _err_console(quiet).print(_say(f"已生成{what}：{target}", f"written: {target}"))
 
 
 # ---------------------------------------------------------------- validate
@@ -165,12 +320,17 @@ def validate_command(
     if as_json:
         _print_json(run.to_json(language))
     console.print(terminal.validation_summary(run.inputs, run.problems, language))
-    for line in [*terminal.problem_lines(run.problems, language), *terminal.too_large_lines(run.too_large)]:
+    received = run.intake.problems if run.intake is not None else []  # a district not heard from is never silent
+    if run.intake is not None:
+        console.print(terminal.intake_summary(run.intake, language))
+    lines = [*terminal.problem_lines(run.problems, language), *terminal.problem_lines(received, language)]
+    for line in [*lines, *terminal.too_large_lines(run.too_large)]:
         _err_console().print(line, markup=False)  # problems show with -q too: it hides progress and summaries
     if run.problem_list is not None:
-        console.print(f"输出文件夹 / output: {output}（{len(run.written)} 个标注副本，问题清单.xlsx）")
+        console.print(_say(f"输出文件夹：{output}（{len(run.written)} 个标注副本，问题清单.xlsx）",
+                           f"output: {output} ({len(run.written)} annotated copies, 问题清单.xlsx)"))  # fmt: skip
     else:
-        console.print("没有可读取的工作簿，未写出文件 / no workbook could be read; nothing written")
+        console.print(_say("没有可读取的工作簿，未写出文件", "no workbook could be read; nothing written"))
     raise typer.Exit(1 if run.has_errors else 0)
 
 
@@ -185,6 +345,12 @@ RegisterOpt = Annotated[
     Path | None, typer.Option("--register", help="历年命名名录 / the register of titles", dir_okay=False)
 ]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="输出文件 / output .xlsx")]
+ObjectionsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--objections", help="公示异议及核查结论（.xlsx）/ objections raised during the notice", dir_okay=False
+    ),
+]
 
 
 def _results_command(
@@ -199,6 +365,7 @@ def _results_command(
     as_json: bool,
     quiet: bool,
     password: str | None = None,
+    objections: Path | None = None,
 ) -> None:
     """score, rank and shortlist: the same evaluation, each writing its own workbook."""
     language, console = _lang(lang), _err_console(quiet)
@@ -207,11 +374,13 @@ def _results_command(
         with console.status("正在评分… / scoring…"):
             json_to = sys.stdout if as_json else None  # written as it is made, while the workbook is
             run: api.Written = getattr(api, kind)(inputs, programme, reviews, register, password, output, language,
-                                                  json_to=json_to)  # fmt: skip
-    console.print(terminal.results_summary(run.results, kind))
-    for line in terminal.problem_lines(run.results.problems, language):
+                                                  json_to=json_to, objections=objections)  # fmt: skip
+    console.print(terminal.results_summary(run.results, kind, language))
+    for line in terminal.problem_lines(
+        run.results.problems, language, each_warning=False, carried=run.results.inputs.submissions.carried
+    ):
         _err_console().print(line, markup=False)
-    console.print(f"已写出 / written: {run.files[0]}")
+    console.print(_say(f"已写出：{run.files[0]}", f"written: {run.files[0]}"))
     raise typer.Exit(1 if run.has_errors else 0)
 
 
@@ -233,7 +402,8 @@ def score(
 ) -> None:
     """按考评标准评分，每一分都有出处 / score every community, every point explained.
 
-    写出评分结果.xlsx：评分汇总、得分明细（填报值→规则→得分）、评分依据（输入文件哈希、标准、设置、版本）。"""
+    写出评分结果.xlsx：评分汇总、得分明细（填报值→规则→得分）、评分依据（输入文件哈希、标准、设置、版本）
+    — writes 评分结果.xlsx: the scores, every point explained (value → rule → points), the provenance."""
     if explain is not None:
         raise typer.Exit(_explain(explain, inputs, reviews, register, config, year, password))
     _results_command("score", inputs, reviews, register, output, config, year, lang, as_json, quiet, password)
@@ -246,6 +416,7 @@ def _plain_results_command(kind: str) -> Callable[..., None]:
         inputs: InputsArg,
         reviews: ReviewsOpt = None,
         register: RegisterOpt = None,
+        objections: ObjectionsOpt = None,
         output: OutputOpt = None,
         config: ConfigOpt = None,
         year: YearOpt = None,
@@ -254,7 +425,8 @@ def _plain_results_command(kind: str) -> Callable[..., None]:
         quiet: QuietOpt = False,
         password: PasswordOpt = None,
     ) -> None:
-        _results_command(kind, inputs, reviews, register, output, config, year, lang, as_json, quiet, password)
+        _results_command(kind, inputs, reviews, register, output, config, year, lang, as_json, quiet, password,
+                         objections)  # fmt: skip
 
     return command
 
@@ -309,6 +481,7 @@ def register_add(
     inputs: InputsArg,
     register: Annotated[Path, typer.Option("--register", help="历年命名名录 / the register", dir_okay=False)],
     reviews: ReviewsOpt = None,
+    objections: ObjectionsOpt = None,
     config: ConfigOpt = None,
     year: YearOpt = None,
     quiet: QuietOpt = False,
@@ -319,29 +492,73 @@ def register_add(
     with _handled():
         programme = api.load_programme(config, year, reading=True)
         with console.status("正在评分… / scoring…"):
-            run = api.register_add(inputs, register, programme, reviews, password)
+            run = api.register_add(inputs, register, programme, reviews, password, objections=objections)
     if run.backup is None:
-        console.print(f"已新建历年命名名录 {run.register}，写入 {run.added} 个称号")
-        console.print(f"created the register {run.register} with {run.added} titles")
+        console.print(_say(f"已新建历年命名名录 {run.register}，写入 {run.added} 个称号",
+                           f"created the register {run.register} with {run.added} titles"))  # fmt: skip
     else:
-        console.print(f"已追加 {run.added} 个称号到 {run.register}；原名录已备份为 {run.backup}")
-        console.print(f"added {run.added} titles to {run.register}; the register as it was is kept as {run.backup}")
+        console.print(_say(f"已追加 {run.added} 个称号到 {run.register}；原名录已备份为 {run.backup}",
+                           f"added {run.added} titles to {run.register}; the register as it was is kept as"
+                           f" {run.backup}"))  # fmt: skip
+
+
+@register_app.command("update")
+def register_update(
+    register: Annotated[Path, typer.Option("--register", help="历年命名名录 / the register", dir_okay=False)],
+    decisions: Annotated[
+        Path,
+        typer.Option(
+            "--decisions", help="决定表或复查结果（状态变更记录）/ decisions or recheck workbook", dir_okay=False
+        ),
+    ],
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    lang: LangOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+    password: PasswordOpt = None,
+) -> None:
+    """登记称号的整改、撤销、恢复（追加到状态变更记录，先备份原名录）/ record 整改, 撤销, 恢复 of titles.
+
+    名录原有各行不作任何改动，每次变更只追加带日期的记录 — the register's rows never change; each change is a
+    dated entry appended to its 状态变更记录 sheet."""
+    language = _lang(lang)
+    console = _err_console(quiet)
+    with _handled():
+        programme = api.load_programme(config, year, reading=True)
+        run = api.register_update(register, decisions, programme, password)
+    for line in terminal.problem_lines(run.problems, language):
+        _err_console().print(line, markup=False)
+    if as_json:
+        _print_json(run.to_json(language))
+    console.print(_say(f"已追加 {run.added} 条状态变更到 {run.register}；原名录已备份为 {run.backup}",
+                       f"recorded {run.added} status changes in {run.register}; the register as it was:"
+                       f" {run.backup}"))  # fmt: skip
 
 
 # ---------------------------------------------------------------- documents
 TemplatesOpt = Annotated[
     Path | None, typer.Option("--templates", help="自定义模板文件夹 / your own templates folder", file_okay=False)
 ]
+OverwriteOpt = Annotated[
+    bool, typer.Option("--overwrite", help="覆盖写出后被修改过的文件 / replace documents changed since written")
+]
+SignedOpt = Annotated[str | None, typer.Option("--date", help="落款日期 YYYY-MM-DD（默认今天）/ date signed")]
 FolderOpt = Annotated[Path | None, typer.Option("--output", "-o", help="输出文件夹 / output folder", file_okay=False)]
 
 
 def _documents_written(run: api.Written, quiet: bool) -> None:
     console = _err_console(quiet)
     for warning in run.warnings:
-        _err_console().print(f"[yellow]注意 / note:[/] {escape(warning)}", markup=True)
-    for line in terminal.problem_lines(run.results.problems, default_lang()):
+        _err_console().print(
+            f"[yellow]{_say('注意：', 'note: ')}[/]{escape(pick(warning, default_lang()))}", markup=True
+        )
+    for line in terminal.problem_lines(
+        run.results.problems, default_lang(), each_warning=False, carried=run.results.inputs.submissions.carried
+    ):
         _err_console().print(line, markup=False)
-    console.print(f"已写出 / written: {', '.join(str(f) for f in run.files)}")
+    files = ", ".join(str(f) for f in run.files)
+    console.print(_say(f"已写出：{files}", f"written: {files}"))
 
 
 @app.command()
@@ -352,11 +569,10 @@ def publicize(
     start: Annotated[
         str | None, typer.Option("--start", help="公示开始日期 YYYY-MM-DD（默认下一个工作日）/ first day")
     ] = None,
+    objections: ObjectionsOpt = None,
     output: FolderOpt = None,
     templates: TemplatesOpt = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="覆盖写出后被修改过的文件 / replace documents changed since written")
-    ] = False,
+    overwrite: OverwriteOpt = False,
     config: ConfigOpt = None,
     year: YearOpt = None,
     quiet: QuietOpt = False,
@@ -369,7 +585,8 @@ def publicize(
     with _handled():
         programme = api.load_programme(config, year, reading=True)
         with _err_console(quiet).status("正在评分… / scoring…"):
-            run = api.publicize(inputs, programme, reviews, register, password, first, output, templates, overwrite)
+            run = api.publicize(inputs, programme, reviews, register, password, first, output, templates, overwrite,
+                                objections)  # fmt: skip
     _documents_written(run, quiet)
     raise typer.Exit(1 if run.has_errors else 0)
 
@@ -379,16 +596,15 @@ def report(
     inputs: InputsArg,
     reviews: ReviewsOpt = None,
     register: RegisterOpt = None,
-    date: Annotated[str | None, typer.Option("--date", help="落款日期 YYYY-MM-DD（默认今天）/ date signed")] = None,
+    date: SignedOpt = None,
     narrative: Annotated[
         Path | None,
         typer.Option("--narrative", help="年度总结素材（Markdown，标题对应各节）/ the clerk's prose, by section"),
     ] = None,
+    objections: ObjectionsOpt = None,
     output: FolderOpt = None,
     templates: TemplatesOpt = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="覆盖写出后被修改过的文件 / replace documents changed since written")
-    ] = False,
+    overwrite: OverwriteOpt = False,
     config: ConfigOpt = None,
     year: YearOpt = None,
     quiet: QuietOpt = False,
@@ -404,9 +620,144 @@ def report(
         programme = api.load_programme(config, year, reading=True)
         with _err_console(quiet).status("正在评分… / scoring…"):
             run = api.report(
-                inputs, programme, reviews, register, password, signed, output, templates, narrative, overwrite
+                inputs,
+                programme,
+                reviews,
+                register,
+                password,
+                signed,
+                output,
+                templates,
+                narrative,
+                overwrite,
+                objections,
             )
     _documents_written(run, quiet)
+    raise typer.Exit(1 if run.has_errors else 0)
+
+
+@app.command()
+def name(
+    inputs: InputsArg,
+    notice_start: Annotated[
+        str, typer.Option("--notice-start", help="公示开始日期 YYYY-MM-DD（公示上写的）/ first day of the notice")
+    ],
+    reviews: ReviewsOpt = None,
+    register: RegisterOpt = None,
+    objections: ObjectionsOpt = None,
+    date: SignedOpt = None,
+    output: FolderOpt = None,
+    templates: TemplatesOpt = None,
+    overwrite: OverwriteOpt = False,
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    quiet: QuietOpt = False,
+    password: PasswordOpt = None,
+) -> None:
+    """命名决定（.docx 与 .md）：公示期满后，按称号、按区列出最终命名的社区 / write the naming decision.
+
+    公示期未满、仍有待审定社区或输入仍有错误时不写出 — refused before the notice period ends, while a tie
+    is undecided or while errors change the lists."""
+    first, signed = _date_option(notice_start, "--notice-start"), _date_option(date, "--date")
+    with _handled():
+        programme = api.load_programme(config, year, reading=True)
+        with _err_console(quiet).status("正在评分… / scoring…"):
+            run = api.naming_decision(inputs, programme, first, reviews, register, password, signed, output, templates,
+                                      overwrite, objections)  # fmt: skip
+    _documents_written(run, quiet)
+    raise typer.Exit(1 if run.has_errors else 0)
+
+
+@app.command()
+def recheck(
+    inputs: Annotated[list[Path], typer.Argument(help="复查表或文件夹 / re-check workbooks or folders")],
+    register: Annotated[Path, typer.Option("--register", help="历年命名名录 / the register", dir_okay=False)],
+    date: Annotated[str | None, typer.Option("--date", help="复查日期 YYYY-MM-DD（默认今天）/ re-check date")] = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="通报文号（默认空）/ the notice's reference number")] = None,
+    output: FolderOpt = None,
+    templates: TemplatesOpt = None,
+    overwrite: OverwriteOpt = False,
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    lang: LangOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+    password: PasswordOpt = None,
+) -> None:
+    """复查已命名社区：保留、限期整改、撤销、未复查 / re-check titled communities against the rubric.
+
+    写出复查结果（.xlsx，含得分明细和可直接用于 register update 的状态变更记录）和复查结果通报（.docx 与 .md）
+    — writes the re-check workbook (its 状态变更记录 ready for register update --decisions) and the notice."""
+    language, console = _lang(lang), _err_console(quiet)
+    day = _date_option(date, "--date")
+    with _handled():
+        programme = api.load_programme(config, year, reading=True)
+        with console.status("正在复查… / re-checking…"):
+            run = api.recheck(inputs, register, programme, day, doc, output, templates, password, overwrite, language)
+    if as_json:
+        _print_json(run.to_json(language))
+    for line in terminal.problem_lines(run.problems, language, each_warning=False):
+        _err_console().print(line, markup=False)
+    counts = "，".join(f"{k} {v}" for k, v in run.counts.items())
+    console.print(_say(f"复查结论：{counts}", f"outcomes: {counts}"))
+    files = ", ".join(str(f) for f in run.files)
+    console.print(_say(f"已写出：{files}", f"written: {files}"))
+    raise typer.Exit(1 if run.has_errors else 0)
+
+
+@app.command()
+def sample(
+    inputs: InputsArg,
+    share: Annotated[
+        str | None,
+        typer.Option("--share", help="按申报社区数的比例抽取，如 0.2（向上取整）/ the share to draw, e.g. 0.2"),
+    ] = None,
+    count: Annotated[int | None, typer.Option("--count", help="抽取个数，如 12 / the number to draw")] = None,
+    weight_demonstration: Annotated[
+        str | None,
+        typer.Option(
+            "--weight-demonstration", help="申报示范称号的社区的抽取权重，如 2 / weight of demonstration applicants"
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", min=0, help="随机数种子（不给则随机生成并打印）/ the seed (drawn when not given)"),
+    ] = None,
+    date: SignedOpt = None,
+    output: FolderOpt = None,
+    templates: TemplatesOpt = None,
+    overwrite: OverwriteOpt = False,
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    lang: LangOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+    password: PasswordOpt = None,
+) -> None:
+    """摸底调查及抽查审核：按区分层随机抽取申报社区，可复现 / draw the spot-check sample, reproducibly.
+
+    按比例（--share）或个数（--count）抽取，各区按申报数比例分配、有申报的区至少 1 个；同一种子（--seed）抽出同一名单。
+    写出抽查名单（.xlsx，含抽签明细与抽样依据）和抽查通知（.docx 与 .md） — a stratified sample per district; the
+    same seed draws the same list; writes the list with its provenance and the notice."""
+    language, console = _lang(lang), _err_console(quiet)
+    signed = _date_option(date, "--date")
+    with _handled():
+        programme = api.load_programme(config, year, reading=True)
+        with console.status("正在读取… / reading…"):
+            run = api.sample(inputs, programme, share, count, weight_demonstration, seed, password, signed, output,
+                             templates, overwrite)  # fmt: skip
+    if as_json:
+        _print_json(run.to_json(language))
+    console.print(terminal.sample_view(run.draw, language))
+    for note in run.draw.notes:
+        said = escape(pick(note, default_lang()))
+        _err_console().print(f"[yellow]{_say('注意：', 'note: ')}[/]{said}", markup=True)
+    for line in terminal.problem_lines(run.problems, language, each_warning=False):
+        _err_console().print(line, markup=False)
+    seed = run.draw.design.seed  # said even with -q: the draw is nothing without it
+    _err_console().print(_say(f"随机数种子：{seed}", f"seed: {seed}"))
+    files = ", ".join(str(f) for f in run.files)
+    console.print(_say(f"已写出：{files}", f"written: {files}"))
     raise typer.Exit(1 if run.has_errors else 0)
 
 
@@ -415,9 +766,42 @@ def _date_option(value: str | None, name: str) -> Any:
         return None
     parsed = api.parse_day(value)
     if parsed is None:
-        raise typer.BadParameter(f"应为日期，如 2026-12-01 / must be a date like 2026-12-01, not {value!r}",
-                                 param_hint=name)  # fmt: skip
+        raise typer.BadParameter(
+            f"应为日期，如 2026-12-01，不是 {value!r} / must be a date like 2026-12-01, not {value!r}", param_hint=name
+        )
     return parsed
+
+
+# ---------------------------------------------------------------- diff
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="旧的评分结果（score 写出的 .xlsx）/ the earlier scored workbook")],
+    new: Annotated[Path, typer.Argument(help="新的评分结果 / the later scored workbook")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="另存对比结果（.xlsx）/ also write the comparison as .xlsx")
+    ] = None,
+    config: ConfigOpt = None,
+    year: YearOpt = None,
+    lang: LangOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+    password: PasswordOpt = None,
+) -> None:
+    """对比两份评分结果：谁的总分、排名、结果变了，变了多少，因哪些项目 / what a change moves.
+
+    如换新考评标准重算，或区里更正后重新报送；有差别不算错误 — e.g. a year re-scored under a new rubric, or a
+    district's corrected resubmission; differences are not errors (exit 0)."""
+    language, console = _lang(lang), _err_console(quiet)
+    with _handled():
+        programme = api.load_programme(config, year, reading=True)  # its [limits] bound the reading
+        run = api.diff(old, new, programme, output, password)
+    if as_json:
+        _print_json(run.to_json())
+        console.print(terminal.comparison_summary(run.comparison, language))
+    else:  # the comparison is what was asked for: on stdout, as explain and rubric print theirs
+        Console(highlight=False).print(terminal.comparison_view(run.comparison, run.old, run.new, language))
+    if run.files:
+        console.print(_say(f"已写出：{run.files[0]}", f"written: {run.files[0]}"))
 
 
 # ---------------------------------------------------------------- rubric

@@ -60,12 +60,24 @@ class EmptyInputError(NothingWritten):
     """Not one community could be read."""
 
 
+class WrongInputs(NothingWritten):
+    """Files given in the wrong place: review sheets as the submissions, submissions as --reviews …"""
+
+
 class ListsNotFinal(NothingWritten):
     """The inputs hold errors that change the lists: a document made from them would be wrong."""
 
 
+class ScoresUnreadable(NothingWritten):
+    """A workbook given to `diff` is missing, or is not a scored workbook whose cells can be compared."""
+
+
 class RegisterError(GreencommError):
     """The titles cannot be added to the register as asked."""
+
+
+class TooEarly(GreencommError):
+    """The 公示 has not run its course: the naming decision may be issued from a later date."""
 
 
 class CalendarError(GreencommError):

@@ -29,20 +29,6 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         SEND_XLSX,
         SEND_XLSX_EN,
     ),
-    "legacy-xls": (
-        "error",
-        "这是旧版 Excel 97-2003（.xls）文件",
-        "a legacy Excel 97-2003 (.xls) file",
-        SAVE_AS,
-        SAVE_AS_EN,
-    ),
-    "ods-spreadsheet": (
-        "error",
-        "这是 OpenDocument 表格（.ods）",
-        "an OpenDocument spreadsheet (.ods)",
-        SAVE_AS,
-        SAVE_AS_EN,
-    ),
     "encrypted-workbook": (
         "error",
         "工作簿已加密",
@@ -111,8 +97,24 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "error",
         "没有找到可读取的工作簿：{paths}",
         "no workbook to read in {paths}",
-        "请检查文件夹和文件名（.xlsx）；Office 打开文件时留下的 ~$ 临时文件不是工作簿，已跳过",
-        "check the folder and the file names (.xlsx); Office's ~$ lock files are not workbooks and are skipped",
+        "请检查文件夹和文件名（.xlsx、.xls、.xlsb、.ods）；Office 打开文件时留下的 ~$ 临时文件不是工作簿，已跳过",
+        "check the folder and the file names (.xlsx, .xls, .xlsb, .ods); Office's ~$ lock files are not workbooks "
+        "and are skipped",
+    ),
+    "cells-not-checked": (
+        "warning",
+        "{format}格式的文件无法检查{what}，这些单元格按读到的值处理",
+        "in an {format_en} file {what_en} cannot be checked; the cells are taken as read",
+        "请区里在 Excel/WPS 中核对这些内容，或另存为 Excel 工作簿（.xlsx）后发送，以便全部检查",
+        "ask the district to check these in Excel or WPS, or to send it saved as an Excel workbook (.xlsx), "
+        "where everything is checked",
+    ),
+    "wrong-kind-of-workbook": (
+        "error",
+        "这些看起来是{looks}，不是{expected}：{files}（作为{given}给出）",
+        "these look like {looks_en}, not {expected_en}: {files} (given as {given_en})",
+        "{looks}请作为{belongs}给出；未写出任何文件",
+        "give {looks_en} as {belongs_en}; nothing was written",
     ),
     "own-output-skipped": (
         "warning",
@@ -362,6 +364,13 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "逾期报送，请说明原因",
         "late: explain why",
     ),
+    "district-not-received": (
+        "warning",
+        "尚未收到{district}的申报表（截止日期 {deadline}）",
+        "nothing received from {district} (deadline {deadline})",
+        "请联系该区报送；该区今年如无社区申报，请其书面说明",
+        "ask the district to send its workbook, or to say in writing that none of its communities applies",
+    ),
     "city-title-year-without-title": (
         "warning",
         "已获市级称号为“无”，但填了“{field}”{value}",
@@ -463,6 +472,22 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "请填区名或“{city_level}”",
         "write a district or “{city_level}”",
     ),
+    # ---- objections raised during the 公示
+    "objection-not-on-list": (
+        "error",
+        "异议所指的“{community}”不在拟命名名单上",
+        "the objection names “{community}”, which is not on the proposed lists",
+        "请核对所属区和社区名称，与公示名单一致",
+        "check the district and community name against the notice's lists",
+    ),
+    # ---- comparing two results (diff)
+    "not-a-results-workbook": (
+        "error",
+        "不是评分结果工作簿：{detail}",
+        "not a scored workbook: {detail_en}",
+        "请比较 {how} 写出的评分结果",
+        "compare workbooks written by {how}",
+    ),
     # ---- the register
     "register-disagrees": (
         "warning",
@@ -478,12 +503,63 @@ CATALOGUE: dict[str, tuple[Severity, str, str, str, str]] = {
         "请删除重复行",
         "delete the duplicate row",
     ),
+    # ---- the register's 状态变更记录 (status changes: 整改, 撤销, 恢复), and decisions for register update
+    "change-unknown-title": (
+        "error",
+        "历年命名名录中没有 {year} 年 {district}“{community}”的“{title}”称号",
+        "the register holds no {year} title “{title}” of {district} “{community}”",
+        "请核对年度、所属区、社区名称和称号与名录中的那一行一致",
+        "make the year, district, community and title those of its row in the register",
+    ),
+    "change-already-recorded": (
+        "error",
+        "{district}“{community}”{year} 年称号的这条“{value}”已记录过（见 {other}）",
+        "this “{value}” of {district} “{community}”'s {year} title is already recorded (see {other})",
+        "不要重复登记；重复的行请删除",
+        "do not record it twice; delete the repeated row",
+    ),
+    "change-before-award": (
+        "error",
+        "日期 {value} 早于 {district}“{community}”的称号命名年度 {year} 年",
+        "the date {value} is before {district} “{community}” was named in {year}",
+        "请核对日期和年度（年度是称号命名的年份）",
+        "check the date and the year (年度 is the year the title was named)",
+    ),
+    "change-out-of-order": (
+        "error",
+        "日期 {value} 早于名录中该称号最近一条状态变更的日期 {latest}",
+        "the date {value} is before the latest status change the register holds for this title ({latest})",
+        "状态变更只能按时间顺序追加；请核对日期",
+        "status changes are only appended in date order; check the date",
+    ),
+    "change-restore-not-suspended": (
+        "error",
+        "{district}“{community}”{year} 年“{title}”称号当前为“{state}”，不能恢复",
+        "{district} “{community}”'s {year} title “{title}” is {state}: there is nothing to restore",
+        "“恢复”只用于整改或撤销后复查合格的称号",
+        "恢复 is for a title under 整改 or 撤销 that passed its re-check",
+    ),
+    "change-after-revoke": (
+        "error",
+        "{district}“{community}”{year} 年“{title}”称号已撤销，不能再“{value}”",
+        "{district} “{community}”'s {year} title “{title}” is revoked: it cannot be “{value}”",
+        "撤销的称号只能在复查合格后“恢复”",
+        "a revoked title can only be restored (恢复) after a passed re-check",
+    ),
+    # ---- re-checks of titled communities (greencomm recheck)
+    "recheck-untitled": (
+        "warning",
+        "{district}“{value}”在历年命名名录中没有仍有效或整改中的称号，未作复查",
+        "{district} “{value}” holds no title in the register (有效 or 整改): not re-checked",
+        "请核对所属区和社区名称与名录一致；已撤销称号的社区不在复查之列",
+        "make its district and name those of the register; a revoked title is not re-checked",
+    ),
 }
 
 
 # the codes that mean a file, or a sheet of it, was not read at all
 REFUSALS = frozenset({
-    "not-a-workbook", "legacy-xls", "ods-spreadsheet", "encrypted-workbook", "wrong-password", "empty-file",
+    "not-a-workbook", "encrypted-workbook", "wrong-password", "empty-file",
     "damaged-file", "file-too-large", "zip-bomb", "unsafe-xml", "sheet-too-large", "sheet-unreadable",
 })  # fmt: skip
 SEVERITY_WORDS = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "error", "warning": "warning"}}

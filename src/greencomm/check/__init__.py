@@ -18,6 +18,7 @@ from greencomm.check.eligibility import Eligibility, eligibility, eligibility_pr
 from greencomm.check.resubmissions import superseded
 from greencomm.check.reviews import check_reviews
 from greencomm.check.submissions import check_activities, check_communities
+from greencomm.check.titles import change_problems, current_titles
 from greencomm.problems import Problem
 from greencomm.programme import Programme
 from greencomm.read.inputs import Inputs, sort_problems
@@ -50,7 +51,9 @@ def check_inputs(inputs: Inputs, programme: Programme) -> Checked:
     found += check_activities(activities, submissions, programme)
     duplicates, later_copies = duplicate_communities(frame, submissions)
     found += duplicates
-    register = inputs.register.frame if inputs.register is not None else None
+    held = inputs.register
+    # Q3 goes by each title's current status, 状态变更记录 applied (docs/rules.md#register)
+    register = current_titles(held.frame, held.changes) if held is not None else None
     facts = eligibility(frame, programme, register)
     found += eligibility_problems(frame, submissions, programme, facts, cells_of(found))
     if inputs.reviews is not None:
@@ -58,4 +61,7 @@ def check_inputs(inputs: Inputs, programme: Programme) -> Checked:
         found += duplicate_reviews(inputs.reviews)
     if inputs.register is not None:
         found += inputs.register.problems + duplicate_register_entries(inputs.register)
+        found += change_problems(inputs.register)
+    if inputs.objections is not None:  # which community each names is judged with the lists (judge/objections.py)
+        found += inputs.objections.problems
     return Checked(sort_problems(found), facts, replaced_rows.append(later_copies), replaced)

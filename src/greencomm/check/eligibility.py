@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from greencomm.check.cells import Cell, rows, where
+from greencomm.check.titles import HOLDING
 from greencomm.problems import Problem
 from greencomm.programme import NO_TITLE, Programme
-from greencomm.programme.layouts import VALID, submission_columns
+from greencomm.programme.layouts import submission_columns
 from greencomm.read.inputs import META, Part
 from greencomm.read.names import name_key
 from greencomm.read.values import map_unique
@@ -98,7 +99,8 @@ def title_blocks(frame: pd.DataFrame, programme: Programme, register: pd.DataFra
                                                   and ty[1] is not None else []))  # fmt: skip
     disagree: list[tuple[Any, str, str]] = []
     if register is not None:
-        known = (register.state == VALID) & register._key.notna() & register.year.notna() & register.title.notna()
+        # a title under 整改 is still held and blocks; a 撤销 one blocks nothing (docs/rules.md#register)
+        known = register.state.isin(HOLDING) & register._key.notna() & register.year.notna() & register.title.notna()
         held: dict[str, list[tuple[int, str]]] = {}
         for key, y, title in zip(register._key[known], register.year[known], register.title[known], strict=True):
             held.setdefault(key, []).append((int(str(y)), str(title)))

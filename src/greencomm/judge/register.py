@@ -11,11 +11,12 @@ from greencomm.judge.shortlist import DEMONSTRATION, PENDING
 from greencomm.programme.layouts import VALID
 
 
-def final_titles(results: Results) -> pd.DataFrame:
-    """年度, 所属区, 社区名称, 称号, 状态 of the year's confirmed titles, 示范社区 first, in rank order."""
+def final_titles(results: Results, what: str = "写入名录") -> pd.DataFrame:
+    """年度, 所属区, 社区名称, 称号, 状态 of the year's confirmed titles in rank order; `what` is to
+    be done with them (写入名录, 发布命名决定), for the refusals."""
     if not results.reviewed:
         raise RegisterError(
-            "现场评审前的名单不是最终结果，请加上 --reviews 后再写入名录 / titles are final only after review"
+            f"现场评审前的名单不是最终结果，请加上 --reviews 后再{what} / titles are final only after review"
         )
     if results.has_errors:
         raise RegisterError("输入数据仍有错误，请先改正（greencomm validate）/ the inputs still have errors")
@@ -24,7 +25,7 @@ def final_titles(results: Results) -> pd.DataFrame:
     if len(pending):
         names = "、".join(f"{d}{c}" for d, c in zip(pending.district, pending.community, strict=True))
         raise RegisterError(
-            f"仍有待审定的社区（{names}），请领导小组审定、调整设置后再写入名录 / 待审定 ties must be decided first"
+            f"仍有待审定的社区（{names}），请领导小组审定、调整设置后再{what} / 待审定 ties must be decided first"
         )
     programme = results.programme
     titled = ordered[ordered.status.isin([DEMONSTRATION, programme.title])]

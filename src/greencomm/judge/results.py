@@ -14,10 +14,11 @@ import pandas as pd
 from greencomm.check import Checked
 from greencomm.errors import UsageError
 from greencomm.judge.levels import is_candidate, meets_pass_level
+from greencomm.judge.objections import Hearing, hear
 from greencomm.judge.ranking import competition_rank, ordering_keys, pinyin_key, rank_within
 from greencomm.judge.reviews import aggregate
 from greencomm.judge.scoring import REVIEW, Scores, score_items
-from greencomm.judge.shortlist import DEMONSTRATION, ONSITE, PENDING, decide, reasons
+from greencomm.judge.shortlist import DEMONSTRATION, FAILED, ONSITE, PENDING, decide, reasons
 from greencomm.judge.vetoes import vetoes
 from greencomm.problems import Problem
 from greencomm.programme import Programme
@@ -38,6 +39,7 @@ class Results:
     problems: list[Problem] = field(default_factory=list)
     activities: pd.DataFrame = field(default_factory=pd.DataFrame)  # of the workbooks that count
     replaced: set[str] = field(default_factory=set)  # workbooks a newer one of their district replaced
+    hearing: Hearing | None = None  # the objections raised during the 公示, when given
     _order: pd.Index | None = field(default=None, init=False, repr=False)  # ordered(), worked out once
 
     @property
@@ -128,6 +130,17 @@ def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
     )
     rank = competition_rank(keys)
     status, _ = decide(frame, scores, rank, candidate, pass_level, reviewed, programme)
+    hearing = None
+    if inputs.objections is not None:
+        if not reviewed:
+            raise UsageError("异议在公示期间提出，需要现场评审后的名单：请加上 --reviews / objections need --reviews")
+        hearing = hear(inputs.objections, frame, status, programme)
+        problems += hearing.problems
+        withdrawn = frame.index.isin(list(hearing.withdrawn))
+        if withdrawn.any() and programme.settings.quotas.refill:  # the next in order moves up
+            kept = pd.Series(~withdrawn, index=frame.index)
+            status, _ = decide(frame, scores, rank, candidate & kept, pass_level & kept, reviewed, programme)
+        status[withdrawn] = FAILED
     # Q3 is judged for the title in play: 示范 for those still in the running for it.
     in_running = status.isin([DEMONSTRATION, PENDING, ONSITE]) & programme.two_tier
     q3 = blocks.for_title(in_running)
@@ -137,6 +150,9 @@ def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
         dtype=object,
     )
     why = reasons(frame, scores, status, veto, eligibility, candidate, reviewed, programme, blocks.held)
+    if hearing is not None and hearing.withdrawn:  # the finding is the reason: it met the level otherwise
+        found = hearing.withdrawn
+        why = pd.Series([[found[n]] if n in found else r for n, r in why.items()], index=why.index, dtype=object)
     flag_over = round(programme.settings.review.self_eval_flag * 100)
     table = pd.DataFrame(
         {
@@ -167,5 +183,6 @@ def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
     if len(activities):
         activities = activities[~activities._file.isin(checked.replaced)]
     return Results(
-        programme, reviewed, inputs, frame, scores, table, sort_problems(problems), activities, checked.replaced
-    )
+        programme, reviewed, inputs, frame, scores, table, sort_problems(problems), activities, checked.replaced,
+        hearing,
+    )  # fmt: skip

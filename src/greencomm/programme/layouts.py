@@ -17,11 +17,14 @@ from greencomm.programme.headers import header_base, header_key
 RECOMMENDATIONS = ("同意推荐", "不同意推荐")
 REGISTER_STATES = ("有效", "撤销")
 VALID, REVOKED = REGISTER_STATES
+VERDICTS = ("成立", "不成立")  # an objection raised during the 公示, after it was looked into
+UPHELD, DISMISSED = VERDICTS
 
 SUBMISSION_SHEET = "申报汇总表"
 ACTIVITY_SHEET = "创建活动"
 REVIEW_SHEET = "现场评审评分表"
 REGISTER_SHEET = "历年命名名录"
+OBJECTION_SHEET = "公示异议"
 INSTRUCTIONS_SHEET = "填报说明"
 RESULTS_SHEET = "评分依据"  # the provenance sheet that marks greencomm's own result workbooks
 PROBLEM_SHEET = "问题清单"  # the problem list greencomm writes (first sheet of an annotated copy)
@@ -130,6 +133,18 @@ def submission_columns(programme: Programme) -> tuple[Column, ...]:
     return identity_columns(programme) + items + TRAILER
 
 
+def recheck_columns(programme: Programme) -> tuple[Column, ...]:
+    """A re-check workbook (docs/rules.md#re-check): the 申报汇总表's columns, of which only 所属区,
+    社区名称 and the columns the rubric reads (its items, a ratio's base, the vetoes' fields) are
+    needed; the others may be left out or blank (eligibility is not asked of a title's holder)."""
+    columns = submission_columns(programme)
+    named = [i.ratio_of for i in programme.rubric.items if i.ratio_of]
+    named += [f for v in programme.rubric.vetoes for f in (v.field, v.other) if f]
+    read = {"district", "community", *(i.id for i in programme.rubric.items)}
+    read |= {c.key for h in named if (c := column_for_header(columns, h)) is not None}
+    return tuple(c if c.key in read else replace(c, required=False, value_required=False) for c in columns)
+
+
 def column_for_header(columns: tuple[Column, ...], field_header: str) -> Column | None:
     """The column a rubric reference (`常住人口`, `E6`, `入住率(%)`) names."""
     wanted = header_base(field_header)
@@ -175,6 +190,36 @@ def register_columns(programme: Programme) -> tuple[Column, ...]:
     choices = {"title": programme.targets, "state": REGISTER_STATES}
     return tuple(
         Column(key, header, types.get(key, "text"), choices=choices.get(key, ())) for key, header in REGISTER_FIELDS
+    )
+
+
+def objection_columns() -> tuple[Column, ...]:
+    """公示异议: one row per objection raised during the notice period and its finding."""
+    return (
+        Column("district", "所属区", "text"),
+        Column("community", "社区名称", "text"),
+        Column("verdict", "结论", "choice", choices=VERDICTS, help="核查结论：成立 或 不成立"),
+        Column("note", "说明", "text", required=False, value_required=False, help="异议内容与核查情况"),
+    )
+
+
+# 状态变更记录 (docs/rules.md#register): a title's status changes, dated entries that are only ever
+# appended; the register's own rows are never changed.
+CHANGES_SHEET = "状态变更记录"
+CHANGES = ("整改", "撤销", "恢复")
+RECTIFY, REVOKE, RESTORE = CHANGES
+RECTIFYING = RECTIFY  # the state of a title under rectification: still held (it still blocks, Q3)
+CHANGE_FIELDS = (("date", "日期"), ("year", "年度"), ("district", "所属区"), ("community", "社区名称"),
+                 ("title", "称号"), ("change", "变更"), ("reason", "原因"), ("doc", "文号"))  # fmt: skip
+
+
+def change_columns(programme: Programme) -> tuple[Column, ...]:
+    """状态变更记录: one dated entry per change of a title's status; 文号 may be blank (not yet issued)."""
+    types = {"date": "date", "year": "year", "title": "choice", "change": "choice"}
+    choices = {"title": programme.targets, "change": CHANGES}
+    return tuple(
+        Column(key, header, types.get(key, "text"), value_required=key != "doc", choices=choices.get(key, ()))
+        for key, header in CHANGE_FIELDS
     )
 
 

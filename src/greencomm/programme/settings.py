@@ -57,6 +57,7 @@ class Thresholds(_Strict):
 class Quotas(_Strict):
     demonstration: Int = Field(20, ge=0, description="示范社区 named each year; 0: a one-tier programme")
     onsite: Int = Field(30, ge=1, description="candidates recommended for on-site review")
+    refill: bool = Field(False, description="a 示范 place freed by an upheld objection goes to the next in order")
 
 
 class ReviewRules(_Strict):
@@ -73,6 +74,13 @@ class Payer(_Strict):
 
 class Notice(_Strict):
     working_days: Int = Field(5, ge=1, le=60)
+
+
+class Recheck(_Strict):
+    """Re-checks of titled communities (动态管理, docs/rules.md#register)."""
+
+    deadline_days: Int = Field(90, ge=1, le=730, description="days given to put things right (限期整改)")
+    revoke_on_veto: bool = Field(False, description="a veto at a first re-check revokes at once, with no 整改")
 
 
 class Contact(_Strict):
@@ -115,6 +123,20 @@ class Limits(_Strict):
     max_text_chars: Int = Field(500, ge=50, le=32_767, description="characters in one cell")
 
 
+class Target(_Strict):
+    """A multi-year target of the scheme (seed 000: 三年内完成100个): titles named from `from` to `to`."""
+
+    titles: Int = Field(ge=1, description="titles to be named over the period, revoked ones not counted")
+    first: Int = Field(alias="from", ge=2000, le=2100, description="first year of the period")
+    last: Int = Field(alias="to", ge=2000, le=2100, description="last year of the period")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Target:
+        if self.first > self.last:
+            raise ValueError(f"from = {self.first} 晚于 to = {self.last} / from is after to")
+        return self
+
+
 class Settings(_Strict):
     city: str = Field("xx市", min_length=1)
     programme: str = Field("节能环保社区", min_length=1, description="the title's name: 节能环保社区, 绿色社区…")
@@ -137,6 +159,8 @@ class Settings(_Strict):
         default_factory=lambda: [Payer(name="市环保局", amount=10_000), Payer(name="市能源局", amount=10_000)]
     )
     notice: Notice = Notice()
+    target: Target | None = Field(None, description="a multi-year target the summary reports against; none by default")
+    recheck: Recheck = Recheck()
     contact: Contact = Contact()
     limits: Limits = Limits()
 

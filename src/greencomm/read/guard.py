@@ -4,8 +4,13 @@ Before anything parses a file it is checked here: its real format by signature (
 encrypted workbook decrypted with the password given (msoffcrypto-tool) or reported as encrypted,
 and the zip container measured — entry count, uncompressed size, compression ratio — so a
 decompression bomb is refused before a byte of it is inflated. Each refusal is an InputError with
-its own problem code (`not-a-workbook`, `legacy-xls`, `encrypted-workbook`, `zip-bomb` …), whose
-message names the file and says what to do (docs/rules.md#untrusted-input).
+its own problem code (`not-a-workbook`, `encrypted-workbook`, `zip-bomb` …), whose message names the
+file and says what to do (docs/rules.md#untrusted-input).
+
+Four formats are read (`open_book` says which): OOXML (.xlsx/.xlsm), and the ones only the Rust
+reader reads — Excel 97-2003 (.xls, an OLE file with a Workbook stream, told apart from an
+encrypted OOXML, also an OLE file), Excel binary (.xlsb, a zip holding xl/workbook.bin) and
+OpenDocument (.ods, a zip whose mimetype says so). The zip formats meet the same container limits.
 
 A sheet's extent is measured before its cells are read (`measure_sheet`): one cell at XFD1048576
 would make the reader lay out a grid of 17 billion cells. The scan streams the sheet's XML and looks
@@ -41,16 +46,20 @@ HEADER_ROWS = 100  # rows a sheet may have above its data: title, notes, the hea
 
 # what a file that is not a workbook looks like, for the not-a-workbook message
 LOOKS_LIKE = {
-    "html": ("这是网页（HTML）文件，只是扩展名为 .xlsx", "an HTML page named .xlsx"),
-    "text": ("这是文本/CSV 文件，只是扩展名为 .xlsx", "a CSV or text file named .xlsx"),
+    "html": ("这是网页（HTML）文件，只是扩展名为 {suffix}", "an HTML page named {suffix}"),
+    "text": ("这是文本/CSV 文件，只是扩展名为 {suffix}", "a CSV or text file named {suffix}"),
     "unknown": ("无法识别的文件格式", "the format is not recognised"),
-    "docx": ("这是 Word 文档，只是扩展名为 .xlsx", "a Word document named .xlsx"),
+    "docx": ("这是 Word 文档，只是扩展名为 {suffix}", "a Word document named {suffix}"),
     "no-book": ("压缩包中没有工作簿", "a zip file with no workbook inside"),
+    "ole": ("这是 Office 97-2003 文件（如 Word .doc），不含工作簿", "an Office 97-2003 file with no workbook"),
 }
+XLSX, XLSB, ODS, XLS = "xlsx", "xlsb", "ods", "xls"  # the formats read; all but xlsx by the Rust reader alone
+BINARY = frozenset({XLSB, ODS, XLS})  # no OOXML to scan: cells only the XML shows are not checked
 
 
 def _not_a_workbook(path: Path, looks: str) -> InputError:
-    zh, en = LOOKS_LIKE[looks]
+    suffix = path.suffix or path.name  # an HTML page saved as .xls by a web system is as common as one named .xlsx
+    zh, en = (text.format(suffix=suffix) for text in LOOKS_LIKE[looks])
     return InputError("not-a-workbook", path.name, kind=zh, kind_en=en)
 
 
@@ -71,20 +80,42 @@ def _sniff_text(path: Path, head: bytes) -> InputError:
     return _not_a_workbook(path, "unknown")
 
 
-def _decrypt(path: Path, data: bytes, password: str | None) -> bytes:
-    import msoffcrypto  # only encrypted files need it
+def _ole(path: Path, data: bytes, password: str | None) -> tuple[bytes | None, str]:
+    """An OLE file: an encrypted OOXML workbook (an EncryptedPackage stream), decrypted; or an
+    Excel 97-2003 workbook (a Workbook stream; Book in Excel 5/95), decrypted when encrypted, else
+    None (read from the file); anything else is refused."""
+    import olefile  # type: ignore[import-untyped]  # msoffcrypto-tool's own dependency, untyped
 
     try:
-        office = msoffcrypto.OfficeFile(io.BytesIO(data))
-        encrypted = office.is_encrypted()
+        with olefile.OleFileIO(data) as ole:
+            streams = {"/".join(entry) for entry in ole.listdir()}
+    except Exception as exc:  # olefile raises its own types, and struct/IndexErrors, for a damaged file
+        raise InputError("damaged-file", path.name, detail="Office 97-2003 文件的容器无法打开",
+                         detail_en="the Office 97-2003 container cannot be opened") from exc  # fmt: skip
+    if "EncryptedPackage" in streams:
+        return _decrypt(path, data, password), XLSX
+    if not streams & {"Workbook", "Book"}:
+        raise _not_a_workbook(path, "ole")
+    return (_decrypt(path, data, password) if _encrypted(data) else None), XLS
+
+
+def _encrypted(data: bytes) -> bool:
+    import msoffcrypto  # only OLE files need it
+
+    try:
+        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
     except Exception:  # msoffcrypto raises its own types for OLE files it does not know
-        encrypted = False
-    if not encrypted:
-        raise InputError("legacy-xls", path.name)
+        return False
+
+
+def _decrypt(path: Path, data: bytes, password: str | None) -> bytes:
+    import msoffcrypto
+
     if password is None:
         raise InputError("encrypted-workbook", path.name)
     out = io.BytesIO()
     try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
         office.load_key(password=password)
         office.decrypt(out)
     except Exception as exc:  # a wrong password raises msoffcrypto's InvalidKeyError
@@ -96,13 +127,34 @@ LOAD_MAX_MB = 64  # sheets' XML a whole-workbook load (openpyxl, ~20 times as mu
 
 
 def sheets_megabytes(source: Path | bytes) -> float:
-    """The uncompressed size of a workbook's sheets and strings: what loading all of it costs."""
+    """The uncompressed size of a workbook's sheets and strings: what loading all of it costs (an
+    Excel 97-2003 file: its own size, four times over, as its records are about that much smaller
+    than the XML of the same cells)."""
+    if not _starts(source, ZIP):
+        return 4 * (len(source) if isinstance(source, bytes) else source.stat().st_size) / 2**20
     with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
         parts = archive.infolist()
-    return sum(p.file_size for p in parts if p.filename.startswith(("xl/worksheets/", "xl/sharedStrings"))) / 2**20
+    sheets = ("xl/worksheets/", "xl/sharedStrings", "content.xml")  # content.xml: an .ods's cells
+    return sum(p.file_size for p in parts if p.filename.startswith(sheets)) / 2**20
 
 
-def _check_zip(path: Path, source: Path | bytes, limits: Limits) -> None:
+def _starts(source: Path | bytes, signature: bytes) -> bool:
+    if isinstance(source, bytes):
+        return source.startswith(signature)
+    with source.open("rb") as handle:
+        return handle.read(len(signature)) == signature
+
+
+def book_format(source: Path | bytes) -> str:
+    """The format of a workbook the guard let through (`open_book`'s answer, asked again)."""
+    if not _starts(source, ZIP):
+        return XLS
+    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
+        names = set(archive.namelist())
+    return XLSX if "xl/workbook.xml" in names else XLSB if "xl/workbook.bin" in names else ODS
+
+
+def _check_zip(path: Path, source: Path | bytes, limits: Limits) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         entries = archive.infolist()
@@ -124,11 +176,13 @@ def _check_zip(path: Path, source: Path | bytes, limits: Limits) -> None:
                              detail_en=f"{name} compressed {ratio} times, at most {limits.max_ratio}")  # fmt: skip
     names = {e.filename for e in entries}
     if "xl/workbook.xml" in names:
-        return
+        return XLSX
+    if "xl/workbook.bin" in names:
+        return XLSB
     if "word/document.xml" in names:
         raise _not_a_workbook(path, "docx")
     if "mimetype" in names and _read_small(archive, "mimetype").strip() == ODS_MIMETYPE:
-        raise InputError("ods-spreadsheet", path.name)
+        return ODS
     raise _not_a_workbook(path, "no-book")
 
 
@@ -141,6 +195,12 @@ def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
 
 def open_checked(path: Path, limits: Limits | None = None, password: str | None = None) -> Path | bytes:
     """The content to read: the file itself, or its decrypted bytes. Raises InputError otherwise."""
+    return open_book(path, limits, password)[0]
+
+
+def open_book(path: Path, limits: Limits | None = None, password: str | None = None) -> tuple[Path | bytes, str]:
+    """The content to read (the file itself, or its decrypted bytes) and its format (XLSX, XLSB,
+    ODS, XLS). Raises InputError when it is no workbook greencomm may read."""
     limits = limits or Limits()
     try:
         size = path.stat().st_size
@@ -153,13 +213,14 @@ def open_checked(path: Path, limits: Limits | None = None, password: str | None 
     with path.open("rb") as handle:
         head = handle.read(4096)
     if head.startswith(OLE):
-        data = _decrypt(path, path.read_bytes(), password)
-        _check_zip(path, data, limits)
-        return data
+        data, kind = _ole(path, path.read_bytes(), password)
+        if kind == XLSX:
+            assert data is not None
+            return data, _check_zip(path, data, limits)
+        return (path if data is None else data), kind
     if not head.startswith(ZIP):
         raise _sniff_text(path, head)
-    _check_zip(path, path, limits)
-    return path
+    return path, _check_zip(path, path, limits)
 
 
 # ---------------------------------------------------------------- a sheet's extent

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,7 +24,9 @@ from greencomm.problems import Problem
 from greencomm.programme import Programme
 from greencomm.programme.layouts import (
     ACTIVITY_SHEET,
+    CHANGES_SHEET,
     INSTRUCTIONS_SHEET,
+    OBJECTION_SHEET,
     PROBLEM_SHEET,
     REGISTER_SHEET,
     RESULTS_SHEET,
@@ -33,12 +34,17 @@ from greencomm.programme.layouts import (
     SUBMISSION_SHEET,
     Column,
     activity_read_columns,
+    change_columns,
+    objection_columns,
     register_columns,
     review_columns,
     submission_columns,
 )
 from greencomm.programme.settings import Limits
-from greencomm.read.names import name_key, with_keys
+from greencomm.read.binary import unchecked
+from greencomm.read.guard import BINARY
+from greencomm.read.kinds import refuse_misplaced
+from greencomm.read.names import name_key, with_keys, workbook_district
 from greencomm.read.sandbox import POOL, Caps
 from greencomm.read.tables import (
     Table,
@@ -85,7 +91,9 @@ class Part:
     files: list[Path] = field(default_factory=list)
     places: dict[tuple[str, str], Placement] = field(default_factory=dict)  # (file, sheet) → its table
     sources: dict[Path, Path | bytes] = field(default_factory=dict)  # what was read: the file, or its decrypted bytes
+    carried: set[str] = field(default_factory=set)  # greencomm's own result workbooks read for the inputs they carry
     modified: dict[str, float] = field(default_factory=dict)  # file name → when it was last saved (st_mtime)
+    changes: pd.DataFrame | None = None  # a register's 状态变更记录 (dated status changes), when it has one
 
     def address(self, file: str, sheet: str, key: str, row: int) -> str:
         """`F7` for the cell of column `key` in Excel row `row`; "" when the column is not in that table."""
@@ -102,10 +110,11 @@ class Inputs:
     activities: pd.DataFrame = field(default_factory=pd.DataFrame)
     reviews: Part | None = None
     register: Part | None = None
+    objections: Part | None = None  # raised during the 公示, with their findings
 
     @property
     def parts(self) -> list[Part]:
-        return [p for p in (self.submissions, self.reviews, self.register) if p is not None]
+        return [p for p in (self.submissions, self.reviews, self.register, self.objections) if p is not None]
 
     @property
     def problems(self) -> list[Problem]:
@@ -124,6 +133,12 @@ class Inputs:
             {"file": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""}
             for path in self.files
         ]
+
+
+def stop_readers() -> None:
+    """Stop the idle reading processes (about 70 MB each): once a command has read its inputs, the
+    memory is better spent on what it writes. A later read starts one again (0.1 s)."""
+    POOL.shutdown()
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
@@ -147,6 +162,8 @@ def _open(path: Path, part: Part, programme: Programme, password: str | None) ->
         return None
     part.sources[path] = book.source
     part.modified[book.name] = path.stat().st_mtime
+    if book.format in BINARY:  # said once per file: what an .xls, .xlsb or .ods cannot show
+        part.problems.append(unchecked(book.name, book.format))
     return book
 
 
@@ -278,10 +295,11 @@ def _empty(columns: tuple[Column, ...]) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- district workbooks
 def read_submissions(
-    paths: Iterable[Path], programme: Programme, password: str | None = None
+    paths: Iterable[Path], programme: Programme, password: str | None = None, columns: tuple[Column, ...] = ()
 ) -> tuple[Part, pd.DataFrame]:
-    """The 申报汇总表 of every workbook, one typed row per community, and their 创建活动 sheets."""
-    columns = submission_columns(programme)
+    """The 申报汇总表 of every workbook, one typed row per community, and their 创建活动 sheets; in
+    `columns` when given (a re-check workbook needs fewer: layouts.recheck_columns)."""
+    columns = columns or submission_columns(programme)
     part = Part(_empty(columns))
     paths = list(paths)
     for skipped in own_outputs(paths):
@@ -292,6 +310,7 @@ def read_submissions(
         )
         part.problems.append(Problem("own-output-skipped", skipped.name, params={"kind": kind[0], "kind_en": kind[1]}))
     listed = expand_inputs(paths)
+    part.carried = {p.name for p in listed if p.suffix.lower() == ".xlsx" and RESULTS_SHEET in sheet_names(p)}
     if not listed:
         part.problems.append(Problem("no-workbooks", params={"paths": "、".join(str(p) for p in paths)}))
     # every workbook's table found first, then all of them parsed as one, column by column
@@ -331,13 +350,10 @@ def _credit(acts: pd.DataFrame, frame: pd.DataFrame, book: Workbook, programme: 
     rows of its workbook name (or whose name the file carries). A workbook of activities alone is the
     city office's own (credited to the city level, [review] city_level: 市直). Result workbooks
     carry the column."""
-    known = [d for d in frame.district.dropna() if d in programme.settings.districts]
-    if known:
-        district = str(Counter(known).most_common(1)[0][0])
-    elif frame.empty:
+    if frame.empty:
         district = programme.settings.review.city_level
-    else:
-        district = next((d for d in programme.settings.districts if d in book.name), "")
+    else:  # the one rule for a workbook's district, which `validate` lists it as received from too
+        district = workbook_district(frame.district, programme.settings.districts, book.name)
     acts["district"] = acts["district"].where(acts["district"].notna(), district)
     return acts
 
@@ -366,7 +382,7 @@ def read_reviews(paths: Iterable[Path], programme: Programme, password: str | No
 # ---------------------------------------------------------------- register
 def register_sheet(book: Workbook) -> str | None:
     """The sheet named 历年命名名录, else the first visible one."""
-    return _sheet(book, REGISTER_SHEET)
+    return _sheet(book, REGISTER_SHEET, (CHANGES_SHEET,))
 
 
 def read_register(path: Path, programme: Programme, password: str | None = None) -> Part:
@@ -386,15 +402,61 @@ def read_register(path: Path, programme: Programme, password: str | None = None)
     frame = _load_table(book, sheet, register_columns(programme), ("community",), part, may_be_empty=True)
     if frame is not None:
         part.frame = with_keys(frame)
+    part.changes = read_changes(book, programme, part, find_sheet(book.sheet_names, CHANGES_SHEET))
+    return part
+
+
+def read_changes(book: Workbook, programme: Programme, part: Part, sheet: str | None) -> pd.DataFrame | None:
+    """A 状态变更记录 sheet (a register's, or a decisions workbook's), its problems into `part`;
+    None when there is no such sheet, or it cannot be read."""
+    found = None
+    if sheet is not None:
+        found = _load_table(book, sheet, change_columns(programme), ("community", "change"), part, may_be_empty=True)
+    return with_keys(found) if found is not None else None
+
+
+def read_decisions(path: Path, programme: Programme, password: str | None = None) -> Part:
+    """A decisions workbook for `register update`: its 状态变更记录 sheet (a recheck workbook carries
+    one), else its first visible sheet, in the 状态变更记录 columns."""
+    part = Part(_empty(change_columns(programme)))
+    part.files.append(path)
+    book = _open(path, part, programme, password)
+    if book is None:
+        return part
+    sheet = _sheet(book, CHANGES_SHEET, (REGISTER_SHEET, PROBLEM_SHEET), change_columns(programme))
+    if sheet is None:
+        part.problems.append(Problem("missing-sheet", book.name, params={"expected": CHANGES_SHEET}))
+        return part
+    found = _load_table(book, sheet, change_columns(programme), ("community", "change"), part)
+    if found is not None:
+        part.frame = with_keys(found)
+    return part
+
+
+# ---------------------------------------------------------------- objections raised during the 公示
+def read_objections(path: Path, programme: Programme, password: str | None = None) -> Part:
+    """The objections and their findings: the sheet named 公示异议, else the first visible one."""
+    part = Part(_empty(objection_columns()))
+    part.files.append(path)
+    book = _open(path, part, programme, password)
+    if book is None:
+        return part
+    sheet = _sheet(book, OBJECTION_SHEET)
+    if sheet is None:
+        part.problems.append(Problem("missing-sheet", book.name, params={"expected": OBJECTION_SHEET}))
+        return part
+    frame = _load_table(book, sheet, objection_columns(), ("community",), part)
+    if frame is not None:
+        part.frame = with_keys(frame)
     return part
 
 
 # ---------------------------------------------------------------- a run's inputs
 def carried_inputs(
-    paths: list[Path], reviews: Iterable[Path] | None, register: Path | None
-) -> tuple[Iterable[Path] | None, Path | None]:
+    paths: list[Path], reviews: Iterable[Path] | None, register: Path | None, objections: Path | None = None
+) -> tuple[Iterable[Path] | None, Path | None, Path | None]:
     """A result workbook of score, rank or shortlist carries its inputs as read: given one, its
-    review sheets and register stand in for those not given."""
+    review sheets, register and objections stand in for those not given."""
     carried = [p for p in paths if RESULTS_SHEET in sheet_names(p)]
     if carried:
         names = sheet_names(carried[0])
@@ -402,7 +464,9 @@ def carried_inputs(
             reviews = carried
         if register is None and REGISTER_SHEET in names:
             register = carried[0]
-    return reviews, register
+        if objections is None and OBJECTION_SHEET in names:
+            objections = carried[0]
+    return reviews, register, objections
 
 
 def read_inputs(
@@ -411,13 +475,18 @@ def read_inputs(
     reviews: Iterable[Path] | None = None,
     register: Path | None = None,
     password: str | None = None,
+    objections: Path | None = None,
+    columns: tuple[Column, ...] = (),
 ) -> Inputs:
-    """Submissions, and the review sheets and register when given."""
+    """Submissions (in `columns` when given), and the review sheets, register and objections when given."""
     warm_reader(programme.settings.limits)
-    submissions, activities = read_submissions(paths, programme, password)
+    submissions, activities = read_submissions(paths, programme, password, columns)
     inputs = Inputs(submissions, activities)
     if reviews is not None:
         inputs.reviews = read_reviews(reviews, programme, password)
     if register is not None:
         inputs.register = read_register(register, programme, password)
+    if objections is not None:
+        inputs.objections = read_objections(objections, programme, password)
+    refuse_misplaced(inputs, programme, password)
     return inputs

@@ -5,6 +5,8 @@ nowhere else: (所属区, 社区名称)."""
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -51,3 +53,16 @@ def with_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """A typed frame with `_district_key` (所属区 as compared) and `_key`, the community key: what
     duplicates, review rows, register entries and `explain` match communities by."""
     return frame.assign(_district_key=name_keys(frame.district), _key=joined_keys(frame.district, frame.community))
+
+
+def workbook_district(named: Iterable[object], districts: Sequence[str], file_name: str = "") -> str:
+    """The programme district a workbook is from (docs/rules.md#district-workbook), as the settings
+    spell it: the one most of its rows name as 所属区, compared as name_key (a tie goes to the one
+    first in the programme's order, so the order of the rows decides nothing); with no row naming
+    one, the first whose name the file name carries; else "". Its 创建活动 are credited to it, and
+    `validate` lists the workbook as received from it."""
+    spelled = {name_key(d): d for d in districts}
+    counts = Counter(spelled[k] for k in (name_key(v) for v in named if isinstance(v, str)) if k in spelled)
+    if counts:
+        return max(districts, key=lambda d: counts[d])  # of equals, max keeps the first
+    return next((d for d in districts if d in file_name), "")

@@ -12,6 +12,11 @@ greencomm exits. Protocol, one request at a time over the worker's stdin and std
 (`path`, or `size` followed by that many bytes of a decrypted workbook; `sheet`; `token` naming the
 workbook so a second sheet reuses the opened reader), answered by a JSON line (`ok`, or `error`)
 followed, when ok, by the sheet as an Arrow IPC stream (which marks its own end).
+
+A request's `mode` says what is wanted: `xlsx` (the default) the sheet from its first valued row,
+as the OOXML reader measures the rest itself; `whole` (.xls, .xlsb, .ods, which have no XML to
+measure) the sheet from row 1, the answer naming its first column (`col0`) and its Excel error
+cells (`errors`); `list` no sheet, the answer naming the sheets and whether each is visible.
 """
 
 from __future__ import annotations
@@ -53,11 +58,12 @@ class _Worker:
         except OSError as exc:  # no Python to start, or no process left to start it with
             raise ReadFailed("crash", f"cannot start the reading process: {exc}") from exc
 
-    def read(self, source: Path | bytes, sheet: str, token: str) -> pa.Table:
+    def read(self, source: Path | bytes, sheet: str, token: str, mode: str = "xlsx", kind: str = "") -> pa.Table:
+        """The sheet; the worker's answer (what `mode` asks besides) is left in `self.answer`."""
         stdin, stdout = self.process.stdin, self.process.stdout
         assert stdin is not None and stdout is not None
         payload = source if isinstance(source, bytes) else b""
-        request = {"sheet": sheet, "token": token, "size": len(payload)}
+        request: dict[str, Any] = {"sheet": sheet, "token": token, "size": len(payload), "mode": mode, "kind": kind}
         if isinstance(source, Path):
             request["path"] = str(source.resolve())
         timed_out = threading.Event()
@@ -74,7 +80,8 @@ class _Worker:
             stdin.flush()
             answer = json.loads(stdout.readline() or b"null")
             if answer and answer["ok"]:
-                table = pa.ipc.open_stream(pa.PythonFile(stdout, mode="r")).read_all()
+                listing = mode == "list"  # names alone, no sheet follows
+                table = pa.table({}) if listing else pa.ipc.open_stream(pa.PythonFile(stdout, mode="r")).read_all()
         except (OSError, ValueError, pa.ArrowInvalid):  # a broken pipe or a cut stream: the worker is gone
             answer = None
         finally:
@@ -88,6 +95,7 @@ class _Worker:
             raise ReadFailed("memory" if out_of_memory else "crash", said)
         if table is None:
             raise ReadFailed("reader", answer["error"])
+        self.answer: dict[str, Any] = answer
         return table
 
     def _said(self) -> str:
@@ -153,14 +161,18 @@ POOL = _Pool()
 class Reading:
     """One sheet being read by a worker while the caller does something else (the extent scan)."""
 
-    def __init__(self, source: Path | bytes, sheet: str, token: str, caps: Caps) -> None:
+    def __init__(
+        self, source: Path | bytes, sheet: str, token: str, caps: Caps, mode: str = "xlsx", kind: str = ""
+    ) -> None:
         self._worker = POOL.acquire(caps)
         self._result: pa.Table | None = None
         self._error: ReadFailed | None = None
+        self.answer: dict[str, Any] = {}  # what the worker said besides the sheet (see the modes above)
 
         def run() -> None:
             try:
-                self._result = self._worker.read(source, sheet, token)
+                self._result = self._worker.read(source, sheet, token, mode, kind)
+                self.answer = self._worker.answer
             except ReadFailed as exc:
                 self._error = exc
 
@@ -186,6 +198,9 @@ def read_sheet(source: Path | bytes, sheet: str, token: str, caps: Caps) -> pa.T
     return Reading(source, sheet, token, caps).result()
 
 
+MAX_ERROR_CELLS = 100_000  # Excel error cells named in one answer: the parent reads it uncapped
+
+
 # ---------------------------------------------------------------- the worker's side
 def _serve(max_mb: int) -> None:
     try:
@@ -205,17 +220,36 @@ def _serve(max_mb: int) -> None:
         try:
             if opened is None or opened[0] != request["token"]:
                 opened = None  # let the previous workbook go before opening the next
-                opened = (request["token"], fastexcel.read_excel(payload or request["path"]))
-            batch = opened[1].load_sheet(request["sheet"], header_row=None, dtypes="string").to_arrow()
+                source = payload or request["path"]
+                if isinstance(source, str) and not source.lower().endswith("." + request.get("kind", "xlsx")):
+                    source = Path(source).read_bytes()  # named as another format: from bytes it goes by content
+                opened = (request["token"], fastexcel.read_excel(source))
+            batch, answer = _answer(opened[1], request)
         except Exception as exc:  # fastexcel raises its own error types for unreadable content
             stdout.write(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
         else:
-            stdout.write(b'{"ok": true}\n')
-            with pa.ipc.new_stream(pa.PythonFile(stdout, mode="w"), batch.schema) as writer:
-                writer.write_batch(batch)
+            stdout.write(json.dumps(answer).encode() + b"\n")
+            if batch is not None:
+                with pa.ipc.new_stream(pa.PythonFile(stdout, mode="w"), batch.schema) as writer:
+                    writer.write_batch(batch)
             del batch
         stdout.flush()
         _give_back_memory()
+
+
+def _answer(reader: Any, request: dict[str, Any]) -> tuple[pa.RecordBatch | None, dict[str, Any]]:
+    """What a request asks of the opened workbook (see the modes in the module's docstring)."""
+    mode = request.get("mode", "xlsx")
+    if mode == "list":
+        sheets = [[name, reader.load_sheet(name, header_row=None, n_rows=0).visible] for name in reader.sheet_names]
+        return None, {"ok": True, "sheets": sheets}
+    if mode == "xlsx":
+        return reader.load_sheet(request["sheet"], header_row=None, dtypes="string").to_arrow(), {"ok": True}
+    sheet = reader.load_sheet(request["sheet"], header_row=None, dtypes="string", skip_rows=0)
+    batch, failed = sheet.to_arrow_with_errors()  # an error cell (#N/A) is no string: it is named here
+    columns = sheet.available_columns()
+    errors = [[*e.position, e.detail] for e in (failed.errors[:MAX_ERROR_CELLS] if failed else [])]
+    return batch, {"ok": True, "col0": columns[0].absolute_index + 1 if columns else 1, "errors": errors}
 
 
 def _give_back_memory() -> None:

@@ -33,10 +33,10 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from greencomm.errors import InputError, ReadFailed, UsageError
 from greencomm.programme.layouts import PROBLEM_SHEET, RESULTS_SHEET
 from greencomm.programme.settings import Limits
-from greencomm.read.guard import CONTAINER_BROKEN, SheetFacts, measure_sheet, open_checked
+from greencomm.read.guard import BINARY, CONTAINER_BROKEN, XLSX, SheetFacts, measure_sheet, open_book
 from greencomm.read.sandbox import Caps, Reading
 
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # what a folder is read for
 BROKEN = (*CONTAINER_BROKEN, KeyError, ElementTree.ParseError, UnicodeDecodeError)  # and broken XML
 UNSAFE = (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden)
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
@@ -91,6 +91,7 @@ class Workbook:
     engine: str = "fastexcel"
     limits: Limits = field(default_factory=Limits)
     token: str = field(default_factory=lambda: uuid.uuid4().hex)  # names it to the reading process
+    format: str = XLSX  # or one the Rust reader alone reads (greencomm.read.binary)
     _loaded: dict[str, Sheet] = field(default_factory=dict)
 
     @property
@@ -306,6 +307,10 @@ def _read_openpyxl(book: Workbook, name: str) -> Sheet:
 def _read_sheet(book: Workbook, name: str) -> Sheet:
     if name not in book.sheet_names:
         raise UsageError(f"{book.name}: 没有工作表“{name}” / no sheet named {name}")
+    if book.format in BINARY:  # by the Rust reader whatever the engine: openpyxl reads none of them
+        from greencomm.read.binary import read_binary
+
+        return read_binary(book, name)
     return _read_openpyxl(book, name) if book.engine == "openpyxl" else _read_fast(book, name)
 
 
@@ -318,7 +323,11 @@ def read_workbook(
 ) -> Workbook:
     """The workbook's sheet names (cheap); sheets are read when asked for. The guard checks the
     file first; raises InputError when it is not a readable workbook."""
-    source = open_checked(path, limits, password)
+    source, kind = open_book(path, limits, password)
+    if kind in BINARY:  # no XML of its own: the reading process lists its sheets
+        from greencomm.read.binary import binary_book
+
+        return binary_book(path, source, kind, limits or Limits())
     try:
         with _zip(source) as archive:
             names, parts, hidden = _sheet_paths(archive)

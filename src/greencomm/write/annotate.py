@@ -19,10 +19,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from greencomm.problems import LIST_HEADERS, SEVERITY_WORDS, Problem
 from greencomm.programme.layouts import PROBLEM_SHEET
-from greencomm.read.guard import LOAD_MAX_MB, sheets_megabytes
+from greencomm.read.guard import BINARY, LOAD_MAX_MB, book_format, sheets_megabytes
 from greencomm.read.inputs import Inputs, sort_problems
 from greencomm.write.atomic import write_bytes
-from greencomm.write.xlsx import fit_columns, print_setup, set_value, style_header, to_bytes
+from greencomm.write.rebuilt import rebuilt
+from greencomm.write.xlsx import fit_columns, fit_row_heights, print_setup, set_value, style_header, to_bytes
 
 ANNOTATE_MAX_ROWS = 20_000  # beyond this a copy is of no use to a district, and costly to load
 ANNOTATE_MAX_MB = LOAD_MAX_MB
@@ -36,9 +37,11 @@ def too_large_to_annotate(source: Path | bytes, rows: int) -> bool:
 
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 HEADERS = {
-    "zh": ["序号", "严重程度", "位置", "字段", "填写值", "问题", "修改建议", "代码"],
-    "en": ["No.", "Severity", "Where", "Field", "Value", "Problem", "How to fix", "Code"],
-}
+    "zh": ["序号", "严重程度", "位置", "字段", "填写值", "问题", "修改建议", "代码", "社区名称"],
+    "en": ["No.", "Severity", "Where", "Field", "Value", "Problem", "How to fix", "Code", "Community"],
+}  # 社区名称 last: the columns before it keep their places for whoever reads the sheet back
+WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+Communities = dict[tuple[str, str, int], str]  # (file, sheet, Excel row) → the community on that row, as read
 
 
 def annotated_name(path: Path) -> str:
@@ -74,7 +77,25 @@ def _mark_cells(book: Workbook, problems: Iterable[Problem], lang: str) -> None:
         target.comment = comment
 
 
-def _problem_sheet(book: Workbook, problems: Sequence[Problem], lang: str) -> Worksheet:
+def community_names(inputs: Inputs) -> Communities:
+    """Which community each row read is about, so a problem list names it beside the cell."""
+    names: Communities = {}
+    for part in inputs.parts:
+        frame = part.frame
+        if len(frame) and {"_file", "_sheet", "_row", "community"} <= set(frame.columns):
+            rows = zip(frame["_file"], frame["_sheet"], frame["_row"], frame["community"], strict=True)
+            names.update(((f, s, int(r)), str(c)) for f, s, r, c in rows if c is not None)
+    return names
+
+
+def _community(p: Problem, names: Communities) -> str:
+    if p.params.get("community"):
+        return str(p.params["community"])
+    row = "".join(ch for ch in p.cell if ch.isdigit())
+    return names.get((p.file, p.sheet, int(row)), "") if row else ""
+
+
+def _problem_sheet(book: Workbook, problems: Sequence[Problem], lang: str, names: Communities) -> Worksheet:
     if PROBLEM_SHEET in book.sheetnames:
         del book[PROBLEM_SHEET]
     sheet: Worksheet = book.create_sheet(PROBLEM_SHEET, 0)
@@ -84,7 +105,17 @@ def _problem_sheet(book: Workbook, problems: Sequence[Problem], lang: str) -> Wo
     for n, p in enumerate(problems, start=1):
         row = n + 1
         where = f"{p.sheet}!{p.cell}" if p.cell else p.sheet
-        values = [n, words[p.severity], where, p.field, p.value, p.text(lang), p.hint(lang), p.code]
+        values = [
+            n,
+            words[p.severity],
+            where,
+            p.field,
+            p.value,
+            p.text(lang),
+            p.hint(lang),
+            p.code,
+            _community(p, names),
+        ]
         for col, value in enumerate(values, start=1):
             set_value(sheet.cell(row, col), value)
         if p.cell and p.sheet in book.sheetnames:
@@ -92,21 +123,27 @@ def _problem_sheet(book: Workbook, problems: Sequence[Problem], lang: str) -> Wo
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{p.sheet}'!{p.cell}")  # in-document
             link.font = Font(color="0563C1", underline="single")
         sheet.cell(row, 2).fill = FILLS[p.severity]
-        for col in (6, 7):
-            sheet.cell(row, col).alignment = Alignment(wrap_text=True, vertical="top")
-    fit_columns(sheet, caps={6: 60, 7: 40})
+        for col in (6, 7, 9):
+            sheet.cell(row, col).alignment = WRAP_TOP
+    fit_columns(sheet, caps={5: 30, 6: 60, 7: 40, 9: 20})
+    fit_row_heights(sheet, (6, 7, 9))
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     print_setup(sheet)
     return sheet
 
 
-def annotate(source: Path | bytes, problems: Sequence[Problem], lang: str = "zh") -> Workbook:
+def annotate(
+    source: Path | bytes, problems: Sequence[Problem], lang: str = "zh", names: Communities | None = None
+) -> Workbook:
     """The district's own workbook (its file, or its decrypted bytes), formatting kept, with the
-    problems marked on it."""
-    book = openpyxl.load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source, rich_text=True)
+    problems marked on it; an .xls, .xlsb or .ods, which cannot be edited, rebuilt from its values."""
+    if book_format(source) in BINARY:
+        book = rebuilt(source)
+    else:
+        book = openpyxl.load_workbook(io.BytesIO(source) if isinstance(source, bytes) else source, rich_text=True)
     _mark_cells(book, problems, lang)
-    _problem_sheet(book, problems, lang)
+    _problem_sheet(book, problems, lang, names or {})
     book.active = 0
     return book
 
@@ -119,8 +156,11 @@ def write_problem_rows(sheet: Worksheet, problems: Sequence[Problem], lang: str 
         r = sheet.max_row + 1
         for col, value in enumerate(p.list_row(lang), start=1):
             set_value(sheet.cell(r, col), value)
+            if col in (1, 7, 8, 9):  # long text wraps, or the next column would cut it off on paper
+                sheet.cell(r, col).alignment = WRAP_TOP
         sheet.cell(r, 4).fill = FILLS[p.severity]
-    fit_columns(sheet, caps={1: 40, 8: 60, 9: 40})
+    fit_columns(sheet, caps={1: 40, 7: 30, 8: 60, 9: 40})
+    fit_row_heights(sheet, (1, 7, 8, 9))
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     print_setup(sheet)
@@ -162,6 +202,7 @@ def write_validation(
     frame = inputs.submissions.frame
     rows = frame["_file"].value_counts().to_dict() if len(frame) else {}
     sources = {path: source for part in inputs.parts for path, source in part.sources.items()}
+    names = community_names(inputs)
     written: dict[Path, Path] = {}
     too_large: list[Path] = []
     failed: list[Problem] = []
@@ -174,12 +215,14 @@ def write_validation(
             too_large.append(path)
             continue
         try:
-            data = to_bytes(annotate(source, found, lang))
+            data = to_bytes(annotate(source, found, lang, names))
         except Exception as exc:  # openpyxl raises many types for a part it cannot take (styles, properties)
             detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             failed.append(Problem("cannot-annotate", path.name, params={"detail": detail}))
             continue
         target = folder / annotated_name(path)
+        if target in written.values():  # 芙蓉区.xls and 芙蓉区.xlsx both sent: neither copy replaces the other
+            target = folder / f"{path.name}_问题标注.xlsx"
         write_bytes(target, encrypt(data, password) if isinstance(source, bytes) and password else data, files)
         written[path] = target
     write_bytes(folder / "问题清单.xlsx", to_bytes(problem_list(sort_problems([*problems, *failed]), lang)), files)

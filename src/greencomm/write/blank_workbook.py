@@ -9,7 +9,6 @@ file: `build_template` returns an openpyxl Workbook and the CLI saves it atomica
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,7 +34,7 @@ from greencomm.programme.layouts import (
 from greencomm.programme.rubric import Item, fmt
 from greencomm.read.values import EXCEL_EPOCH
 from greencomm.write.jinja import chinese_date, render_text
-from greencomm.write.xlsx import display_width
+from greencomm.write.xlsx import display_width, wrapped_lines
 
 INSTRUCTIONS_TEMPLATE = "instructions.md.j2"
 HEADER_ROW = 3  # 申报汇总表: title, notes, then the header
@@ -66,7 +65,14 @@ HEADER_FILL = PatternFill("solid", fgColor="E2EFDA")  # light green, the program
 HEADER_FONT = Font(bold=True)
 WRAP_CENTER = Alignment(wrap_text=True, horizontal="center", vertical="center")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+CENTRE_TOP = Alignment(horizontal="center", vertical="top")
 LINE_HEIGHT = 15  # points per text line at the default 11pt font
+# 填报说明 prints on A4 portrait, one page wide, at most two pages long: its columns share about
+# 92 units (the page between 1.3 cm margins at 100%); Excel and LibreOffice shrink the rest to fit.
+INSTRUCTION_UNITS = 92.0
+INSTRUCTION_PAGES = 2
+MIN_WIDTH = 6.0
+NARROW_COLUMN = 8.0  # ids and numbers: never narrowed
 SCREEN_WIDTH = 150  # character widths visible on a laptop screen: title and notes stay in view
 
 
@@ -140,7 +146,7 @@ def _width(column: Column, options: Sequence[str]) -> float:
 def _lines(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column of this width (openpyxl cannot measure it, and Excel
     does not re-fit row heights a file sets, so heights are estimated here)."""
-    return sum(max(1, math.ceil(display_width(p) / max(width - 1, 1))) for p in text.splitlines() or [""])
+    return wrapped_lines(text, width)
 
 
 def _fit_height(ws: Worksheet, row: int, texts: dict[int, str], minimum: int = 1) -> None:
@@ -285,10 +291,11 @@ def _instructions_sheet(ws: Worksheet, text: str) -> None:
     lines = text.splitlines()
     rows = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in lines if ln.startswith("|")]
     span = max((len(cells) for cells in rows), default=1)
-    widths = [8.0] * span
+    natural = [MIN_WIDTH] * span
     for cells in rows:
         for c, cell_text in enumerate(cells):
-            widths[c] = max(widths[c], min(display_width(cell_text) + 2, 50))
+            natural[c] = max(natural[c], display_width(cell_text) + 2)
+    widths = _shared(natural, INSTRUCTION_UNITS) if rows else [INSTRUCTION_UNITS]
     for c, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
     row = 0
@@ -304,21 +311,52 @@ def _instructions_sheet(ws: Worksheet, text: str) -> None:
             for c, raw in enumerate(line.strip().strip("|").split("|"), start=1):
                 value, bold = _cell_value(raw.strip())
                 cell = ws.cell(row, c, value)
-                cell.border, cell.alignment, cell.font = BORDER, WRAP_TOP, Font(bold=bold)
+                # a number centred: right-aligned it runs into the text of the next column ("3B1 …")
+                align = CENTRE_TOP if isinstance(value, int | float) else WRAP_TOP
+                cell.border, cell.alignment, cell.font = BORDER, align, Font(bold=bold)
                 texts[c] = str(value)
             _fit_height(ws, row, texts)
             continue
         heading = re.match(r"^(#+)\s+(.*)$", line)
         content = heading.group(2) if heading else line
         if not content:
+            ws.row_dimensions[row].height = LINE_HEIGHT / 2  # a blank line is a gap, not a whole line
             continue
         if span > 1:  # text lines read across the table's width
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
         cell = ws.cell(row, 1, content)
         cell.alignment = WRAP_TOP
+        size = 11
         if heading:
-            cell.font = Font(bold=True, size=14 if len(heading.group(1)) == 1 else 12)
-        ws.row_dimensions[row].height = _lines(content, sum(widths)) * LINE_HEIGHT + 4
+            size = 14 if len(heading.group(1)) == 1 else 12
+            cell.font = Font(bold=True, size=size)
+        # a larger font takes more room per line and per character: measured in 11 pt lines
+        ws.row_dimensions[row].height = _lines(content, sum(widths) * 11 / size) * LINE_HEIGHT * size / 11 + 4
+    _print_portrait(ws)
+
+
+def _shared(natural: list[float], total: float) -> list[float]:
+    """Column widths that add up to `total`: narrow columns (ids, numbers) as they are, the others
+    narrowed in proportion, so each wraps to about as many lines as the others in its row."""
+    if sum(natural) <= total:
+        return natural
+    room = total - sum(w for w in natural if w <= NARROW_COLUMN)
+    wrapping = sum(w for w in natural if w > NARROW_COLUMN)
+    share = max(room, 0) / wrapping  # too many columns for the page: each as narrow as it may be, the page shrinks
+    return [w if w <= NARROW_COLUMN else max(NARROW_COLUMN, w * share) for w in natural]
+
+
+def _print_portrait(ws: Worksheet) -> None:
+    """A4 portrait, one page wide and at most two long, the page number at the foot."""
+    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, INSTRUCTION_PAGES
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    footer = ws.oddFooter
+    if footer is not None:  # a new sheet always has one; the type allows none
+        footer.center.text = "&A　第 &P 页，共 &N 页"
 
 
 # ---------------------------------------------------------------- the workbook

@@ -114,13 +114,27 @@ def thousands(value: int | Decimal) -> str:
     return f"{int(value):,}"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
+# What Markdown (CommonMark with tables) could read as markup, escaped only where it could (docs/rules.md#documents):
+_MD_ANYWHERE = re.compile(r"([\\`*_\[\]<|~])")  # code, emphasis, links, HTML, table cells, strikethrough
+_MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")  # & only where it would start an entity: &amp; &#169;
+# at the start of a line: a heading's #, a quote's >, a bullet, a rule or underline, a numbered item's 1. or 1)
+_MD_LINE_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|[-=]+\s*$|\d{1,9}[.)](?=\s|$))")
+
+
+def _line_start(found: re.Match[str]) -> str:
+    lead, mark = found[1], found[2]
+    if mark[0].isdigit():  # a backslash before a digit would show: it goes before the . or )
+        return f"{lead}{mark[:-1]}\\{mark[-1]}"
+    return f"{lead}\\{mark}"
 
 
 def markdown_text(value: Any) -> Markup:
-    """Data in Markdown, shown exactly as written: every punctuation character that Markdown could
-    read as markup is backslash-escaped (CommonMark), and a line break stays a line break."""
-    text = _MD_SPECIAL.sub(r"\\\1", str(value))
+    """Data in Markdown, shown exactly as written and readable in a plain editor: a backslash goes
+    only before what Markdown would read as markup — code, emphasis, links, HTML, table pipes,
+    an entity's &, and at the start of the value (which may start a line) a heading's #, a quote's
+    >, a list's - + or 1. — so 29.8% and 0731-84567890 stay as they are. A line break stays one."""
+    text = _MD_ENTITY.sub(r"\\&", _MD_ANYWHERE.sub(r"\\\1", str(value)))
+    text = _MD_LINE_START.sub(_line_start, text, count=1)
     return Markup("<br>".join(text.splitlines()) if "\n" in text else text)
 
 

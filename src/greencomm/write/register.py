@@ -267,10 +267,15 @@ def _cell(ref: str, value: object, style: str | None, p: str) -> str:
     return f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t{space}>{body}</{p}t></{p}is></{p}c>'
 
 
-def _rows_xml(titles: pd.DataFrame, place: Placement, model: _Row | None, p: str) -> bytes:
+Fields = tuple[tuple[str, str], ...]  # (key, header) of the columns written: the register's, or 状态变更记录's
+
+
+def _rows_xml(
+    titles: pd.DataFrame, place: Placement, model: _Row | None, p: str, fields: Fields = REGISTER_FIELDS
+) -> bytes:
     """The titles as <row> elements below the last row, in the register's columns, each cell
     styled like the one above it (a register with no rows yet: the default style, not the header's)."""
-    keys = {place.columns[key] + 1: key for key, _ in REGISTER_FIELDS if key in place.columns}
+    keys = {place.columns[key] + 1: key for key, _ in fields if key in place.columns}
     styles = model.styles if model else {}
     looks = "".join(f" {k}={quoteattr(v)}" for k, v in (model.looks if model else {}).items())
     rows = []
@@ -306,7 +311,7 @@ def _clear_below(spans: list[_Span], parsed: list[_Row], merged: list[bytes], la
     return end
 
 
-def _edit_sheet(data: bytes, place: Placement, titles: pd.DataFrame) -> bytes:
+def _edit_sheet(data: bytes, place: Placement, titles: pd.DataFrame, fields: Fields = REGISTER_FIELDS) -> bytes:
     """The register sheet's XML with the titles appended: new rows after the last row (replacing
     empty rows there), the dimension, validations and conditional formats grown; the rest as it was."""
     last, new_last = place.last_row, place.last_row + len(titles)
@@ -318,7 +323,7 @@ def _edit_sheet(data: bytes, place: Placement, titles: pd.DataFrame) -> bytes:
     cut = max(spans[at].end, _clear_below(spans, parsed, _MERGE.findall(data), last, new_last))
     right = max(place.columns.values(), default=0) + 1
     head = _grow_dimension(data[: spans[at].end], prefix, new_last, right)
-    rows = _rows_xml(titles, place, model, prefix.decode("ascii"))
+    rows = _rows_xml(titles, place, model, prefix.decode("ascii"), fields)
     return head + rows + _grow_validations(data[cut:], last, new_last)
 
 
@@ -339,12 +344,14 @@ def _table_parts(archive: zipfile.ZipFile, sheet: str) -> list[str]:
     return found
 
 
-def _changed_parts(register: Path, sheet: str, place: Placement, titles: pd.DataFrame) -> dict[str, bytes]:
+def _changed_parts(
+    register: Path, sheet: str, place: Placement, titles: pd.DataFrame, fields: Fields = REGISTER_FIELDS
+) -> dict[str, bytes]:
     """The parts of the register that change, by name, with their new content."""
     part = read_workbook(register).parts[sheet]
     new_last = place.last_row + len(titles)
     with zipfile.ZipFile(register) as archive:
-        changed = {part: _edit_sheet(archive.read(part), place, titles)}
+        changed = {part: _edit_sheet(archive.read(part), place, titles, fields)}
         for table in _table_parts(archive, part):
             grown = _grow_table(archive.read(table), place.last_row, new_last)
             if grown is not None:
@@ -362,8 +369,9 @@ def _twin(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return twin
 
 
-def _copy_zip(source: Path, changed: dict[str, bytes], handle: BinaryIO) -> None:
-    """The workbook's zip copied entry by entry, in order; the changed parts' content replaced."""
+def copy_zip(source: Path, changed: dict[str, bytes], handle: BinaryIO, added: dict[str, bytes] | None = None) -> None:
+    """The workbook's zip copied entry by entry, in order; the changed parts' content replaced, the
+    `added` parts last (write/register_changes.py adds a sheet this way)."""
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(handle, "w") as new:
         new.comment = old.comment
         for info in old.infolist():
@@ -374,6 +382,8 @@ def _copy_zip(source: Path, changed: dict[str, bytes], handle: BinaryIO) -> None
             twin.file_size = info.file_size
             with old.open(info) as reading, new.open(twin, "w") as writing:
                 shutil.copyfileobj(reading, writing, 1 << 20)
+        for name, data in (added or {}).items():
+            new.writestr(zipfile.ZipInfo(name, dt.datetime.now().timetuple()[:6]), data, zipfile.ZIP_DEFLATED)
 
 
 # ---------------------------------------------------------------- appending
@@ -391,10 +401,12 @@ def _refuse_unchangeable(register: Path) -> None:
         )
 
 
-def _edits(register: Path, sheet: str, place: Placement, titles: pd.DataFrame) -> dict[str, bytes]:
+def _edits(
+    register: Path, sheet: str, place: Placement, titles: pd.DataFrame, fields: Fields = REGISTER_FIELDS
+) -> dict[str, bytes]:
     """`_changed_parts`, with every reason it cannot be done as a RegisterError naming the register."""
     try:
-        return _changed_parts(register, sheet, place, titles)
+        return _changed_parts(register, sheet, place, titles, fields)
     except _Refused as exc:
         raise RegisterError(f"{register}: {exc.zh}，名录未改动 / {exc.en}; the register was not changed") from exc
     except UNSAFE as exc:  # before UNREADABLE: defusedxml's refusals are ValueErrors
@@ -406,6 +418,10 @@ def _edits(register: Path, sheet: str, place: Placement, titles: pd.DataFrame) -
 def _backup(register: Path, now: dt.datetime | None) -> Path:
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     backup = register.with_name(f"{register.stem}.备份-{stamp}{register.suffix}")
+    n = 1
+    while backup.exists():  # two changes within a second: each keeps its own backup
+        n += 1
+        backup = register.with_name(f"{register.stem}.备份-{stamp}-{n}{register.suffix}")
     write_bytes(backup, register.read_bytes())
     return backup
 
@@ -419,11 +435,11 @@ def append_titles(
         _create(register, titles)
         return len(titles), None
     _refuse_unchangeable(register)
-    [(_, found)] = read.places.keys()
+    _, found = next(iter(read.places))  # the register's own table: read first, before its 状态变更记录
     changed = _edits(register, found, read.places[(register.name, found)], titles)
     backup = _backup(register, now)
     try:
-        atomic_write(register, lambda handle: _copy_zip(register, changed, handle))
+        atomic_write(register, lambda handle: copy_zip(register, changed, handle))
     except UNREADABLE as exc:  # a part that cannot be copied: atomic_write left the register as it was
         raise RegisterError(f"{register}: 名录文件已损坏，未改动（{exc}）/ the register is damaged") from exc
     return len(titles), backup

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,26 +29,37 @@ from greencomm.judge.shortlist import DEMONSTRATION, FAILED, ONSITE, PENDING
 from greencomm.problems import LIST_HEADERS
 from greencomm.programme.layouts import (
     ACTIVITY_SHEET,
+    CHANGES_SHEET,
+    OBJECTION_SHEET,
     REGISTER_SHEET,
     RESULTS_SHEET,
     REVIEW_SHEET,
     SUBMISSION_SHEET,
     Column,
     activity_read_columns,
+    change_columns,
+    objection_columns,
     register_columns,
     review_columns,
     submission_columns,
 )
 from greencomm.programme.rubric import fmt
 from greencomm.read.values import map_unique
-from greencomm.write.xlsx import display_width
+from greencomm.write.xlsx import WRAP_SHARE, display_width, wrapped_lines
 
 MARKER = "greencomm 评分结果"
 EXCEL_ROWS = 1_048_576
 STATUS_COLOURS = {DEMONSTRATION: "#C6EFCE", ONSITE: "#C6EFCE", PENDING: "#FFEB9C", FAILED: "#FFC7CE"}
 SOURCE_WORDS = {"review": "现场评审", "self": "自评（评审前）"}
 WIDTH_SAMPLE = 400  # rows looked at to size a column
-COLUMNS_PER_PAGE = 18
+WIDE_COLUMN = 66  # long text (a reason, a source cell's file and address) on one line where it can be
+# Paper (A4 landscape, margins below): about 140 column-width units fit across at 100%; a sheet
+# may shrink to 80% before its print is too small to read, so a page holds 175 units.
+PAGE_UNITS = 140 / 0.8
+MARGINS = {"left": 0.5, "right": 0.5, "top": 0.6, "bottom": 0.7, "header": 0.3, "footer": 0.3}  # inches
+FOOTER = "&C&A　第 &P 页，共 &N 页"  # the sheet's name on every page: a loose page is known
+LINE_POINTS = 15.0  # one line of 11 pt text
+ANY_NUMBER = 1e15  # the bounds of a rule every score meets
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?%?")
 
@@ -61,12 +73,16 @@ class ResultSheet:
     scores: Sequence[str] = ()  # columns shown with 2 decimals
     wide: Sequence[str] = ()  # long text columns: capped width
     row_colours: dict[int, str] = field(default_factory=dict)  # data row (0-based) → fill
-    freeze_col: int = 0
+    freeze_col: int = 0  # columns kept in view on screen, and printed on every page
+    title: str = ""  # a title row above the header, for lists people print (never on a sheet read back)
+    centred: Sequence[str] = ()  # short numbers beside text (满分 before 填报值) that would run into it
 
 
 def _width(frame: pd.DataFrame, column: str, cap: int) -> float:
+    """Wide enough for the text on one line (a wide character is drawn a little wider than two
+    units, hence WRAP_SHARE), up to `cap`; longer text wraps."""
     sample = [column, *frame[column].head(WIDTH_SAMPLE).tolist()]
-    return float(max(6, min(cap, max(display_width(v) for v in sample) + 2)))
+    return float(max(6, min(cap, math.ceil(max(display_width(v) for v in sample) / WRAP_SHARE) + 2)))
 
 
 def _plain(value: Any) -> Any:
@@ -78,43 +94,112 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _row_lines(frame: pd.DataFrame, columns: Sequence[str], widths: dict[str, float]) -> np.ndarray:
+    """Lines each row's wrapped text takes: LibreOffice does not fit a row to wrapped text whose
+    height the file leaves unset, so it would print the first line only (each value counted once)."""
+    lines = np.ones(len(frame), dtype=np.int64)
+    for c in columns:
+        width = widths[c]
+
+        def count(value: Any, width: float = width) -> int:
+            return 1 if value is None else wrapped_lines(str(value), width)
+
+        lines = np.maximum(lines, map_unique(frame[c], count).to_numpy(dtype=np.int64))
+    return lines
+
+
+def _wrapped(frame: pd.DataFrame, sheet: ResultSheet, widths: dict[str, float]) -> list[str]:
+    """Columns whose values are wider than the column: wrapped, or the next cell would cut them off."""
+
+    def longest(c: str) -> float:
+        return max((display_width(v) for v in frame[c].head(WIDTH_SAMPLE)), default=0) / WRAP_SHARE
+
+    return [c for c in frame.columns if c in sheet.wide or longest(c) + 1 > widths[c]]
+
+
+def _page(sheet: ResultSheet, widths: list[float], top: int) -> dict[str, Any]:
+    """A4 landscape, the header (and the columns kept in view) on every page, gridlines so each value
+    stands in its own box, the sheet's name and page in the footer; as many pages wide as the
+    columns need to stay readable (docs/rules.md#documents)."""
+    kept = sum(widths[: sheet.freeze_col])
+    wide = max(1, -(-int(sum(widths) - kept) // int(PAGE_UNITS - kept)))
+    page: dict[str, Any] = {"landscape": True, "paper_size": 9, "fit_to_pages": (wide, 0), "repeat_rows": top,
+                            "print_gridlines": True, "margins": MARGINS, "footer": FOOTER}  # fmt: skip
+    if sheet.freeze_col:
+        page["repeat_columns"] = (0, sheet.freeze_col - 1)
+    return page
+
+
 def write_book(sheets: Sequence[ResultSheet]) -> bytes:
-    """All sheets into one .xlsx, each formatted; text that looks like a formula stays text."""
-    header = rx.Format().set_bold().set_background_color("#DDEBF7").set_border("thin").set_text_wrap()
-    score = rx.Format().set_num_format("0.00")
+    """All sheets into one .xlsx, each formatted; text that looks like a formula stays text.
+
+    The writer gives a cell either its row's format or its column's, never both: so a sheet whose
+    rows are coloured wraps its text through the row formats and shows 2-decimal scores through a
+    conditional format (one that every number meets), and its rows stay coloured across every column."""
+    header = (rx.Format().set_bold().set_background_color("#DDEBF7").set_border("thin").set_text_wrap()
+              .set_align("center").set_align("vcenter"))  # fmt: skip
+    title_format = rx.Format().set_bold().set_font_size(14).set_align("center").set_align("vcenter")
+    two_places = rx.Format().set_num_format("0.00")
     data: list[tuple[str, Any]] = []
     widths: dict[str, dict[str, float] | list[float]] = {}
     formats: dict[str, dict[str, rx.Format] | list[rx.Format]] = {}
+    conditions: dict[str, dict[str, Any]] = {}
     rows: dict[str, dict[int, rx.Format]] = {}
     filters: dict[str, bool] = {}
     freeze: dict[str, dict[str, int]] = {}
     pages: dict[str, dict[str, Any]] = {}
     heights: dict[str, dict[int, float]] = {}
+    header_rows: dict[str, int] = {}
+    merges: dict[str, list[Any]] = {}
     for sheet in sheets:
         frame = sheet.frame.copy()
         for column in frame.columns:
             if frame[column].dtype == object:
                 frame[column] = [_plain(v) for v in frame[column].tolist()]
         data.append((sheet.name, frame))
+        top = 1 if sheet.title else 0  # the header's row
         # scores are short numbers under wrapped headers: narrow columns keep the sheet readable
-        widths[sheet.name] = {c: 9.0 if c in sheet.scores else _width(frame, c, 48 if c in sheet.wide else 30)
-                              for c in frame.columns}  # fmt: skip
-        formats[sheet.name] = {c: score for c in sheet.scores}
-        rows[sheet.name] = {n + 1: rx.Format().set_background_color(colour) for n, colour in sheet.row_colours.items()}
+        width = {c: 9.0 if c in sheet.scores else _width(frame, c, WIDE_COLUMN if c in sheet.wide else 30)
+                 for c in frame.columns}  # fmt: skip
+        widths[sheet.name] = width
+        wrapped = _wrapped(frame, sheet, width)
+        conditions[sheet.name] = {c: {"type": "cell", "criteria": "between", "min": -ANY_NUMBER, "max": ANY_NUMBER,
+                                      "format": two_places} for c in sheet.scores}  # fmt: skip
+        if sheet.row_colours:
+            plain = rx.Format().set_text_wrap().set_align("top") if wrapped else None
+            fills = {colour: rx.Format().set_background_color(colour).set_text_wrap().set_align("top")
+                     for colour in set(sheet.row_colours.values())}  # fmt: skip
+            by_row = {n: fills[colour] for n, colour in sheet.row_colours.items()}
+            if plain is not None:
+                by_row = {n: by_row.get(n, plain) for n in range(len(frame))}
+            rows[sheet.name] = {n + top + 1: f for n, f in by_row.items()}
+        else:
+            column_formats = {c: rx.Format().set_text_wrap().set_align("top") for c in wrapped}
+            column_formats |= {c: rx.Format().set_align("center").set_align("top") for c in sheet.centred}
+            formats[sheet.name] = column_formats
         filters[sheet.name] = len(frame) > 0
-        freeze[sheet.name] = {"row": 1, "col": sheet.freeze_col}
-        heights[sheet.name] = {0: 45.0 if sheet.scores else 30.0}  # room for wrapped headers
-        # a page holds about 18 readable columns: wider sheets print several pages wide
-        wide = max(1, -(-len(frame.columns) // COLUMNS_PER_PAGE))
-        pages[sheet.name] = {"landscape": True, "paper_size": 9, "fit_to_pages": (wide, 0), "repeat_rows": 0}
+        freeze[sheet.name] = {"row": top + 1, "col": sheet.freeze_col}
+        lines = max((wrapped_lines(str(c), width[c]) for c in frame.columns), default=1)
+        heights[sheet.name] = {top: LINE_POINTS * max(2, lines) + 4}  # the header's wrapped lines, centred
+        tall = _row_lines(frame, wrapped, width)
+        heights[sheet.name] |= {top + 1 + int(n): LINE_POINTS * int(tall[n]) + 3 for n in np.flatnonzero(tall > 1)}
+        header_rows[sheet.name] = top
+        if sheet.title:
+            last = max(1, len(frame.columns) - 1)  # a merge needs two cells
+            merges[sheet.name] = [(0, 0, 0, last, sheet.title, title_format)]
+            heights[sheet.name][0] = 30.0
+        pages[sheet.name] = _page(sheet, list(width.values()), top)
     buffer = io.BytesIO()
     rx.write_worksheets(
         data,
         buffer,
         freeze_panes=freeze,
         header_format={name: header for name, _ in data},
+        header_row=header_rows,
+        merge_ranges=merges,
         column_widths=widths,
         column_formats=formats,
+        conditional_formats=conditions,
         row_formats=rows,
         autofilter=filters,
         page_setup=pages,
@@ -149,9 +234,14 @@ def summary_sheet(results: Results) -> ResultSheet:
     columns["结果"] = ordered.status.to_numpy()
     columns["原因"] = ordered.reasons.map("；".join).to_numpy()
     columns["自评明显偏高"] = np.where(ordered.self_eval_flag.to_numpy(dtype=bool), "是", "")
-    colours = {n: STATUS_COLOURS[s] for n, s in enumerate(ordered.status.tolist()) if s in STATUS_COLOURS}
+    # 全市排名 … 社区名称 stay in view and print on every page (the header is read back as it is: no title)
     return ResultSheet("评分汇总", pd.DataFrame(columns), [*item_names, *cat_names, "总分", "评审项小计"], ["原因"],
-                 colours, freeze_col=5)  # fmt: skip
+                 _status_colours(ordered), freeze_col=5)  # fmt: skip
+
+
+def _status_colours(frame: pd.DataFrame) -> dict[int, str]:
+    """Each row's fill by its status (data rows counted from 0)."""
+    return {n: STATUS_COLOURS[s] for n, s in enumerate(frame.status.tolist()) if s in STATUS_COLOURS}
 
 
 def detail_frame(results: Results) -> pd.DataFrame:
@@ -228,7 +318,8 @@ def provenance_sheets(results: Results) -> list[ResultSheet]:
 def problems_sheet(results: Results, lang: str) -> ResultSheet:
     rows = [p.list_row(lang) for p in results.problems]
     colours = {n: "#FFC7CE" if p.is_error else "#FFEB9C" for n, p in enumerate(results.problems)}
-    return ResultSheet("问题清单", pd.DataFrame(rows, columns=LIST_HEADERS[lang]), wide=LIST_HEADERS[lang][7:],
+    wide = [LIST_HEADERS[lang][0], *LIST_HEADERS[lang][7:]]  # the file's name, the problem, how to fix it
+    return ResultSheet("问题清单", pd.DataFrame(rows, columns=LIST_HEADERS[lang]), wide=wide,
                  row_colours=colours)  # fmt: skip
 
 
@@ -277,6 +368,10 @@ def input_sheets(results: Results) -> list[ResultSheet]:
         sheets.append(_embed(REVIEW_SHEET, review_columns(programme), inputs.reviews.frame))
     if inputs.register is not None:
         sheets.append(_embed(REGISTER_SHEET, register_columns(programme), inputs.register.frame))
+        if inputs.register.changes is not None:  # carried too: Q3 from this workbook goes by the same statuses
+            sheets.append(_embed(CHANGES_SHEET, change_columns(programme), inputs.register.changes))
+    if inputs.objections is not None:
+        sheets.append(_embed(OBJECTION_SHEET, objection_columns(), inputs.objections.frame))
     return sheets
 
 
@@ -288,7 +383,14 @@ def _finish(results: Results, lang: str, sheets: list[ResultSheet]) -> bytes:
 
 def scored_workbook(results: Results, lang: str = "zh") -> bytes:
     detail = (
-        ResultSheet("得分明细", detail_frame(results), scores=["得分"], wide=["计分规则", "来源单元格"])
+        ResultSheet(
+            "得分明细",
+            detail_frame(results),
+            scores=["得分"],
+            wide=["考评项目", "计分规则", "来源单元格"],
+            centred=["编号", "满分"],
+            freeze_col=3,  # 所属区, 社区名称, 编号 on every page
+        )
         if detail_fits(results)
         else ResultSheet("得分明细", pd.DataFrame({"说明": ["社区较多，得分明细另存为同名的 _得分明细.csv 文件"]}))
     )
@@ -315,7 +417,8 @@ def rank_workbook(results: Results, lang: str = "zh") -> bytes:
     ordered = results.ordered()
     keys = ["①总分", f"②{cat}{cat_name}小计", "③评审项小计"]
     by_district = ordered.sort_values(["district", "district_rank"], kind="mergesort")
-    sheets = [ResultSheet("全市排名", table(ordered), keys), ResultSheet("区内排名", table(by_district), keys)]
+    sheets = [ResultSheet(name, table(frame), keys, row_colours=_status_colours(frame), freeze_col=4)
+              for name, frame in (("全市排名", ordered), ("区内排名", by_district))]  # fmt: skip
     return _finish(results, lang, sheets)
 
 
@@ -333,6 +436,18 @@ def _applied(frame: pd.DataFrame, results: Results) -> dict[str, Any]:
     return {"申报类别": frame.target.to_numpy()} if results.programme.two_tier else {}
 
 
+LIST_HEADINGS = {ONSITE: "推荐现场评审社区", PENDING: "待审定社区", FAILED: "未通过社区"}  # a title names its own list
+
+
+def _list_title(results: Results, status: str, count: int) -> str:
+    """A printed list's title: 2026年xx市节能环保示范社区名单（20个）, marked as before review when it is."""
+    programme = results.programme
+    demonstration = programme.demonstration_title if status == DEMONSTRATION else None
+    heading = demonstration or LIST_HEADINGS.get(status, status)  # the programme's title names its own list
+    stage = "" if results.reviewed else "（现场评审前）"
+    return f"{programme.year}年{programme.settings.city}{heading}名单{stage}（{count}个）"
+
+
 def shortlist_workbook(results: Results, lang: str = "zh") -> bytes:
     programme = results.programme
     ordered = results.ordered()
@@ -347,15 +462,18 @@ def shortlist_workbook(results: Results, lang: str = "zh") -> bytes:
     for status, title in lists:
         chosen = ordered[ordered.status == status]
         extra = {**_applied(chosen, results), "评审分来源": chosen.review_source.map(SOURCE_WORDS).to_numpy()}
-        sheets.append(ResultSheet(title, _list(chosen, results, extra), ["总分"]))
+        sheets.append(ResultSheet(title, _list(chosen, results, extra), ["总分"],
+                                  title=_list_title(results, status, len(chosen))))  # fmt: skip
     failed = ordered[ordered.status == FAILED]
     extra = {**_applied(failed, results), "原因": failed.reasons.map("；".join).to_numpy()}
     sheets.append(ResultSheet("未通过", _list(failed, results, extra), ["总分"], ["原因"],
-                        {n: STATUS_COLOURS[FAILED] for n in range(len(failed))}))  # fmt: skip
+                        {n: STATUS_COLOURS[FAILED] for n in range(len(failed))},
+                        title=_list_title(results, FAILED, len(failed))))  # fmt: skip
     money = results.money()
     if money["payers"] and programme.two_tier:  # no money, no money sheet
         rows = [[p["payer"], money["demonstrations"], p["per_community"], p["total"]] for p in money["payers"]]
         rows.append(["合计", money["demonstrations"], programme.settings.amount_per_demonstration, money["total"]])
         columns = ["出资单位", "示范社区（个）", "每个（元）", "合计（元）"]
-        sheets.append(ResultSheet("奖励资金", pd.DataFrame(rows, columns=columns)))
+        heading = f"{programme.year}年{programme.settings.city}{programme.demonstration_title}奖励资金"
+        sheets.append(ResultSheet("奖励资金", pd.DataFrame(rows, columns=columns), title=heading))
     return _finish(results, lang, sheets)

@@ -24,6 +24,7 @@ from greencomm.write import charts
 from greencomm.write import summary_figures as figures
 from greencomm.write.documents import Document, in_district_order, list_rows
 from greencomm.write.narrative import Narrative, Paragraph, SectionWords, merge
+from greencomm.write.target import target_text
 
 SCORE_BINS = ((0, 60, "60分以下"), (60, 70, "60–70分"), (70, 80, "70–80分"), (80, 90, "80–90分"), (90, 101, "90分以上"))
 NUMBERS = "一二三四五六七八九十"
@@ -78,6 +79,7 @@ def report(results: Results, today: dt.date | None = None, narrative: str | None
         "issuer": programme.issuer, "issued": today or dt.date.today(),
     })  # fmt: skip
     found, chart_notes = _report_charts(context)
+    context["figures"] = _figure_captions(found)
     return Document(context, found, [*merged.warnings(), *warnings, *chart_notes])
 
 
@@ -154,6 +156,7 @@ def _figures(results: Results, final: bool, verb: str) -> dict[str, Any]:
         "by_district": by_district, "by_type": by_type,
         "demonstrations": list_rows(demo[demo.status == DEMONSTRATION]) if programme.two_tier else [],
         "trend": trend, "trend_text": trend_text, "show_trend": len(trend) > 1,
+        "target_text": target_text(results, final),
     }  # fmt: skip
 
 
@@ -204,6 +207,17 @@ def _table_numbers(context: dict[str, Any]) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- charts
+FIGURE_ORDER = ("scores", "categories", "districts", "trend")  # as they stand in the summary
+FIGURE_TITLES = {"districts": "各区申报与命名情况", "scores": "总分分布", "categories": "各类别平均得分率",
+                 "trend": "历年命名数量"}  # fmt: skip
+
+
+def _figure_captions(found: dict[str, bytes]) -> dict[str, str]:
+    """图1　总分分布 …: numbered in the order the charts stand, counting only those drawn."""
+    shown = [name for name in FIGURE_ORDER if name in found]
+    return {name: f"图{n}　{FIGURE_TITLES[name]}" for n, name in enumerate(shown, start=1)}
+
+
 def _report_charts(context: dict[str, Any]) -> tuple[dict[str, bytes], list[str]]:
     """Districts (applied and titled), the score distribution, category averages against their
     maxima, and the trend when there are two years or more to compare."""
@@ -216,8 +230,8 @@ def _report_charts(context: dict[str, Any]) -> tuple[dict[str, bytes], list[str]
         series.append(charts.Series(demo, [r["demonstration"] for r in districts]))
     series.append(charts.Series(title, [r["passed"] for r in districts]))
     out = {
-        "districts": charts.bars("各区申报与命名情况", [r["name"] for r in districts], series, "社区数（个）"),
-        "scores": charts.bars("总分分布", [b["label"] for b in context["score_bins"]],
+        "districts": charts.bars(FIGURE_TITLES["districts"], [r["name"] for r in districts], series, "社区数（个）"),
+        "scores": charts.bars(FIGURE_TITLES["scores"], [b["label"] for b in context["score_bins"]],
                               [charts.Series("社区数", [b["count"] for b in context["score_bins"]])], "社区数（个）"),
         "categories": charts.bars("各类别平均得分率", [c["name"] for c in context["categories"]],
                                   [charts.Series("得分率", [c["ratio"] for c in context["categories"]])],

@@ -21,7 +21,8 @@ from greencomm.check.reviews import recused
 from greencomm.judge.results import Results
 from greencomm.judge.scoring import REVIEW
 from greencomm.judge.shortlist import DEMONSTRATION, FAILED, ONSITE, PENDING
-from greencomm.programme.layouts import VALID
+from greencomm.judge.titles import current_titles, holding
+from greencomm.programme.layouts import REVOKED
 from greencomm.programme.rubric import fmt
 from greencomm.programme.settings import PEOPLE
 from greencomm.read.names import name_key
@@ -61,8 +62,8 @@ def titles_are_final(results: Results) -> bool:
     titled = results.table[results.table.status.isin(titled_statuses(results))]
     if not results.reviewed or register is None or titled.empty or register.frame.empty:
         return False
-    frame = register.frame
-    this_year = frame[(frame.year == results.programme.year) & (frame.state == VALID)]
+    frame = holding(current_titles(register.frame, register.changes))  # a title since revoked is not named
+    this_year = frame[frame.year == results.programme.year]
     return set(results.frame.loc[titled.index, "_key"]) <= set(this_year._key)
 
 
@@ -322,8 +323,11 @@ def trend(results: Results, final: bool) -> tuple[list[dict[str, Any]], str]:
     year, title, demo = programme.year, programme.title, programme.demonstration_title
     per_year: dict[int, Counter[str]] = {}
     register = results.inputs.register
+    revoked: Counter[int] = Counter()  # titles revoked since, by the year they were named: counted apart
     if register is not None and len(register.frame):
-        valid = register.frame[register.frame.state == VALID]
+        current = current_titles(register.frame, register.changes)  # each title's status now
+        valid = holding(current)
+        revoked.update(int(y) for y in current.year[current.state == REVOKED] if y is not None)
         for y, named in zip(valid.year, valid.title, strict=True):
             if y is not None and named is not None:
                 per_year.setdefault(int(y), Counter())[named] += 1
@@ -344,4 +348,8 @@ def trend(results: Results, final: bool) -> tuple[list[dict[str, Any]], str]:
     each = f"{joined(counts[:-1])}和{counts[-1]}"
     proposed = "" if final or year not in years else f"（{year}年为拟命名）"
     overall = sum(r["total"] for r in rows)
-    return rows, f"历年命名情况（不含已撤销称号）：{span}分别命名{each}{proposed}，{years[0]}年以来累计{overall}个。"
+    text = f"历年命名情况（不含已撤销称号）：{span}分别命名{each}{proposed}，{years[0]}年以来累计{overall}个。"
+    if revoked:
+        each_year = joined(f"{y}年{n}个" for y, n in sorted(revoked.items()))
+        text += f"另有{sum(revoked.values())}个称号已撤销（{each_year}），不计入以上数字。"
+    return rows, text

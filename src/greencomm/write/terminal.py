@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,10 @@ from greencomm.programme import Programme
 from greencomm.programme.rubric import fmt
 
 if TYPE_CHECKING:
+    from greencomm.check.intake import Intake
+    from greencomm.judge.compare import Comparison
     from greencomm.judge.results import Results
+    from greencomm.judge.sampling import Draw
     from greencomm.read.inputs import Inputs
 
 # The views of results import the stages where they are used: the rubric's view needs none of them
@@ -59,13 +62,78 @@ def validation_summary(inputs: Inputs, problems: Sequence[Problem], lang: str) -
     return table
 
 
-def problem_lines(problems: Sequence[Problem], lang: str) -> Iterator[str]:
+def intake_summary(intake: Intake, lang: str) -> Table:
+    """Every programme district in the settings' order: its workbooks, 填报日期, communities, late or
+    not — or 未收到 (docs/rules.md#intake)."""
+    en = lang == "en"
+    table = Table(title="Received" if en else "收件情况")
+    headers: list[tuple[str, str]] = [("District", "区"), ("Workbooks", "工作簿"), ("Filled in", "填报日期"),
+                                      ("Communities", "社区数"), ("Late", "逾期")]  # fmt: skip
+    for name, word in headers:
+        table.add_column(name if en else word, justify="right" if name == "Communities" else "left", overflow="fold")
+    late_word, none_word = ("late", "[yellow]not received[/]") if en else ("逾期", "[yellow]未收到[/]")
+    replaced = " (replaced)" if en else "（已被替代）"
+    for d in intake.districts:
+        if not d.received:
+            table.add_row(d.district, none_word, "", "", "")
+            continue
+        files = "\n".join(f.file + replaced * f.replaced for f in d.files)
+        day = d.fill_date.isoformat() if d.fill_date else ""
+        table.add_row(d.district, files, day, str(d.communities), f"[yellow]{late_word}[/]" if d.late else "")
+    for f in intake.other_files:
+        table.add_row("other" if en else "（其他）", f.file, f.fill_date.isoformat() if f.fill_date else "",
+                      str(f.communities), "")  # fmt: skip
+    received, total = len(intake.districts) - len(intake.not_received), len(intake.districts)
+    table.caption = (
+        f"{received} of {total} districts received; deadline {intake.deadline.isoformat()}"
+        if en
+        else f"已收到 {received}/{total} 个区；截止日期 {intake.deadline.isoformat()}"
+    )
+    return table
+
+
+def sample_view(draw: Draw, lang: str) -> Group:
+    """The spot-check sample: places per district, the list, and the seed that draws it again."""
+    en = lang == "en"
+    places = Table(title="Places per district" if en else "各区抽取数")
+    for header in (("District", "区"), ("Applicants", "申报"), ("Drawn", "抽取")):
+        places.add_column(header[0] if en else header[1])
+    for district, n in draw.counts.items():
+        places.add_row(district, str(n), str(draw.places[district]))
+    listed = Table(title="Sample" if en else "抽查名单")
+    for column in ("序号", "所属区", "所属街道", "社区名称", "申报类别"):
+        listed.add_column(column, overflow="fold")
+    for n, row in enumerate(draw.drawn.itertuples(index=False), start=1):
+        listed.add_row(str(n), str(row.district), str(row.street), str(row.community), str(row.target))
+    seed = draw.design.seed
+    listed.caption = (f"{draw.size} drawn; seed {seed} (the same seed draws the same list)" if en
+                      else f"共抽取 {draw.size} 个；随机数种子 {seed}（同一种子抽出同一名单）")  # fmt: skip
+    return Group(places, listed)
+
+
+def problem_lines(
+    problems: Sequence[Problem], lang: str, each_warning: bool = True, carried: Collection[str] = ()
+) -> Iterator[str]:
+    """One line per problem. Without `each_warning` (every command but validate, which lists them
+    all) warnings are counted by code in one line: the same warnings again at every step of the
+    year would bury the errors (docs/rules.md#command-line). The warnings of `carried` files —
+    greencomm's own result workbooks, read for the inputs they carry — were said when the workbook
+    was made and are in its 问题清单 sheet: not again."""
     words = {"error": "error" if lang == "en" else "错误", "warning": "warning" if lang == "en" else "警告"}
-    for p in problems[:MAX_LINES]:
+    problems = [p for p in problems if p.is_error or p.file not in carried]
+    shown = problems if each_warning else [p for p in problems if p.is_error]
+    for p in shown[:MAX_LINES]:
         yield f"[{words[p.severity]}] {p.message(lang)} ({p.code})"
-    if len(problems) > MAX_LINES:
-        rest = len(problems) - MAX_LINES
+    if len(shown) > MAX_LINES:
+        rest = len(shown) - MAX_LINES
         yield f"… {rest} more in 问题清单.xlsx" if lang == "en" else f"… 另有 {rest} 条，见 问题清单.xlsx"
+    warned = Counter(p.code for p in problems if not p.is_error)
+    if not each_warning and warned:
+        codes = (", " if lang == "en" else "、").join(f"{code} ×{n}" for code, n in sorted(warned.items()))
+        n = sum(warned.values())
+        yield (f"[warning] {n} warnings ({codes}): greencomm validate lists each, as does the 问题清单 sheet"
+               if lang == "en" else
+               f"[警告] {n} 条警告（{codes}），逐条见 greencomm validate 或工作簿的问题清单表")  # fmt: skip
 
 
 def too_large_lines(paths: Sequence[Path]) -> Iterator[str]:
@@ -110,21 +178,33 @@ def rubric_table(programme: Programme) -> Group:
     return Group(items, vetoes, rules)
 
 
-def results_summary(results: Results, kind: str) -> Table:
-    """How many of each status, and the money, for the terminal."""
+COMMAND_WORDS = {"score": "评分", "rank": "排名", "shortlist": "名单"}
+
+
+def results_summary(results: Results, kind: str, lang: str = "zh") -> Table:
+    """How many of each status, and the money, for the terminal, in `lang`."""
     from greencomm.judge.shortlist import status_order
 
-    stage = "现场评审后" if results.reviewed else "现场评审前"
-    table = Table(title=f"{results.programme.year}年 {kind}（{stage}）")
-    table.add_column("结果")
-    table.add_column("社区数", justify="right")
+    year, en = results.programme.year, lang == "en"
+    if en:
+        table = Table(title=f"{year} {kind} ({'after' if results.reviewed else 'before'} review)")
+    else:
+        table = Table(
+            title=f"{year}年 {COMMAND_WORDS.get(kind, kind)}（{'现场评审后' if results.reviewed else '现场评审前'}）"
+        )
+    table.add_column("Status" if en else "结果")
+    table.add_column("Communities" if en else "社区数", justify="right")
     counts = results.table.status.value_counts()
     for status in sorted(counts.index, key=status_order(results.programme).__getitem__):
         table.add_row(status, str(counts[status]))
     money = results.money()
     if results.reviewed and money["payers"]:
-        payers = "，".join(f"{p['payer']} {p['total']:,} 元" for p in money["payers"])
-        table.caption = f"奖励资金：{payers}，合计 {money['total']:,} 元（{money['demonstrations']} 个示范社区）"
+        if en:
+            payers = ", ".join(f"{p['payer']} {p['total']:,} yuan" for p in money["payers"])
+            table.caption = f"Money: {payers}; total {money['total']:,} yuan ({money['demonstrations']} 示范社区)"
+        else:
+            payers = "，".join(f"{p['payer']} {p['total']:,} 元" for p in money["payers"])
+            table.caption = f"奖励资金：{payers}，合计 {money['total']:,} 元（{money['demonstrations']} 个示范社区）"
     return table
 
 
@@ -165,3 +245,16 @@ def explain_view(results: Results, idx: Any) -> Group:
                       f"[bold]{scores.categories.loc[idx, cat.id]!s}[/]", end_section=True)  # fmt: skip
     items.add_row("", "[bold]总分[/]", fmt(rubric.total), "", "", f"[bold]{row['total']}[/]")
     return Group(head, items)
+
+
+def comparison_view(comparison: Comparison, old: Path, new: Path, lang: str) -> Group:
+    """`diff`: the changed communities, those added and removed, and the counts."""
+    from greencomm.write.comparison import view
+
+    return view(comparison, old, new, lang)
+
+
+def comparison_summary(comparison: Comparison, lang: str) -> str:
+    from greencomm.write.comparison import summary_line
+
+    return summary_line(comparison, lang)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -51,6 +53,29 @@ def display_width(value: Any) -> int:
     for line in text.splitlines() or [""]:
         longest = max(longest, sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line))
     return longest
+
+
+# A wide (CJK) character is drawn about 2.1 column-width units wide, not the 2 display_width counts,
+# and a Latin word wraps whole: lines are counted on 90% of a column, or the last line of a row whose
+# height is set would be cut off on paper (looked at as PDF).
+WRAP_SHARE = 0.9
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines a text wraps to in a column this wide, generously (no writer can measure it, and
+    LibreOffice does not fit a row's height to wrapped text a file leaves unset)."""
+    room = max((width - 1) * WRAP_SHARE, 1)
+    return sum(max(1, math.ceil(display_width(part) / room)) for part in text.splitlines() or [""])
+
+
+def fit_row_heights(sheet: Worksheet, columns: Sequence[int], line_points: float = 15.0) -> None:
+    """Rows as tall as the wrapped text of these columns needs (after the widths are set)."""
+    widths = {c: sheet.column_dimensions[get_column_letter(c)].width or 8.43 for c in columns}
+    for number, row in enumerate(sheet.iter_rows(min_row=2), start=2):
+        lines = max((wrapped_lines(str(cell.value), widths[cell.column]) for cell in row
+                     if cell.column in widths and cell.value is not None), default=1)  # fmt: skip
+        if lines > 1:
+            sheet.row_dimensions[number].height = line_points * lines + 3
 
 
 def style_header(sheet: Worksheet, row: int) -> None:
