@@ -139,3 +139,33 @@ def test_a_one_tier_programme_names_one_list(tmp_path: Path) -> None:
     assert heading.endswith("绿色社区") and sum(n for _, n, _ in districts) == len(titled)
     text = "".join(lines)
     assert "示范" not in text and "节能环保" not in text and re.search(r"^一、", "\n".join(lines), re.M)
+
+
+def test_the_notice_and_the_money_follow_an_upheld_objection(shortlisted: tuple[Path, dict], tmp_path: Path) -> None:
+    """An upheld objection on a 示范社区 with refill = true: the 公示 leaves it out, the next 示范
+    candidate in order comes in, and the money stays that of 20 places."""
+    lists, shortlist = shortlisted
+    ordered = sorted(shortlist["communities"], key=lambda c: c["rank"])
+    demo = [c for c in ordered if c["status"] == "示范社区"]
+    withdrawn = demo[0]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "公示异议"
+    sheet.append(["所属区", "社区名称", "结论", "说明"])
+    sheet.append([withdrawn["district"], withdrawn["community"], "成立", "申报数据不实"])
+    book.save(tmp_path / "异议.xlsx")
+    config = tmp_path / "greencomm.toml"
+    config.write_text("[quotas]\nrefill = true\n", encoding="utf-8")
+    common = ["--year", "2026", "--config", str(config), "--objections", str(tmp_path / "异议.xlsx")]
+    run = runner.invoke(app, ["shortlist", str(lists), *common, "--json", "-q", "-o", str(tmp_path / "最终名单.xlsx")])
+    assert run.exit_code == 0, run.stderr
+    after = {(c["district"], c["community"]): c for c in json.loads(run.stdout)["communities"]}
+    moved_in = [key for key, c in after.items() if c["status"] == "示范社区" and key not in
+                {(d["district"], d["community"]) for d in demo}]  # fmt: skip
+    assert len(moved_in) == 1 and after[(withdrawn["district"], withdrawn["community"])]["status"] == "未通过"
+    assert json.loads(run.stdout)["money"]["demonstrations"] == 20
+    notice = runner.invoke(app, ["publicize", str(tmp_path / "最终名单.xlsx"), "--year", "2026", "--config",
+                                 str(config), "--start", "2026-12-01", "-o", str(tmp_path / "公示"), "-q"])  # fmt: skip
+    assert notice.exit_code == 0, notice.stderr
+    text = "".join(_md_text(next((tmp_path / "公示").glob("*.md"))))
+    assert withdrawn["community"] not in text and moved_in[0][1] in text
