@@ -93,3 +93,20 @@ def test_headings_and_messages_follow_the_language(tmp_path: object) -> None:
     assert code == 0 and "2026 score (before review)" in en and "written:" in en
     # the statuses are the programme's own words; everything around them is English
     assert not [word for word in ("结果", "社区数", "已写出", "现场评审前", "条警告", "逐条见") if word in en]
+
+
+EVERY_COMMAND = ["template", "explain", "register", "publicize", "report", "name", "rubric", "validate", "score",
+                 "rank", "shortlist", "recheck", "sample", "diff"]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", EVERY_COMMAND)
+def test_every_command_takes_lang(command: str) -> None:
+    """--lang may be given to any command, as the README says ("anywhere on the line")."""
+    args = [command, "add"] if command == "register" else [command]
+    code, text = _texts(*args, "--help", "--lang", "en")
+    assert code == 0 and "--lang" in text and "Usage:" in text, text
+
+
+def test_the_rubric_table_heads_in_english() -> None:
+    code, text = _texts("rubric", "--lang", "en")
+    assert code == 0 and "Vetoes" in text and "编号" not in text

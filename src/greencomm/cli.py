@@ -141,7 +141,8 @@ def _format_error(self: Any) -> None:
         if ctx.command.get_help_option(ctx) is not None:
             console.print(WORDS[default_lang()]["try"].format(command_path=ctx.command_path, help_option="--help"))
     said = library_message(self.format_message(), default_lang())
-    console.print(f"[bold red]{WORDS[default_lang()]['error']}：[/]{escape(said)}", markup=True)
+    colon = ": " if default_lang() == "en" else "："
+    console.print(f"[bold red]{WORDS[default_lang()]['error']}{colon}[/]{escape(said)}", markup=True)
 
 
 # The library has no setting for these words: its usage line, its --help option and its error
@@ -269,6 +270,7 @@ def template(
     ] = None,
     config: ConfigOpt = None,
     year: YearOpt = None,
+    lang: LangOpt = None,
     quiet: QuietOpt = False,
     password: PasswordOpt = None,
 ) -> None:
@@ -278,6 +280,7 @@ def template(
 
     加 --recheck --register 名录 则生成复查表：预填称号仍有效或整改中的社区 — with --recheck, the re-check
     workbook pre-filled from the register."""
+    _lang(lang)  # the language was chosen before anything was shown; a wrong value is said here
     if recheck != (register is not None):
         raise typer.BadParameter("--recheck 与 --register 须同时给出 / give --recheck and --register together",
                                  param_hint="--recheck / --register")  # fmt: skip
@@ -466,9 +469,11 @@ def explain(
     register: RegisterOpt = None,
     config: ConfigOpt = None,
     year: YearOpt = None,
+    lang: LangOpt = None,
     password: PasswordOpt = None,
 ) -> None:
     """显示一个社区的全部得分明细、否决、资格与结果 / one community's full breakdown."""
+    _lang(lang)  # the language was chosen before anything was shown; a wrong value is said here
     raise typer.Exit(_explain(community, inputs, reviews, register, config, year, password))
 
 
@@ -484,10 +489,12 @@ def register_add(
     objections: ObjectionsOpt = None,
     config: ConfigOpt = None,
     year: YearOpt = None,
+    lang: LangOpt = None,
     quiet: QuietOpt = False,
     password: PasswordOpt = None,
 ) -> None:
     """把本年度最终称号追加到历年命名名录（先备份原名录）/ add the year's final titles to the register."""
+    _lang(lang)  # the language was chosen before anything was shown; a wrong value is said here
     console = _err_console(quiet)
     with _handled():
         programme = api.load_programme(config, year, reading=True)
@@ -575,12 +582,14 @@ def publicize(
     overwrite: OverwriteOpt = False,
     config: ConfigOpt = None,
     year: YearOpt = None,
+    lang: LangOpt = None,
     quiet: QuietOpt = False,
     password: PasswordOpt = None,
 ) -> None:
     """公示（.docx 与 .md）：名单按区排列、公示期按工作日计算 / write the public notice.
 
     已被修改过的公示文件不会被覆盖，除非加 --overwrite — an edited notice is never replaced silently."""
+    _lang(lang)  # the language was chosen before anything was shown; a wrong value is said here
     first = _date_option(start, "--start")
     with _handled():
         programme = api.load_programme(config, year, reading=True)
@@ -607,6 +616,7 @@ def report(
     overwrite: OverwriteOpt = False,
     config: ConfigOpt = None,
     year: YearOpt = None,
+    lang: LangOpt = None,
     quiet: QuietOpt = False,
     password: PasswordOpt = None,
 ) -> None:
@@ -615,6 +625,7 @@ def report(
     各节文字来自 --narrative 素材文件（## 组织领导、## 宣传发动……），缺的节以【待填写：…】标出；已被修改过的
     总结文件不会被覆盖，除非加 --overwrite — the prose comes from the narrative file; an edited summary is never
     replaced silently."""
+    _lang(lang)  # the language was chosen before anything was shown; a wrong value is said here
     signed = _date_option(date, "--date")
     with _handled():
         programme = api.load_programme(config, year, reading=True)
@@ -651,6 +662,7 @@ def name(
     overwrite: OverwriteOpt = False,
     config: ConfigOpt = None,
     year: YearOpt = None,
+    lang: LangOpt = None,
     quiet: QuietOpt = False,
     password: PasswordOpt = None,
 ) -> None:
@@ -658,6 +670,7 @@ def name(
 
     公示期未满、仍有待审定社区或输入仍有错误时不写出 — refused before the notice period ends, while a tie
     is undecided or while errors change the lists."""
+    _lang(lang)  # the language was chosen before anything was shown; a wrong value is said here
     first, signed = _date_option(notice_start, "--notice-start"), _date_option(date, "--date")
     with _handled():
         programme = api.load_programme(config, year, reading=True)
@@ -809,15 +822,17 @@ def diff(
 def rubric(
     config: ConfigOpt = None,
     year: YearOpt = None,
+    lang: LangOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """显示考评标准（评分细则、一票否决、资格、等级）/ show the scoring rubric as a table."""
+    _lang(lang)  # the language was chosen before anything was shown; a wrong value is said here
     with _handled():
         programme = api.load_programme(config, year)
     if as_json:
         _print_json(api.rubric(programme))
         return
-    Console(highlight=False).print(terminal.rubric_table(programme))
+    Console(highlight=False).print(terminal.rubric_table(programme, default_lang()))
 
 
 def main() -> None:

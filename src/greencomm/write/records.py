@@ -34,7 +34,7 @@ def _fragments(values: Any, cache: dict[Any, str]) -> list[str]:
     if kind in "fiu" or (kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         encode = _STRING if kind == "O" else _NUMBER  # what the encoder does with each, without its overhead
-        texts = [cache.get(u) or cache.setdefault(u, encode(u)) for u in uniques.tolist()]
+        texts = [cache.get(u) or _kept(cache, u, encode(u)) for u in uniques.tolist()]
         table = np.array([*texts, "null"], dtype=object)  # code -1 (None) takes the last
         return list(table[codes])
     out = []
@@ -42,9 +42,20 @@ def _fragments(values: Any, cache: dict[Any, str]) -> list[str]:
         key = (list, tuple(v)) if isinstance(v, list) else (v.__class__, v)
         text = cache.get(key)
         if text is None:
-            text = cache[key] = _ENCODE(v)
+            text = _kept(cache, key, _ENCODE(v))
         out.append(text)
     return out
+
+
+CACHE_MAX = 10_000  # texts kept per column across blocks: statuses repeat, a year's reasons mostly do not
+
+
+def _kept(cache: dict[Any, str], key: Any, text: str) -> str:
+    """`text`, kept for the next block while the column's cache is small (memory stays flat at
+    100,000 communities whose reasons differ row by row)."""
+    if len(cache) < CACHE_MAX:
+        cache[key] = text
+    return text
 
 
 def _template(keys: Sequence[str]) -> str:

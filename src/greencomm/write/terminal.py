@@ -146,23 +146,36 @@ def too_large_lines(paths: Sequence[Path]) -> Iterator[str]:
                " / too large to annotate; see 问题清单.xlsx")  # fmt: skip
 
 
-def rubric_table(programme: Programme) -> Group:
+RUBRIC_HEADERS = {
+    "zh": (
+        ("编号", "考评项目", "满分", "计分方式", "填报列", "计分规则"),
+        "一票否决",
+        "否决条件",
+        "资格与等级",
+        "条件",
+    ),
+    "en": (("ID", "Item", "Max", "Kind", "Column", "Rule"), "Vetoes", "Veto", "Eligibility and levels", "Condition"),
+}  # the rubric's own words (items, rules, kinds) are the programme's, in Chinese
+
+
+def rubric_table(programme: Programme, lang: str = "zh") -> Group:
     rubric = programme.rubric
+    headers, veto_title, veto_header, rules_title, rules_header = RUBRIC_HEADERS["en" if lang == "en" else "zh"]
     items = Table(title=f"{programme.rubric_title}（{fmt(rubric.total)}分）", show_lines=False)
-    for header in ("编号", "考评项目", "满分", "计分方式", "填报列", "计分规则"):
+    for header in headers:
         items.add_column(header, overflow="fold")
     for cat in rubric.categories:
         items.add_row(f"[bold]{cat.id}[/]", f"[bold]{cat.name}[/]", f"[bold]{fmt(cat.max)}[/]", "", "", "")
         for item in rubric.items_of(cat.id):
             items.add_row(item.id, item.name, fmt(item.max), KIND_WORDS[item.kind], item.column, item.rule_text())
-    vetoes = Table(title="一票否决")
-    vetoes.add_column("编号")
-    vetoes.add_column("否决条件")
+    vetoes = Table(title=veto_title)
+    vetoes.add_column(headers[0])
+    vetoes.add_column(veto_header)
     for veto in rubric.vetoes:
         vetoes.add_row(veto.id, veto.name)
-    rules = Table(title="资格与等级")
-    rules.add_column("编号")
-    rules.add_column("条件")
+    rules = Table(title=rules_title)
+    rules.add_column(headers[0])
+    rules.add_column(rules_header)
     for code, rule in rubric.eligibility.items():
         rules.add_row(code, f"{rule.name}：{rule.rule}")
     levels = programme.levels
