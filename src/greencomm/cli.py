@@ -147,6 +147,7 @@ def _format_error(self: Any) -> None:
 
 # The library has no setting for these words: its usage line, its --help option and its error
 # display are replaced by ones that say them in the language chosen.
+# (Typer from 0.2x carries its own copy of click; pyproject.toml pins the Typer these were written for.)
 _FORMATTER, _COMMAND = typer._click.formatting.HelpFormatter, typer._click.core.Command
 _write_usage, _get_help_option = _FORMATTER.write_usage, _COMMAND.get_help_option
 setattr(_FORMATTER, "write_usage", _usage)  # noqa: B010
