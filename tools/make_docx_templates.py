@@ -202,17 +202,22 @@ def publicity() -> DocumentObject:
     return doc
 
 
-def decision() -> DocumentObject:
-    """The naming decision: title, addressee, the body, the signature, then the lists by title and
-    district (附件), each list starting on a page of its own as official annexes do."""
-    doc = Document()
-    _setup(doc)
+def _letter(doc: DocumentObject) -> None:
+    """The head of a document addressed to the districts: title, addressee, the body's paragraphs."""
     _p(doc, "{{ title }}", "Title")
     _p(doc, "")
     _p(doc, "{{ addressee }}", indent=False)
     _p(doc, "{%p for paragraph in body %}", indent=False)
     _p(doc, "{{ paragraph }}")
     _p(doc, "{%p endfor %}", indent=False)
+
+
+def decision() -> DocumentObject:
+    """The naming decision: title, addressee, the body, the signature, then the lists by title and
+    district (附件), each list starting on a page of its own as official annexes do."""
+    doc = Document()
+    _setup(doc)
+    _letter(doc)
     _p(doc, "附件：{% for part in lists %}{{ part.heading }}{% if not loop.last %}；{% endif %}{% endfor %}")
     _signature(doc)
     _p(doc, "{%p for part in lists %}", indent=False)
@@ -371,12 +376,7 @@ def sample() -> DocumentObject:
     two-tier programme."""
     doc = Document()
     _setup(doc)
-    _p(doc, "{{ title }}", "Title")
-    _p(doc, "")
-    _p(doc, "{{ addressee }}", indent=False)
-    _p(doc, "{%p for paragraph in body %}", indent=False)
-    _p(doc, "{{ paragraph }}")
-    _p(doc, "{%p endfor %}", indent=False)
+    _letter(doc)
     _p(doc, "附件：{{ heading }}")
     _signature(doc)
     _p(doc, "附件", "Heading 1", indent=False).paragraph_format.page_break_before = True
@@ -402,12 +402,7 @@ def recheck() -> DocumentObject:
     _p(doc, "{%p if doc %}", indent=False)
     _p(doc, "{{ doc }}", align="center")
     _p(doc, "{%p endif %}", indent=False)
-    _p(doc, "{{ title }}", "Title")
-    _p(doc, "")
-    _p(doc, "{{ addressee }}", indent=False)
-    _p(doc, "{%p for paragraph in body %}", indent=False)
-    _p(doc, "{{ paragraph }}")
-    _p(doc, "{%p endfor %}", indent=False)
+    _letter(doc)
     _p(doc, "{%p if lists %}", indent=False)
     _p(doc, "附件：{{ annex }}")
     _p(doc, "{%p endif %}", indent=False)

@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -55,8 +55,7 @@ def _asked_language(args: list[str]) -> str | None:
 
 _TYPE_WORDS = {"path": ("路径", "PATH"), "file": ("文件", "FILE"), "directory": ("文件夹", "FOLDER"),
                "dir": ("文件夹", "FOLDER"), "int": ("整数", "INTEGER"), "str": ("文本", "TEXT"),
-               "float": ("数值", "NUMBER"), "list[Path]": ("文件或文件夹...", "FILES..."),
-               "bool": ("", "")}  # fmt: skip
+               "float": ("数值", "NUMBER"), "list[Path]": ("文件或文件夹...", "FILES...")}  # fmt: skip
 _OPTION_WORDS = {"lang": ("zh|en", "zh|en"), "year": ("年份", "YEAR"), "start": ("日期", "DATE"),
                  "date": ("日期", "DATE"), "notice_start": ("日期", "DATE"),
                  "password": ("密码", "PASSWORD")}  # fmt: skip
@@ -213,8 +212,7 @@ def _handled() -> Iterator[None]:
         yield
     except GreencommError as exc:
         if isinstance(exc, NothingWritten):  # the problems say why nothing was written
-            for line in terminal.problem_lines(exc.problems, default_lang()):
-                _err_console().print(line, markup=False)
+            _say_problems(terminal.problem_lines(exc.problems, default_lang()))
         said = pick(str(exc), default_lang())
         _err_console().print(f"[bold red]{_say('错误：', 'error: ')}[/]{escape(said)}", markup=True)
         raise typer.Exit(exc.exit_code) from None
@@ -236,6 +234,22 @@ def _handled() -> Iterator[None]:
 
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
+def _say_problems(lines: Iterable[str]) -> None:
+    """Problems on stderr, with -q too: it hides progress and summaries, never a problem."""
+    for line in lines:
+        _err_console().print(line, markup=False)
+
+
+def _say_notes(notes: Iterable[str]) -> None:
+    for note in notes:
+        _err_console().print(f"[yellow]{_say('注意：', 'note: ')}[/]{escape(pick(note, default_lang()))}", markup=True)
+
+
+def _say_written(console: Console, files: Iterable[Path]) -> None:
+    shown = ", ".join(str(f) for f in files)
+    console.print(_say(f"已写出：{shown}", f"written: {shown}"))
 
 
 def _version(value: bool) -> None:
@@ -327,9 +341,8 @@ def validate_command(
     received = run.intake.problems if run.intake is not None else []  # a district not heard from is never silent
     if run.intake is not None:
         console.print(terminal.intake_summary(run.intake, language))
-    lines = [*terminal.problem_lines(run.problems, language), *terminal.problem_lines(received, language)]
-    for line in [*lines, *terminal.too_large_lines(run.too_large)]:
-        _err_console().print(line, markup=False)  # problems show with -q too: it hides progress and summaries
+    _say_problems([*terminal.problem_lines(run.problems, language), *terminal.problem_lines(received, language),
+                   *terminal.too_large_lines(run.too_large)])  # fmt: skip
     if run.problem_list is not None:
         console.print(_say(f"输出文件夹：{output}（{len(run.written)} 个标注副本，问题清单.xlsx）",
                            f"output: {output} ({len(run.written)} annotated copies, 问题清单.xlsx)"))  # fmt: skip
@@ -380,11 +393,9 @@ def _results_command(
             run: api.Written = getattr(api, kind)(inputs, programme, reviews, register, password, output, language,
                                                   json_to=json_to, objections=objections)  # fmt: skip
     console.print(terminal.results_summary(run.results, kind, language))
-    for line in terminal.problem_lines(
-        run.results.problems, language, each_warning=False, carried=run.results.inputs.submissions.carried
-    ):
-        _err_console().print(line, markup=False)
-    console.print(_say(f"已写出：{run.files[0]}", f"written: {run.files[0]}"))
+    _say_problems(terminal.problem_lines(run.results.problems, language, each_warning=False,
+                                         carried=run.results.inputs.submissions.carried))  # fmt: skip
+    _say_written(console, run.files[:1])
     raise typer.Exit(1 if run.has_errors else 0)
 
 
@@ -535,8 +546,7 @@ def register_update(
     with _handled():
         programme = api.load_programme(config, year, reading=True)
         run = api.register_update(register, decisions, programme, password)
-    for line in terminal.problem_lines(run.problems, language):
-        _err_console().print(line, markup=False)
+    _say_problems(terminal.problem_lines(run.problems, language))
     if as_json:
         _print_json(run.to_json(language))
     console.print(_say(f"已追加 {run.added} 条状态变更到 {run.register}；原名录已备份为 {run.backup}",
@@ -556,17 +566,10 @@ FolderOpt = Annotated[Path | None, typer.Option("--output", "-o", help="输出�
 
 
 def _documents_written(run: api.Written, quiet: bool) -> None:
-    console = _err_console(quiet)
-    for warning in run.warnings:
-        _err_console().print(
-            f"[yellow]{_say('注意：', 'note: ')}[/]{escape(pick(warning, default_lang()))}", markup=True
-        )
-    for line in terminal.problem_lines(
-        run.results.problems, default_lang(), each_warning=False, carried=run.results.inputs.submissions.carried
-    ):
-        _err_console().print(line, markup=False)
-    files = ", ".join(str(f) for f in run.files)
-    console.print(_say(f"已写出：{files}", f"written: {files}"))
+    _say_notes(run.warnings)
+    _say_problems(terminal.problem_lines(run.results.problems, default_lang(), each_warning=False,
+                                         carried=run.results.inputs.submissions.carried))  # fmt: skip
+    _say_written(_err_console(quiet), run.files)
 
 
 @app.command()
@@ -710,12 +713,10 @@ def recheck(
             run = api.recheck(inputs, register, programme, day, doc, output, templates, password, overwrite, language)
     if as_json:
         _print_json(run.to_json(language))
-    for line in terminal.problem_lines(run.problems, language, each_warning=False):
-        _err_console().print(line, markup=False)
+    _say_problems(terminal.problem_lines(run.problems, language, each_warning=False))
     counts = "，".join(f"{k} {v}" for k, v in run.counts.items())
     console.print(_say(f"复查结论：{counts}", f"outcomes: {counts}"))
-    files = ", ".join(str(f) for f in run.files)
-    console.print(_say(f"已写出：{files}", f"written: {files}"))
+    _say_written(console, run.files)
     raise typer.Exit(1 if run.has_errors else 0)
 
 
@@ -763,15 +764,11 @@ def sample(
     if as_json:
         _print_json(run.to_json(language))
     console.print(terminal.sample_view(run.draw, language))
-    for note in run.draw.notes:
-        said = escape(pick(note, default_lang()))
-        _err_console().print(f"[yellow]{_say('注意：', 'note: ')}[/]{said}", markup=True)
-    for line in terminal.problem_lines(run.problems, language, each_warning=False):
-        _err_console().print(line, markup=False)
+    _say_notes(run.draw.notes)
+    _say_problems(terminal.problem_lines(run.problems, language, each_warning=False))
     seed = run.draw.design.seed  # said even with -q: the draw is nothing without it
     _err_console().print(_say(f"随机数种子：{seed}", f"seed: {seed}"))
-    files = ", ".join(str(f) for f in run.files)
-    console.print(_say(f"已写出：{files}", f"written: {files}"))
+    _say_written(console, run.files)
     raise typer.Exit(1 if run.has_errors else 0)
 
 
@@ -815,7 +812,7 @@ def diff(
     else:  # the comparison is what was asked for: on stdout, as explain and rubric print theirs
         Console(highlight=False).print(terminal.comparison_view(run.comparison, run.old, run.new, language))
     if run.files:
-        console.print(_say(f"已写出：{run.files[0]}", f"written: {run.files[0]}"))
+        _say_written(console, run.files)
 
 
 # ---------------------------------------------------------------- rubric

@@ -25,7 +25,7 @@ def _mostly_latin(text: str) -> bool:
 _SEPARATOR = re.compile(r" / |(?<=[）」』】”])/ |\s— ")  # "中文 / English", "（…）/ English", "中文 — English"
 
 
-def _pick_paragraph(text: str, lang: str) -> str:
+def _pick_line(text: str, lang: str) -> str:
     for found in _SEPARATOR.finditer(text):
         left, right = text[: found.start()], text[found.end() :]
         if _CJK.search(left) and _mostly_latin(right):
@@ -42,7 +42,7 @@ def pick(text: str, lang: str) -> str:
     """The side of a bilingual "中文 / English" text for `lang`, line by line; a line that is not
     written that way is kept as it is. A file named before the Chinese ("x.xlsx: 中文 / English")
     is kept before the English too."""
-    return "\n".join(_pick_paragraph(line, lang) for line in text.split("\n"))
+    return "\n".join(_pick_line(line, lang) for line in text.split("\n"))
 
 
 def pick_help(text: str, lang: str) -> str:

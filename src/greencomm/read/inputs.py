@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,7 +29,6 @@ from greencomm.programme.layouts import (
     OBJECTION_SHEET,
     PROBLEM_SHEET,
     REGISTER_SHEET,
-    RESULTS_SHEET,
     REVIEW_SHEET,
     SUBMISSION_SHEET,
     Column,
@@ -62,6 +61,7 @@ from greencomm.read.workbook import (
     Workbook,
     cell_position,
     expand_inputs,
+    is_result_workbook,
     own_outputs,
     read_workbook,
     sheet_names,
@@ -303,14 +303,10 @@ def read_submissions(
     part = Part(_empty(columns))
     paths = list(paths)
     for skipped in own_outputs(paths):
-        kind = (
-            ("评分结果", "a result workbook")
-            if RESULTS_SHEET in sheet_names(skipped)
-            else ("问题清单", "a problem list")
-        )
+        kind = ("评分结果", "a result workbook") if is_result_workbook(skipped) else ("问题清单", "a problem list")
         part.problems.append(Problem("own-output-skipped", skipped.name, params={"kind": kind[0], "kind_en": kind[1]}))
     listed = expand_inputs(paths)
-    part.carried = {p.name for p in listed if p.suffix.lower() == ".xlsx" and RESULTS_SHEET in sheet_names(p)}
+    part.carried = {p.name for p in listed if is_result_workbook(p)}
     if not listed:
         part.problems.append(Problem("no-workbooks", params={"paths": "、".join(str(p) for p in paths)}))
     # every workbook's table found first, then all of them parsed as one, column by column
@@ -385,24 +381,44 @@ def register_sheet(book: Workbook) -> str | None:
     return _sheet(book, REGISTER_SHEET, (CHANGES_SHEET,))
 
 
-def read_register(path: Path, programme: Programme, password: str | None = None) -> Part:
-    """The register of titles; one that does not exist yet (a first year) holds none."""
-    part = Part(_empty(register_columns(programme)))
-    if not path.exists():
-        part.problems.append(Problem("register-not-found", path.name))
-        return part
+def _one_table(
+    path: Path,
+    programme: Programme,
+    password: str | None,
+    columns: tuple[Column, ...],
+    identity: tuple[str, ...],
+    expected: str,
+    find: Callable[[Workbook], str | None] | None = None,
+    may_be_empty: bool = False,
+) -> tuple[Part, Workbook | None]:
+    """The one table of a workbook that holds one (the register, a decisions sheet, objections):
+    the sheet `find` picks — by default the one named `expected`, else the first visible — its rows
+    keyed; and the workbook, when it was opened and holds that sheet."""
+    part = Part(_empty(columns))
     part.files.append(path)
     book = _open(path, part, programme, password)
     if book is None:
-        return part
-    sheet = register_sheet(book)
+        return part, None
+    sheet = find(book) if find is not None else _sheet(book, expected)
     if sheet is None:
-        part.problems.append(Problem("missing-sheet", book.name, params={"expected": REGISTER_SHEET}))
-        return part
-    frame = _load_table(book, sheet, register_columns(programme), ("community",), part, may_be_empty=True)
+        part.problems.append(Problem("missing-sheet", book.name, params={"expected": expected}))
+        return part, None
+    frame = _load_table(book, sheet, columns, identity, part, may_be_empty=may_be_empty)
     if frame is not None:
         part.frame = with_keys(frame)
-    part.changes = read_changes(book, programme, part, find_sheet(book.sheet_names, CHANGES_SHEET))
+    return part, book
+
+
+def read_register(path: Path, programme: Programme, password: str | None = None) -> Part:
+    """The register of titles; one that does not exist yet (a first year) holds none."""
+    if not path.exists():
+        part = Part(_empty(register_columns(programme)))
+        part.problems.append(Problem("register-not-found", path.name))
+        return part
+    part, book = _one_table(path, programme, password, register_columns(programme), ("community",), REGISTER_SHEET,
+                            register_sheet, may_be_empty=True)  # fmt: skip
+    if book is not None:
+        part.changes = read_changes(book, programme, part, find_sheet(book.sheet_names, CHANGES_SHEET))
     return part
 
 
@@ -418,36 +434,19 @@ def read_changes(book: Workbook, programme: Programme, part: Part, sheet: str | 
 def read_decisions(path: Path, programme: Programme, password: str | None = None) -> Part:
     """A decisions workbook for `register update`: its 状态变更记录 sheet (a recheck workbook carries
     one), else its first visible sheet, in the 状态变更记录 columns."""
-    part = Part(_empty(change_columns(programme)))
-    part.files.append(path)
-    book = _open(path, part, programme, password)
-    if book is None:
-        return part
-    sheet = _sheet(book, CHANGES_SHEET, (REGISTER_SHEET, PROBLEM_SHEET), change_columns(programme))
-    if sheet is None:
-        part.problems.append(Problem("missing-sheet", book.name, params={"expected": CHANGES_SHEET}))
-        return part
-    found = _load_table(book, sheet, change_columns(programme), ("community", "change"), part)
-    if found is not None:
-        part.frame = with_keys(found)
+    columns = change_columns(programme)
+
+    def find(book: Workbook) -> str | None:
+        return _sheet(book, CHANGES_SHEET, (REGISTER_SHEET, PROBLEM_SHEET), columns)
+
+    part, _ = _one_table(path, programme, password, columns, ("community", "change"), CHANGES_SHEET, find)
     return part
 
 
 # ---------------------------------------------------------------- objections raised during the 公示
 def read_objections(path: Path, programme: Programme, password: str | None = None) -> Part:
     """The objections and their findings: the sheet named 公示异议, else the first visible one."""
-    part = Part(_empty(objection_columns()))
-    part.files.append(path)
-    book = _open(path, part, programme, password)
-    if book is None:
-        return part
-    sheet = _sheet(book, OBJECTION_SHEET)
-    if sheet is None:
-        part.problems.append(Problem("missing-sheet", book.name, params={"expected": OBJECTION_SHEET}))
-        return part
-    frame = _load_table(book, sheet, objection_columns(), ("community",), part)
-    if frame is not None:
-        part.frame = with_keys(frame)
+    part, _ = _one_table(path, programme, password, objection_columns(), ("community",), OBJECTION_SHEET)
     return part
 
 
@@ -457,7 +456,7 @@ def carried_inputs(
 ) -> tuple[Iterable[Path] | None, Path | None, Path | None]:
     """A result workbook of score, rank or shortlist carries its inputs as read: given one, its
     review sheets, register and objections stand in for those not given."""
-    carried = [p for p in paths if RESULTS_SHEET in sheet_names(p)]
+    carried = [p for p in paths if is_result_workbook(p)]
     if carried:
         names = sheet_names(carried[0])
         if reviews is None and REVIEW_SHEET in names:

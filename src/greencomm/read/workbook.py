@@ -359,12 +359,16 @@ def _sheet_names(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
         return ()
 
 
+def is_result_workbook(path: Path) -> bool:
+    """A result of score, rank or shortlist: it carries 评分依据 (and the inputs it was made from)."""
+    return RESULTS_SHEET in sheet_names(path)
+
+
 def is_own_output(path: Path) -> bool:
-    """A workbook greencomm wrote: a result of score, rank or shortlist (it carries 评分依据), or a
-    problem list (问题清单 alone). An annotated copy is not one: it is the district's workbook, and
-    a district may send it back corrected."""
-    names = sheet_names(path)
-    return RESULTS_SHEET in names or names == [PROBLEM_SHEET]
+    """A workbook greencomm wrote: a result of score, rank or shortlist, or a problem list (问题清单
+    alone). An annotated copy is not one: it is the district's workbook, and a district may send it
+    back corrected."""
+    return is_result_workbook(path) or sheet_names(path) == [PROBLEM_SHEET]
 
 
 def _workbooks_in(folder: Path) -> list[Path]:

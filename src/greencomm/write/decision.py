@@ -27,12 +27,6 @@ def numeral(n: int) -> str:
     return str(cn2an.an2cn(n))
 
 
-def earliest(results: Results, notice_start: dt.date) -> tuple[dt.date, dt.date, bool]:
-    """(first day of the 公示, its last day, whether the start moved to a working day); the decision
-    may be issued from the day after the last."""
-    return notice_period(notice_start, results.programme.settings.notice.working_days)
-
-
 def _objections(results: Results, withdrawn: list[str]) -> str:
     hearing = results.hearing
     raised = hearing.upheld + hearing.dismissed if hearing is not None else 0
@@ -55,7 +49,7 @@ def naming(results: Results, notice_start: dt.date, issued: dt.date | None = Non
     final_only(results, "命名决定")
     programme = results.programme
     settings, year, city = programme.settings, programme.year, programme.settings.city
-    first, last, moved = earliest(results, notice_start)
+    first, last, moved = notice_period(notice_start, settings.notice.working_days)  # issued from the day after
     issued = issued or dt.date.today()
     if issued <= last:
         raise TooEarly(

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections import Counter
 
 from greencomm.judge.results import Results
-from greencomm.judge.shortlist import DEMONSTRATION
 from greencomm.judge.titles import current_titles, holding
 from greencomm.programme.settings import Target
 from greencomm.read.names import name_key
+from greencomm.write.summary_figures import titled_statuses
 
 
 def _counts(results: Results, target: Target) -> tuple[Counter[int], Counter[str], bool]:
@@ -31,7 +31,7 @@ def _counts(results: Results, target: Target) -> tuple[Counter[int], Counter[str
     proposed = target.first <= programme.year <= target.last and programme.year not in per_year
     if proposed:
         table = results.table
-        titled = table[table.status.isin([DEMONSTRATION, programme.title])]
+        titled = table[table.status.isin(titled_statuses(results))]
         per_year[programme.year] = len(titled)
         per_district.update(str(d) for d in titled.district)
     return per_year, per_district, proposed
