@@ -5,7 +5,8 @@ import io
 
 import pytest
 
-from greencomm.read.guard import Limits, _far_pattern, column_letters, measure_sheet
+from greencomm.read.guard import Limits
+from greencomm.read.scan import _far_pattern, column_letters, measure_sheet
 
 
 def test_column_letters() -> None:

@@ -17,6 +17,8 @@ from typing import BinaryIO
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import WriteBook, valid_row
@@ -267,3 +269,31 @@ def test_display_width_counts_wide_characters_as_unicode_does() -> None:
     ]
     assert not wrong, wrong[:20]
     assert display_width("芙蓉区 A1\n韭菜园社区") == 10 and display_width(None) == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.none()
+        | st.text(alphabet="ab 1.%社区芙\u3000\uff21\u1100\U00020001\U0001f600\n\r\u2028\x85é\u0301", max_size=90)
+        | st.floats(allow_nan=False)
+        | st.integers(),
+        max_size=40,
+    ),
+    st.floats(min_value=1, max_value=80),
+)
+def test_the_lines_of_a_whole_column_are_each_values_lines(values: list[object], width: float) -> None:
+    """wrapped_lines_of counts a column's lines at once (Arrow): the same as wrapped_lines value by
+    value, line breaks, wide characters and numbers included; every code point is checked too."""
+    from greencomm.write.xlsx import wrapped_lines, wrapped_lines_of
+
+    expected = [1 if v is None else wrapped_lines(str(v), width) for v in values]
+    assert wrapped_lines_of(values, width).tolist() == expected
+
+
+def test_the_lines_of_every_code_point_are_counted_as_one_by_one() -> None:
+    from greencomm.write.xlsx import wrapped_lines, wrapped_lines_of
+
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    texts = ["".join(points[i : i + 7]) for i in range(0, len(points), 7)]
+    assert wrapped_lines_of(texts, 3).tolist() == [wrapped_lines(t, 3) for t in texts]

@@ -23,8 +23,9 @@ import pyarrow.compute as pc
 from greencomm.errors import InputError, ReadFailed
 from greencomm.problems import Problem
 from greencomm.programme.settings import Limits
-from greencomm.read.guard import HEADER_ROWS, ODS, XLS, XLSB, SheetFacts, column_letters
+from greencomm.read.guard import ODS, XLS, XLSB
 from greencomm.read.sandbox import Caps, Reading
+from greencomm.read.scan import HEADER_ROWS, SheetFacts, column_letters
 from greencomm.read.workbook import Sheet, Workbook, _read_failed, _refuse_far
 
 # what each format cannot show (the warning's words), zh and en

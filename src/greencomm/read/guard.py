@@ -12,36 +12,23 @@ reader reads — Excel 97-2003 (.xls, an OLE file with a Workbook stream, told a
 encrypted OOXML, also an OLE file), Excel binary (.xlsb, a zip holding xl/workbook.bin) and
 OpenDocument (.ods, a zip whose mimetype says so). The zip formats meet the same container limits.
 
-A sheet's extent is measured before its cells are read (`measure_sheet`): one cell at XFD1048576
-would make the reader lay out a grid of 17 billion cells. The scan streams the sheet's XML and looks
-for a cell or row reference beyond `[limits] max_rows`/`max_columns`, in the form every spreadsheet
-program writes (` r="XFD1048576"`). Whatever slips past it still meets the memory cap of the
-isolated reader (greencomm.read.sandbox).
+A sheet's extent is measured before its cells are read (greencomm.read.scan, in the reading
+process): one cell at XFD1048576 would make the reader lay out a grid of 17 billion cells.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
-import zlib
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import IO
 
 from greencomm.errors import InputError, UsageError
 from greencomm.programme.settings import Limits  # the [limits] of the settings, one definition
+from greencomm.read.scan import CONTAINER_BROKEN
 
-# what zipfile raises for a damaged container: bad headers, bad deflate data, a method or an
-# encryption it does not know, a short file
-CONTAINER_BROKEN = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError, EOFError, OSError)
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office 97-2003 files, and encrypted OOXML
 ZIP = b"PK\x03\x04"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-
-
-HEADER_ROWS = 100  # rows a sheet may have above its data: title, notes, the header itself
 
 
 # what a file that is not a workbook looks like, for the not-a-workbook message
@@ -221,151 +208,3 @@ def open_book(path: Path, limits: Limits | None = None, password: str | None = N
     if not head.startswith(ZIP):
         raise _sniff_text(path, head)
     return path, _check_zip(path, path, limits)
-
-
-# ---------------------------------------------------------------- a sheet's extent
-def column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _above(limit: str, digit: str, first: str, last: str) -> str:
-    """A regex for the strings of `digit` characters that count past `limit` (decimal row numbers,
-    or column letters A–Z as bijective base 26): longer ones, or equally long and larger."""
-    width = len(limit)
-    longer = f"[{first}-{last}]{digit}{{{width},}}"
-    same = [
-        re.escape(limit[:i]) + f"[{chr(ord(ch) + 1)}-{last}]" + (f"{digit}{{{width - i - 1}}}" if i < width - 1 else "")
-        for i, ch in enumerate(limit)
-        if ch != last
-    ]
-    return "(?:" + "|".join([longer, *same]) + ")"
-
-
-@lru_cache(maxsize=8)
-def _far_pattern(max_row: int, max_column: int, usual: bool = True) -> re.Pattern[bytes]:
-    """A cell or row reference beyond the limits. `usual`: written as every spreadsheet program
-    writes it (` r="XFD7"`), which a search finds fastest by its literal start; otherwise in any
-    spelling XML allows (single quotes, spaces round `=`)."""
-    digits = len(str(max_row))  # a row past the limit has at least as many: the lookahead fails most refs fast
-    rows = f"0*(?=[0-9]{{{digits}}})" + _above(str(max_row), r"\d", "1", "9")
-    columns = _above(column_letters(max_column), "[A-Z]", "A", "Z")
-    if usual:
-        return re.compile(f' r="((?:{columns}[0-9]+|[A-Z]*{rows}))"'.encode())
-    return re.compile(rf"""\sr\s*=\s*["']((?:{columns}[0-9]+|[A-Z]*{rows}))["']""".encode())
-
-
-_UNUSUAL = re.compile(rb"r(?:[ \t\r\n]+=|=[ \t\r\n']+)")  # any other spelling of r="…"
-
-
-def _spelling(text: bytes) -> bool:
-    """Whether the XML writes its references the usual way only (` r="…"`), so the fast pattern can
-    be used: one search rules out every other spelling."""
-    return _UNUSUAL.search(text) is None
-
-
-@dataclass
-class SheetFacts:
-    """What a sheet's XML says that its values do not: where it reaches, and the cells a person
-    must look at — merged ranges, Excel error values, formulas without a calculated value."""
-
-    far: str | None = None  # a cell (`XFD1048576`) or row (`1048576`) beyond the limits
-    merged: list[str] = field(default_factory=list)  # "A3:A20"
-    errors: dict[str, str] = field(default_factory=dict)  # cell → "#DIV/0!"
-    formulas: dict[str, bool] = field(default_factory=dict)  # cell → has a calculated value
-
-
-# The sheet's XML as any writer may spell it: an element may carry a namespace prefix (`<x:c>`, as
-# the .NET Open XML SDK writes), an attribute may be single- or double-quoted, with spaces round `=`.
-_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
-_Q = rb"[\"']"  # either quote
-_EQ = rb"\s*=\s*"
-_MERGE = re.compile(rb"<" + _P + rb"mergeCell\b[^>]*?\bref" + _EQ + _Q + rb"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)" + _Q)
-_ERROR_CELL = re.compile(rb"<" + _P + rb"c\b[^>]*?\bt" + _EQ + _Q + rb"e" + _Q + rb"[^>]*>")
-_ERROR_TYPE = re.compile(rb"t" + _EQ + _Q + rb"e" + _Q)
-_FORMULA = re.compile(rb"<" + _P + rb"f[\s>/]")
-_FORMULA_USUAL = re.compile(rb"<f[\s>/]")  # without a prefix: found by its literal start, fast
-_REF = re.compile(rb"\br" + _EQ + _Q + rb"([A-Z]+[0-9]+)" + _Q)
-_VALUE = re.compile(rb"<" + _P + rb"v>([^<]*)</" + _P + rb"v>")
-_CELL_OPEN = re.compile(rb"<" + _P + rb"c[\s>/]")
-_CELL_CLOSE = re.compile(rb"</" + _P + rb"c>")
-CARRY_MAX = 1 << 24
-
-
-def _last(pattern: re.Pattern[bytes], text: bytes, end: int) -> int:
-    """Where the last match of `pattern` that starts before `end` starts; -1 when none."""
-    position = text.rfind(b"<", 0, end)
-    while position >= 0:
-        if pattern.match(text, position):
-            return position
-        position = text.rfind(b"<", 0, position)
-    return -1
-
-
-def _cut(text: bytes) -> int:
-    """Where a segment of the stream may end: before a cell still open, else after the last tag."""
-    opened = _last(_CELL_OPEN, text, len(text))
-    closed = _last(_CELL_CLOSE, text, len(text))
-    return opened if opened > closed else text.rfind(b">") + 1
-
-
-def _cell_at(text: bytes, position: int) -> tuple[str, bytes] | None:
-    """The reference and the body (up to its closing tag) of the cell whose content holds `position`."""
-    start = _last(_CELL_OPEN, text, position)
-    if start < 0:
-        return None
-    tag_end = text.find(b">", start)
-    ref = _REF.search(text, start, tag_end)
-    end = _CELL_CLOSE.search(text, position)
-    if ref is None:
-        return None
-    return ref[1].decode("ascii"), text[tag_end + 1 : end.start() if end else len(text)]
-
-
-def _facts_of(text: bytes, facts: SheetFacts) -> None:
-    if b"mergeCell" in text:
-        facts.merged.extend(m[1].decode("ascii") for m in _MERGE.finditer(text))
-    if (b'"e"' in text or b"'e'" in text) and _ERROR_TYPE.search(text):  # literal searches first: fast
-        for tag in _ERROR_CELL.finditer(text):
-            cell = _cell_at(text, tag.end())
-            if cell is not None:
-                value = _VALUE.search(cell[1])
-                facts.errors[cell[0]] = value[1].decode("utf-8", "replace") if value else "#N/A"
-    formula = _FORMULA_USUAL if b":f" not in text else _FORMULA  # a prefixed <x:f> needs the slower pattern
-    if first := formula.search(text):
-        for found in formula.finditer(text, first.start()):
-            cell = _cell_at(text, found.start())
-            if cell is not None:
-                value = _VALUE.search(cell[1])
-                facts.formulas[cell[0]] = bool(value and value[1])
-
-
-def measure_sheet(stream: IO[bytes], limits: Limits, chunk_size: int = 1 << 22) -> SheetFacts:
-    """A sheet's facts, read from its XML as a stream, stopping at the first reference beyond the
-    limits (a far row is named by its far cell when it has one). About two thirds of a second per
-    200 MB of XML; the cell-level facts cost nothing in a sheet without formulas, errors or merges."""
-    usual = _far_pattern(limits.max_rows + HEADER_ROWS, limits.max_columns)
-    any_spelling = _far_pattern(limits.max_rows + HEADER_ROWS, limits.max_columns, usual=False)
-    facts = SheetFacts()
-    carry = b""
-    while True:
-        chunk = stream.read(chunk_size)
-        text = carry + chunk
-        if chunk:  # process up to the end of the last whole cell (or tag), carry the rest
-            cut = _cut(text)
-            if len(text) - cut > CARRY_MAX:  # no end in sight: a hostile run of bytes, scanned as it is
-                cut = len(text)
-            text, carry = text[:cut], text[cut:]
-        pattern = usual if _spelling(text) else any_spelling
-        found = pattern.search(text)
-        if found:
-            ref: bytes = found[1]
-            cell = pattern.search(text, found.end(), found.end() + 256) if ref.isdigit() else None
-            facts.far = (cell[1] if cell and not cell[1].isdigit() else ref).decode("ascii")
-            return facts
-        _facts_of(text, facts)
-        if not chunk:
-            return facts

@@ -45,6 +45,7 @@ from greencomm.read.guard import BINARY
 from greencomm.read.kinds import refuse_misplaced
 from greencomm.read.names import name_key, with_keys, workbook_district
 from greencomm.read.sandbox import POOL, Caps
+from greencomm.read.scan import cell_position
 from greencomm.read.tables import (
     Table,
     blank_cells,
@@ -53,13 +54,12 @@ from greencomm.read.tables import (
     has_header,
     is_covered,
     locate_table,
+    parse_joined,
     parse_table,
-    parse_tables,
 )
 from greencomm.read.workbook import (
     Sheet,
     Workbook,
-    cell_position,
     expand_inputs,
     is_result_workbook,
     own_outputs,
@@ -229,14 +229,19 @@ def _locate(
 
 
 def _parsed(
-    found: _Located, columns: tuple[Column, ...], parsed: tuple[pd.DataFrame, list[Problem]], part: Part
+    found: _Located,
+    columns: tuple[Column, ...],
+    parsed: tuple[pd.DataFrame, list[Problem]],
+    part: Part,
+    start: int = 0,
 ) -> pd.DataFrame:
-    """A table's parsed frame with the sheet's own word on its cells, and where it lies."""
+    """A table's parsed frame (its rows from row `start` of the frame given) with the sheet's own
+    word on its cells, and where it lies."""
     book, sheet, table = found.book, found.sheet, found.table
     frame, cell_problems = parsed
     facts, covered = fact_problems(sheet, table, columns, book.recalculate)
     if facts:  # the sheet's own word on a cell comes first: one problem per cell
-        blank_cells(frame, table, facts)
+        blank_cells(frame, table, facts, start)
         cell_problems = [p for p in cell_problems if not is_covered(p.cell, covered)]
     part.problems.extend(facts + cell_problems)
     last = int(table.rows.max()) if table.height else table.header_row
@@ -324,20 +329,21 @@ def read_submissions(
         if sheet is None or located is not None:
             found.append((book, located, act_sheet))
     tables = [located.table for _, located, _ in found if located is not None]
-    max_text = programme.settings.limits.max_text_chars
-    parsed = iter(parse_tables(tables, columns, max_text))
-    frames, activities = [], []
+    joined, offsets, problems = parse_joined(tables, columns, programme.settings.limits.max_text_chars)
+    activities = []
+    n = 0  # the table being placed
     for book, located, act_sheet in found:
         frame = pd.DataFrame(columns=["district"])  # the city office's own activities: no 申报汇总表
         if located is not None:
-            frame = _parsed(located, columns, next(parsed), part)
-            frames.append(frame)
+            _parsed(located, columns, (joined, problems[n]), part, int(offsets[n]))
+            frame = joined.iloc[offsets[n] : offsets[n + 1]]
+            n += 1
         if act_sheet is not None:
             acts = _load_table(book, act_sheet, activity_read_columns(programme), ("name",), part, optional=True)
             if acts is not None:
                 activities.append(_credit(acts, frame, book, programme))
-    if frames:
-        part.frame = with_keys(pd.concat(frames, ignore_index=True))
+    if tables:
+        part.frame = with_keys(joined)
     return part, pd.concat(activities, ignore_index=True) if activities else pd.DataFrame()
 
 

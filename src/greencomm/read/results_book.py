@@ -23,8 +23,8 @@ from greencomm.errors import ScoresUnreadable
 from greencomm.problems import Problem
 from greencomm.programme.layouts import RESULTS_SHEET, SUBMISSION_SHEET
 from greencomm.programme.settings import Limits
-from greencomm.read.guard import column_letters
 from greencomm.read.names import joined_keys
+from greencomm.read.scan import column_letters
 from greencomm.read.values import clean_text, to_decimal
 from greencomm.read.workbook import Sheet, read_workbook
 

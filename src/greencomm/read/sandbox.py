@@ -13,10 +13,13 @@ greencomm exits. Protocol, one request at a time over the worker's stdin and std
 workbook so a second sheet reuses the opened reader), answered by a JSON line (`ok`, or `error`)
 followed, when ok, by the sheet as an Arrow IPC stream (which marks its own end).
 
-A request's `mode` says what is wanted: `xlsx` (the default) the sheet from its first valued row,
-as the OOXML reader measures the rest itself; `whole` (.xls, .xlsb, .ods, which have no XML to
-measure) the sheet from row 1, the answer naming its first column (`col0`) and its Excel error
-cells (`errors`); `list` no sheet, the answer naming the sheets and whether each is visible.
+A request's `mode` says what is wanted: `xlsx` (the default) the sheet from its first valued row —
+when the request names the sheet's XML `part` and the limits, the worker first measures that XML
+(greencomm.read.scan) and answers its `facts` and `head` cells, or `far` and no sheet when it reaches
+beyond the limits, or `unsafe`/`broken` for XML it cannot trust or parse; `whole` (.xls, .xlsb,
+.ods, which have no XML to measure) the sheet from row 1, the answer naming its first column
+(`col0`) and its Excel error cells (`errors`); `list` no sheet, the answer naming the sheets and
+whether each is visible.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from typing import IO, Any
 import pyarrow as pa
 
 from greencomm.errors import ReadFailed
+
+Scan = tuple[str, Any]  # a sheet's XML part and its bounds (greencomm.read.scan.Extent): measure it first
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,9 @@ class _Worker:
         except OSError as exc:  # no Python to start, or no process left to start it with
             raise ReadFailed("crash", f"cannot start the reading process: {exc}") from exc
 
-    def read(self, source: Path | bytes, sheet: str, token: str, mode: str = "xlsx", kind: str = "") -> pa.Table:
+    def read(
+        self, source: Path | bytes, sheet: str, token: str, mode: str = "xlsx", kind: str = "", scan: Scan | None = None
+    ) -> pa.Table:
         """The sheet; the worker's answer (what `mode` asks besides) is left in `self.answer`."""
         stdin, stdout = self.process.stdin, self.process.stdout
         assert stdin is not None and stdout is not None
@@ -66,6 +73,8 @@ class _Worker:
         request: dict[str, Any] = {"sheet": sheet, "token": token, "size": len(payload), "mode": mode, "kind": kind}
         if isinstance(source, Path):
             request["path"] = str(source.resolve())
+        if scan is not None:
+            request |= {"part": scan[0], "max_rows": scan[1].max_rows, "max_columns": scan[1].max_columns}
         timed_out = threading.Event()
 
         def expire() -> None:
@@ -80,8 +89,8 @@ class _Worker:
             stdin.flush()
             answer = json.loads(stdout.readline() or b"null")
             if answer and answer["ok"]:
-                listing = mode == "list"  # names alone, no sheet follows
-                table = pa.table({}) if listing else pa.ipc.open_stream(pa.PythonFile(stdout, mode="r")).read_all()
+                alone = mode == "list" or bool(answer.get("far"))  # names alone, or a refusal: no sheet follows
+                table = pa.table({}) if alone else pa.ipc.open_stream(pa.PythonFile(stdout, mode="r")).read_all()
         except (OSError, ValueError, pa.ArrowInvalid):  # a broken pipe or a cut stream: the worker is gone
             answer = None
         finally:
@@ -94,7 +103,7 @@ class _Worker:
             out_of_memory = "memory allocation" in said or "MemoryError" in said or self.process.returncode == -9
             raise ReadFailed("memory" if out_of_memory else "crash", said)
         if table is None:
-            raise ReadFailed("reader", answer["error"])
+            raise ReadFailed(answer.get("kind", "reader"), answer["error"])
         self.answer: dict[str, Any] = answer
         return table
 
@@ -159,10 +168,17 @@ POOL = _Pool()
 
 
 class Reading:
-    """One sheet being read by a worker while the caller does something else (the extent scan)."""
+    """One sheet being read by a worker while the caller does something else (reads another)."""
 
     def __init__(
-        self, source: Path | bytes, sheet: str, token: str, caps: Caps, mode: str = "xlsx", kind: str = ""
+        self,
+        source: Path | bytes,
+        sheet: str,
+        token: str,
+        caps: Caps,
+        mode: str = "xlsx",
+        kind: str = "",
+        scan: Scan | None = None,
     ) -> None:
         self._worker = POOL.acquire(caps)
         self._result: pa.Table | None = None
@@ -171,7 +187,7 @@ class Reading:
 
         def run() -> None:
             try:
-                self._result = self._worker.read(source, sheet, token, mode, kind)
+                self._result = self._worker.read(source, sheet, token, mode, kind, scan)
                 self.answer = self._worker.answer
             except ReadFailed as exc:
                 self._error = exc
@@ -198,6 +214,7 @@ def read_sheet(source: Path | bytes, sheet: str, token: str, caps: Caps) -> pa.T
     return Reading(source, sheet, token, caps).result()
 
 
+GIVE_BACK_BYTES = 8 << 20  # a sheet larger than this leaves its memory to the system once sent
 MAX_ERROR_CELLS = 100_000  # Excel error cells named in one answer: the parent reads it uncapped
 
 
@@ -212,12 +229,19 @@ def _serve(max_mb: int) -> None:
         pass
     import fastexcel
 
+    from greencomm.read import scan
+
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     opened: tuple[str, Any] | None = None
     while line := stdin.readline():
         request = json.loads(line)
         payload = stdin.read(request["size"]) if request["size"] else b""
         try:
+            measured = _measure(payload or request["path"], request, scan) if request.get("part") else {}
+            if measured.get("far"):  # refused unread: the reader would lay the whole grid out
+                stdout.write(json.dumps(measured).encode() + b"\n")
+                stdout.flush()
+                continue
             if opened is None or opened[0] != request["token"]:
                 opened = None  # let the previous workbook go before opening the next
                 source = payload or request["path"]
@@ -225,16 +249,45 @@ def _serve(max_mb: int) -> None:
                     source = Path(source).read_bytes()  # named as another format: from bytes it goes by content
                 opened = (request["token"], fastexcel.read_excel(source))
             batch, answer = _answer(opened[1], request)
+            answer |= measured
+        except _Refused as exc:
+            stdout.write(json.dumps({"ok": False, "kind": exc.kind, "error": exc.detail}).encode() + b"\n")
         except Exception as exc:  # fastexcel raises its own error types for unreadable content
             stdout.write(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
         else:
             stdout.write(json.dumps(answer).encode() + b"\n")
+            size = 0 if batch is None else batch.nbytes
             if batch is not None:
                 with pa.ipc.new_stream(pa.PythonFile(stdout, mode="w"), batch.schema) as writer:
                     writer.write_batch(batch)
             del batch
+            if size > GIVE_BACK_BYTES:  # a small sheet's memory is reused by the next read as it is
+                _give_back_memory()
         stdout.flush()
-        _give_back_memory()
+
+
+class _Refused(Exception):
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind, self.detail = kind, detail
+
+
+def _measure(source: str | bytes, request: dict[str, Any], scan: Any) -> dict[str, Any]:
+    """The sheet's XML measured before it is read: its facts and head cells, or how far it reaches."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+
+    extent = scan.Extent(request["max_rows"], request["max_columns"])
+    try:
+        head, facts = scan.scan_sheet(source if isinstance(source, bytes) else Path(source), request["part"], extent)
+    except (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden) as exc:  # before ValueError
+        raise _Refused("unsafe", f"{type(exc).__name__}: {exc}") from exc
+    except (*scan.CONTAINER_BROKEN, KeyError, ParseError, UnicodeDecodeError) as exc:
+        raise _Refused("broken", f"{type(exc).__name__}: {exc}") from exc
+    if facts.far:
+        return {"ok": True, "far": facts.far}
+    return {"ok": True, "head": head, "facts": scan.facts_data(facts)}
 
 
 def _answer(reader: Any, request: dict[str, Any]) -> tuple[pa.RecordBatch | None, dict[str, Any]]:

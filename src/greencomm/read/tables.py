@@ -28,6 +28,7 @@ from greencomm.programme.headers import header_base
 from greencomm.programme.layouts import Column
 from greencomm.programme.rubric import fmt
 from greencomm.read.fast import FAST_TYPES, judge_column
+from greencomm.read.scan import cell_position
 from greencomm.read.values import (
     CONTROL,
     Parsed,
@@ -44,7 +45,7 @@ from greencomm.read.values import (
     parse_yes_no,
     pictures,
 )
-from greencomm.read.workbook import Sheet, cell_position
+from greencomm.read.workbook import Sheet
 
 HEADER_SCAN_ROWS = 30
 MAX_TEXT = 500  # characters in one cell: [limits] max_text_chars
@@ -87,6 +88,9 @@ class Table:
         return len(self.rows)
 
 
+_FIGURE = re.compile(r"[0-9.,:%+\- ]+")  # what a header key cannot become when no header is made of it
+
+
 class HeaderMatcher:
     """The column a header cell names (the first of `columns` that accepts it), each distinct cell
     text worked out once: a folder of 200 workbooks asks the same few hundred texts again and again."""
@@ -98,8 +102,13 @@ class HeaderMatcher:
             for base in col.accepted:
                 self._accepting.setdefault(base, col)
         self._seen: dict[object, Column | None] = {}
+        # a figure (`85.34`, `2026-09-10`, `30%`) names no column unless some header is one: the
+        # cells under a header are mostly figures, each distinct, so they are told apart first
+        self.figures_name_none = not any(_FIGURE.fullmatch(base) for base in self._accepting)
 
     def __call__(self, value: object) -> Column | None:
+        if self.figures_name_none and isinstance(value, str) and _FIGURE.fullmatch(value):
+            return None
         try:
             return self._seen[value]
         except KeyError:
@@ -118,17 +127,30 @@ def matcher(columns: tuple[Column, ...]) -> HeaderMatcher:
     return HeaderMatcher(columns)
 
 
-def _header_row(head: list[list[str | None]], columns: tuple[Column, ...]) -> int | None:
+def _header_row(sheet: Sheet, columns: tuple[Column, ...]) -> int | None:
+    """The row (0-based) of the sheet's first rows that names most columns, if it names enough.
+    Only cells that may name one are looked at one by one: blanks and figures are told apart over
+    the whole head at once."""
     match = matcher(columns)
-    best, best_count = None, 0
-    for r, row in enumerate(head):
-        hits = {c.key for v in row if (c := match(v))}
-        if len(hits) > best_count:
-            best, best_count = r, len(hits)
-    return best if best_count >= MIN_HEADER_MATCHES else None
+    height = min(sheet.height, HEADER_SCAN_ROWS)
+    head = [c.slice(0, height) for c in sheet.columns]
+    if not head or not height:
+        return None
+    cells = pa.chunked_array(head) if len({c.type for c in head}) == 1 else _joined(head)
+    maybe = pc.is_valid(cells)
+    if match.figures_name_none:
+        maybe = pc.and_(maybe, pc.invert(pc.match_substring_regex(cells, f"^(?:{_FIGURE.pattern})$")))
+    where = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+    hits: list[set[str]] = [set() for _ in range(height)]
+    for position, value in zip(where.tolist(), cells.take(pa.array(where)).to_pylist(), strict=True):
+        if (col := match(value)) is not None:
+            hits[position % height].add(col.key)
+    counts = [len(h) for h in hits]
+    best = max(range(height), key=lambda r: (counts[r], -r))  # of equals, the first
+    return best if counts[best] >= MIN_HEADER_MATCHES else None
 
 
-def _filled(column: pa.Array) -> np.ndarray:
+def _filled(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """True where a cell holds something other than white space."""
     trimmed = pc.utf8_trim_whitespace(column)
     return np.asarray(pc.fill_null(pc.not_equal(trimmed, ""), False).to_numpy(zero_copy_only=False), dtype=bool)
@@ -136,7 +158,7 @@ def _filled(column: pa.Array) -> np.ndarray:
 
 def has_header(sheet: Sheet, columns: tuple[Column, ...]) -> bool:
     """Whether the sheet's first rows hold a header of these columns."""
-    return _header_row(sheet.head(HEADER_SCAN_ROWS), columns) is not None
+    return _header_row(sheet, columns) is not None
 
 
 def locate_table(
@@ -145,13 +167,12 @@ def locate_table(
     """The table of a sheet, with problems of its structure (header, columns, stray rows)."""
     problems: list[Problem] = []
     match = matcher(columns)
-    head = sheet.head(HEADER_SCAN_ROWS)
-    header = _header_row(head, columns)
+    header = _header_row(sheet, columns)
     if header is None:
         return None, [Problem("header-not-found", file, sheet.name, params={"rows": HEADER_SCAN_ROWS})]
     excel_header = sheet.row0 + header
     found: dict[str, int] = {}
-    for c, value in enumerate(head[header]):
+    for c, value in enumerate(sheet.head(header + 1)[header]):
         col = match(value)
         excel_col = sheet.col0 - 1 + c
         where = f"{get_column_letter(excel_col + 1)}{excel_header}"
@@ -169,8 +190,9 @@ def locate_table(
     data = [c.slice(header + 1) for c in sheet.columns]
     height = len(data[0]) if data else 0
     filled = np.zeros((len(data), height), dtype=bool)
-    for n, column in enumerate(data):
-        filled[n] = _filled(column)
+    if data and height:  # every column in one pass: a folder of small workbooks asks this of each
+        filled = _filled(pa.chunked_array(data, data[0].type) if len({c.type for c in data}) == 1 else _joined(data))
+        filled = filled.reshape(len(data), height)
     counts = filled.sum(axis=0)
     rows = np.arange(height) + excel_header + 1
     id_index = [found[k] - (sheet.col0 - 1) for k in identity if k in found]
@@ -310,34 +332,48 @@ def parse_table(
 def parse_tables(
     tables: list[Table], columns: tuple[Column, ...], max_text: int = MAX_TEXT
 ) -> list[tuple[pd.DataFrame, list[Problem]]]:
-    """`parse_table` of several tables at once: each column of all of them parsed as one (a folder
-    of 200 small workbooks costs what one workbook of their rows costs), then handed back to its
-    table with the problems at its own cells."""
-    data: list[dict[str, Any]] = [
-        {"_file": [t.file] * t.height, "_sheet": [t.sheet] * t.height, "_row": t.rows.tolist()} for t in tables
-    ]
+    """`parse_table` of several tables at once (see `parse_joined`), each table's frame apart."""
+    frame, offsets, problems = parse_joined(tables, columns, max_text)
+    return [(frame.iloc[offsets[n] : offsets[n + 1]].reset_index(drop=True), problems[n]) for n in range(len(tables))]
+
+
+def parse_joined(
+    tables: list[Table], columns: tuple[Column, ...], max_text: int = MAX_TEXT
+) -> tuple[pd.DataFrame, np.ndarray, list[list[Problem]]]:
+    """Several tables parsed as one: each column of all of them parsed together (a folder of 200
+    small workbooks costs what one workbook of their rows costs). One frame of every table's rows in
+    order — table n's are rows offsets[n] to offsets[n + 1] — and each table's problems at its own cells."""
+    heights = [t.height for t in tables]
+    offsets = np.cumsum([0, *heights])
+    total = int(offsets[-1])
+    data: dict[str, Any] = {
+        "_file": np.repeat(np.array([t.file for t in tables], dtype=object), heights),
+        "_sheet": np.repeat(np.array([t.sheet for t in tables], dtype=object), heights),
+        "_row": np.concatenate([t.rows for t in tables]).astype(object) if tables else np.zeros(0, dtype=object),
+    }
     problems: list[list[Problem]] = [[] for _ in tables]
     for col in columns:
         having = [n for n, t in enumerate(tables) if col.key in t.cells]
-        for n, t in enumerate(tables):
-            if col.key not in t.cells:
-                data[n][col.key] = np.full(t.height, None, dtype=object)
+        data[col.key] = np.full(total, None, dtype=object)
         if not having:
             continue
         parts = [tables[n].cells[col.key] for n in having]
-        offsets = np.cumsum([0, *(len(c) for c in parts)])
+        starts = np.cumsum([0, *(len(c) for c in parts)])
         values, found = parse_column(col, _joined(parts), max_text)
-        for k, n in enumerate(having):
-            data[n][col.key] = values[offsets[k] : offsets[k + 1]]
+        if len(having) == len(tables):
+            data[col.key] = values
+        else:
+            for k, n in enumerate(having):
+                data[col.key][offsets[n] : offsets[n + 1]] = values[starts[k] : starts[k + 1]]
         extra = {"choices": "、".join(col.choices)} if col.choices else {}
         for position, code, raw, params in found:
-            k = int(np.searchsorted(offsets, position, side="right")) - 1
+            k = int(np.searchsorted(starts, position, side="right")) - 1
             table = tables[having[k]]
-            row = int(table.rows[position - offsets[k]])
+            row = int(table.rows[position - starts[k]])
             shown = visible(clean_text(raw)) if raw is not None else None
             problems[having[k]].append(Problem(code, table.file, table.sheet, table.address(col.key, row), col.header,
                                                shown, {**extra, **params}))  # fmt: skip
-    return [(pd.DataFrame(d, dtype=object), p) for d, p in zip(data, problems, strict=True)]
+    return pd.DataFrame(data, dtype=object), offsets, problems
 
 
 def _joined(parts: list[pa.Array]) -> pa.Array:
@@ -413,14 +449,14 @@ def is_covered(cell: str, covered: list[tuple[int, int, int, int]]) -> bool:
     return any(c1 <= column <= c2 and r1 <= row <= r2 for c1, r1, c2, r2 in covered)
 
 
-def blank_cells(frame: pd.DataFrame, table: Table, problems: list[Problem]) -> None:
+def blank_cells(frame: pd.DataFrame, table: Table, problems: list[Problem], start: int = 0) -> None:
     """No value in a cell whose formula was never calculated or holds an Excel error (a reader may
-    have seen a cached value, or the error's text)."""
+    have seen a cached value, or the error's text). The table's rows begin at row `start` of the frame."""
     keys = {index: key for key, index in table.columns.items()}
     for problem in problems:
         if problem.code in ("excel-error", "formula-not-calculated"):
             column, row = _ref(problem.cell)
-            frame.at[int(np.searchsorted(table.rows, row)), keys[column]] = None
+            frame.at[start + int(np.searchsorted(table.rows, row)), keys[column]] = None
 
 
 def find_sheet(names: list[str], name: str) -> str | None:

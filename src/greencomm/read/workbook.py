@@ -16,14 +16,13 @@ from __future__ import annotations
 import io
 import os
 import posixpath
-import re
 import uuid
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from xml.etree import ElementTree
 
 import defusedxml.ElementTree as SafeTree
@@ -33,28 +32,21 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from greencomm.errors import InputError, ReadFailed, UsageError
 from greencomm.programme.layouts import PROBLEM_SHEET, RESULTS_SHEET
 from greencomm.programme.settings import Limits
-from greencomm.read.guard import BINARY, CONTAINER_BROKEN, XLSX, SheetFacts, measure_sheet, open_book
+from greencomm.read.guard import BINARY, XLSX, open_book
 from greencomm.read.sandbox import Caps, Reading
+from greencomm.read.scan import (
+    CONTAINER_BROKEN,
+    Extent,
+    SheetFacts,
+    facts_from,
+    scan_sheet,
+)
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # what a folder is read for
 BROKEN = (*CONTAINER_BROKEN, KeyError, ElementTree.ParseError, UnicodeDecodeError)  # and broken XML
 UNSAFE = (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden)
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_CELL = re.compile(r"^([A-Z]+)(\d+)$")
-
-
-def cell_position(ref: str) -> tuple[int, int] | None:
-    """(Excel row, column number) of `B7`; None for anything else."""
-    found = _CELL.match(ref)
-    return (int(found[2]), column_number(found[1])) if found else None
-
-
-def column_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 @dataclass(frozen=True)
@@ -109,16 +101,46 @@ class Workbook:
 
 
 # ---------------------------------------------------------------- the workbook's own XML
-def _recalculate(archive: zipfile.ZipFile) -> bool:
+def _recalculate(book: ElementTree.Element) -> bool:
     """Whether the workbook asks to be recalculated when opened (`fullCalcOnLoad`): written by a
     program, never by Excel or WPS, so no formula in it holds a value anyone saw."""
-    calc = SafeTree.fromstring(archive.read("xl/workbook.xml")).find("m:calcPr", _NS)
+    calc = book.find("m:calcPr", _NS)
     return calc is not None and calc.get("fullCalcOnLoad", "0") in ("1", "true")
 
 
-def _sheet_paths(archive: zipfile.ZipFile) -> tuple[list[str], dict[str, str], set[str]]:
+@dataclass(frozen=True)
+class _Contents:
+    """What xl/workbook.xml says: sheet names in order, name → XML part, the hidden ones, and
+    whether it asks to be recalculated."""
+
+    names: list[str]
+    parts: dict[str, str]
+    hidden: set[str]
+    recalculate: bool
+
+
+def _contents(source: Path | bytes) -> _Contents:
+    """A workbook's contents; of a file, read once while it is unchanged (a folder's files are
+    opened to tell submissions from greencomm's own outputs, then to be read)."""
+    if isinstance(source, bytes):
+        return _read_contents(source)
+    stat = source.stat()
+    return _contents_of_file(source, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=1024)
+def _contents_of_file(path: Path, mtime_ns: int, size: int) -> _Contents:
+    return _read_contents(path)
+
+
+def _read_contents(source: Path | bytes) -> _Contents:
+    with _zip(source) as archive:
+        book = SafeTree.fromstring(archive.read("xl/workbook.xml"))
+        return _Contents(*_sheet_paths(archive, book), _recalculate(book))
+
+
+def _sheet_paths(archive: zipfile.ZipFile, book: ElementTree.Element) -> tuple[list[str], dict[str, str], set[str]]:
     """Sheet names in order, name → XML part, and the hidden ones, from xl/workbook.xml."""
-    book = SafeTree.fromstring(archive.read("xl/workbook.xml"))
     rels = SafeTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     names, parts, hidden = [], {}, set()
@@ -131,37 +153,6 @@ def _sheet_paths(archive: zipfile.ZipFile) -> tuple[list[str], dict[str, str], s
         if sheet.get("state", "visible") != "visible":
             hidden.add(name)
     return names, parts, hidden
-
-
-class _Sips:
-    """A stream read a few kilobytes at a time, so a parser stops near where the answer is: the
-    first rows of a sheet, not the whole of a small sheet (the parser asks for 16 KB a time)."""
-
-    def __init__(self, stream: IO[bytes], size: int = 2048) -> None:
-        self.stream, self.size = stream, size
-
-    def read(self, _: int = -1) -> bytes:
-        return self.stream.read(self.size)
-
-
-def _head_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int]]:
-    """(row, column) of the valued cells of the sheet's first row that has any, read from its XML as
-    a stream: however many empty rows come first (a row element may be there for its height or
-    style alone), the first row a reader sees is found."""
-    found: list[tuple[int, int]] = []
-    with archive.open(part) as stream:
-        for _, element in SafeTree.iterparse(_Sips(stream), events=("end",)):
-            tag = element.tag.rsplit("}", 1)[-1]
-            if tag == "c":
-                position = cell_position(element.get("r", ""))
-                valued = any(child.tag.rsplit("}", 1)[-1] in ("v", "is") for child in element)
-                if position and valued:
-                    found.append(position)
-            elif tag == "row":
-                element.clear()
-                if found:
-                    break
-    return found
 
 
 def _anchor(head: list[tuple[int, int]], columns: list[pa.Array]) -> tuple[int, int]:
@@ -198,10 +189,7 @@ def _unreadable(book: Workbook, name: str, exc: BaseException) -> InputError:
 def _measure(book: Workbook, name: str) -> tuple[list[tuple[int, int]], SheetFacts]:
     """The valued cells of a sheet's first rows and its facts; refuses one beyond the limits."""
     try:
-        with _zip(book.source) as archive:
-            with archive.open(book.parts[name]) as stream:
-                facts = measure_sheet(stream, book.limits)
-            head = [] if facts.far else _head_cells(archive, book.parts[name])
+        head, facts = scan_sheet(book.source, book.parts[name], book.limits)
     except UNSAFE as exc:  # before BROKEN: defusedxml's refusals are ValueErrors
         raise InputError("unsafe-xml", book.name, name) from exc
     except BROKEN as exc:
@@ -212,20 +200,19 @@ def _measure(book: Workbook, name: str) -> tuple[list[tuple[int, int]], SheetFac
 
 
 def _read_fast(book: Workbook, name: str) -> Sheet:
+    """The sheet, read in its own process, which measures its XML first (greencomm.read.scan): a
+    sheet beyond the limits is refused before the reader lays it out."""
     caps = Caps(book.limits.max_read_mb, book.limits.max_read_seconds)
+    extent = Extent(book.limits.max_rows, book.limits.max_columns)
     try:
-        reading = Reading(book.source, name, book.token, caps)  # in its own process, while the XML is measured
-    except ReadFailed as exc:
-        raise _read_failed(book, name, exc) from exc
-    try:
-        head, facts = _measure(book, name)
-    except InputError:
-        reading.cancel()
-        raise
-    try:
+        reading = Reading(book.source, name, book.token, caps, scan=(book.parts[name], extent))
         table = reading.result()
     except ReadFailed as exc:
         raise _read_failed(book, name, exc) from exc
+    if reading.answer.get("far"):
+        raise _refuse_far(book, name, reading.answer["far"])
+    head = [(int(r), int(c)) for r, c in reading.answer["head"]]
+    facts = facts_from(reading.answer["facts"])
     columns = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in table.columns]
     columns = [c if pa.types.is_string(c.type) else c.cast(pa.string()) for c in columns]
     row0, col0 = _anchor(head, columns)
@@ -234,6 +221,10 @@ def _read_fast(book: Workbook, name: str) -> Sheet:
 
 def _read_failed(book: Workbook, name: str, exc: ReadFailed) -> InputError:
     limits = book.limits
+    if exc.kind == "unsafe":  # the scan's refusals, from the reading process
+        return InputError("unsafe-xml", book.name, name)
+    if exc.kind == "broken":
+        return InputError("sheet-unreadable", book.name, name, detail=exc.detail, detail_en=exc.detail)
     if exc.kind == "memory":
         return InputError(
             "sheet-too-large",
@@ -329,16 +320,15 @@ def read_workbook(
 
         return binary_book(path, source, kind, limits or Limits())
     try:
-        with _zip(source) as archive:
-            names, parts, hidden = _sheet_paths(archive)
-            recalculate = _recalculate(archive)
+        contents = _contents(source)
     except UNSAFE as exc:  # before BROKEN: defusedxml's refusals are ValueErrors
         raise InputError("unsafe-xml", path.name) from exc
     except BROKEN as exc:
         detail = f"{type(exc).__name__}: {exc}"
         raise InputError("damaged-file", path.name, detail=detail, detail_en=detail) from exc
     engine = engine or os.environ.get("GREENCOMM_READER", "fastexcel")
-    return Workbook(path, names, source, hidden, parts, recalculate, engine, limits or Limits())
+    return Workbook(path, list(contents.names), source, set(contents.hidden), dict(contents.parts),
+                    contents.recalculate, engine, limits or Limits())  # fmt: skip
 
 
 def sheet_names(path: Path) -> list[str]:

@@ -44,8 +44,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from greencomm.errors import RegisterError
 from greencomm.programme.layouts import REGISTER_FIELDS, REGISTER_SHEET
-from greencomm.read.guard import CONTAINER_BROKEN, LOAD_MAX_MB, sheets_megabytes
+from greencomm.read.guard import LOAD_MAX_MB, sheets_megabytes
 from greencomm.read.inputs import Part, Placement
+from greencomm.read.scan import CONTAINER_BROKEN
 from greencomm.read.values import XML_ILLEGAL, pictures
 from greencomm.read.workbook import read_workbook
 from greencomm.write.atomic import atomic_write, read_only, write_bytes

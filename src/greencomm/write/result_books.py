@@ -10,13 +10,15 @@ long per-item detail goes to a CSV beside the workbook when it would not fit one
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import math
 import re
+import tempfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,7 +47,8 @@ from greencomm.programme.layouts import (
 )
 from greencomm.programme.rubric import fmt
 from greencomm.read.values import map_unique
-from greencomm.write.xlsx import WRAP_SHARE, display_width, wrapped_lines
+from greencomm.write.joined_book import join
+from greencomm.write.xlsx import WRAP_SHARE, display_width, wrapped_lines, wrapped_lines_of
 
 MARKER = "greencomm 评分结果"
 EXCEL_ROWS = 1_048_576
@@ -99,12 +102,7 @@ def _row_lines(frame: pd.DataFrame, columns: Sequence[str], widths: dict[str, fl
     height the file leaves unset, so it would print the first line only (each value counted once)."""
     lines = np.ones(len(frame), dtype=np.int64)
     for c in columns:
-        width = widths[c]
-
-        def count(value: Any, width: float = width) -> int:
-            return 1 if value is None else wrapped_lines(str(value), width)
-
-        lines = np.maximum(lines, map_unique(frame[c], count).to_numpy(dtype=np.int64))
+        lines = np.maximum(lines, wrapped_lines_of(frame[c].tolist(), widths[c]))
     return lines
 
 
@@ -189,24 +187,56 @@ def write_book(sheets: Sequence[ResultSheet]) -> bytes:
             merges[sheet.name] = [(0, 0, 0, last, sheet.title, title_format)]
             heights[sheet.name][0] = 30.0
         pages[sheet.name] = _page(sheet, list(width.values()), top)
-    buffer = io.BytesIO()
-    rx.write_worksheets(
-        data,
-        buffer,
-        freeze_panes=freeze,
-        header_format={name: header for name, _ in data},
-        header_row=header_rows,
-        merge_ranges=merges,
-        column_widths=widths,
-        column_formats=formats,
-        conditional_formats=conditions,
-        row_formats=rows,
-        autofilter=filters,
-        page_setup=pages,
-        row_heights=heights,
-        datetime_format="yyyy-mm-dd",
-    )
-    return buffer.getvalue()
+    options: Options = {"freeze_panes": freeze, "header_format": {name: header for name, _ in data},
+                        "header_row": header_rows, "merge_ranges": merges, "column_widths": widths,
+                        "column_formats": formats, "conditional_formats": conditions, "row_formats": rows,
+                        "autofilter": filters, "page_setup": pages, "row_heights": heights}  # fmt: skip
+    apart = [s.name for s in sheets[1:] if _plain_sheet(s, options) and s.frame.size >= APART_CELLS]
+    if apart:
+        return _written_apart(data, options, apart)
+    return _write(data, options)
+
+
+Options = dict[str, dict[str, Any]]  # the writer's per-sheet options, by sheet name
+APART_CELLS = 1_000_000  # a sheet this large is written beside the rest of its workbook (write/joined_book.py)
+
+
+def _plain_sheet(sheet: ResultSheet, options: Options) -> bool:
+    """A sheet whose cells take no format but the header's: a table read back (the inputs carried)."""
+    formatted = ("column_formats", "conditional_formats", "row_formats", "merge_ranges")
+    return not sheet.title and not any(options[key].get(sheet.name) for key in formatted)
+
+
+def _write(data: list[tuple[str, Any]], options: Options) -> bytes:
+    """The sheets written by one call of the writer, through a file of its own: written to memory,
+    the writer holds the sheets' XML there too (about 100 MB more for 100,000 × 50 cells)."""
+    names = {name for name, _ in data}
+    chosen: dict[str, Any] = {key: {n: v for n, v in value.items() if n in names} for key, value in options.items()}
+    with tempfile.TemporaryDirectory(prefix="greencomm-") as folder:
+        target = Path(folder) / "book.xlsx"
+        rx.write_worksheets(data, str(target), **chosen, datetime_format="yyyy-mm-dd")
+        return target.read_bytes()
+
+
+def _written_apart(data: list[tuple[str, Any]], options: Options, apart: list[str]) -> bytes:
+    """The large sheets written in a thread of their own beside the rest, then joined: the rest holds
+    them by their header, the file written apart begins with the first sheet emptied to its header
+    (so the header's format gets the same number in both). Written in one call when the join cannot
+    vouch for the formats."""
+    first, frames = data[0][0], dict(data)
+    header_only = {name: frames[name].iloc[:0] for name in [first, *apart]}
+    mimic = {key: {n: v for n, v in value.items() if n != first or key in ("header_format", "header_row",
+                                                                            "merge_ranges")}
+             for key, value in options.items()}  # fmt: skip
+    rest = {key: dict(value) for key, value in options.items()}
+    for name in apart:
+        top = options["header_row"][name]
+        rest["row_heights"][name] = {r: h for r, h in options["row_heights"][name].items() if r <= top}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        writing = pool.submit(_write, [(first, header_only[first]), *((n, frames[n]) for n in apart)], mimic)
+        main = _write([(n, header_only[n] if n in apart else frame) for n, frame in data], rest)
+        joined = join(main, writing.result(), apart)
+    return joined if joined is not None else _write(data, options)
 
 
 # ---------------------------------------------------------------- score

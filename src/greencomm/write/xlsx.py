@@ -12,6 +12,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -85,6 +88,25 @@ def wrapped_lines(text: str, width: float) -> int:
     LibreOffice does not fit a row's height to wrapped text a file leaves unset)."""
     room = max((width - 1) * WRAP_SHARE, 1)
     return sum(max(1, math.ceil(display_width(part) / room)) for part in text.splitlines() or [""])
+
+
+_LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines breaks a text
+
+
+def wrapped_lines_of(values: Sequence[Any], width: float) -> np.ndarray:
+    """`wrapped_lines` of every value of a column (None takes one line), over the whole column at
+    once: a result workbook of 100,000 communities wraps 100,000 reasons. A text that breaks into
+    lines of its own is counted one by one (rare); the rest by Arrow, which finds the wide characters
+    with the same expression as display_width."""
+    texts = pa.array([v if v is None or isinstance(v, str) else str(v) for v in values], pa.string())
+    room = max((width - 1) * WRAP_SHARE, 1)
+    columns = pc.add(pc.utf8_length(texts), pc.count_substring_regex(texts, _WIDE.pattern))
+    counted = pc.fill_null(columns, 0).to_numpy(zero_copy_only=False)
+    lines = np.asarray(np.maximum(np.ceil(counted / room), 1), dtype=np.int64)
+    broken = pc.match_substring_regex(texts, f"[{_LINE_BREAKS}]")
+    for n in np.flatnonzero(pc.fill_null(broken, False).to_numpy(zero_copy_only=False)).tolist():
+        lines[n] = wrapped_lines(texts[n].as_py(), width)
+    return lines
 
 
 def fit_row_heights(sheet: Worksheet, columns: Sequence[int], line_points: float = 15.0) -> None:

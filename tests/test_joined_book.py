@@ -1,0 +1,78 @@
+"""A large sheet written beside the rest of its workbook and joined in (write/joined_book.py): the
+joined workbook holds exactly what the workbook written in one call holds, part by part; when the
+two files would number a format differently, the join refuses and the workbook is written in one call."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from greencomm.api import evaluate
+from greencomm.programme import Programme
+from greencomm.write import joined_book, result_books
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+def _parts(book: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(book)) as archive:
+        assert archive.testzip() is None
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def test_a_sheet_written_apart_and_joined_is_the_sheet_written_in_one_call(
+    programme: Programme, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = evaluate([SAMPLE / "submissions"], programme)
+    joins: list[bool] = []
+
+    def spy(main: bytes, apart: bytes, names: list[str]) -> bytes | None:
+        joined = joined_book.join(main, apart, names)
+        joins.append(joined is not None)
+        return joined
+
+    monkeypatch.setattr(result_books, "join", spy)
+    monkeypatch.setattr(result_books, "APART_CELLS", 10**12)
+    in_one_call = result_books.shortlist_workbook(results)
+    monkeypatch.setattr(result_books, "APART_CELLS", 100)  # the carried 申报汇总表 (and more) written apart
+    joined = result_books.shortlist_workbook(results)
+    assert joins == [True]
+    one, two = _parts(in_one_call), _parts(joined)
+    assert list(one) == list(two)
+    changed = [name for name in one if one[name] != two[name] and name != "docProps/core.xml"]  # core: a timestamp
+    assert changed == []
+    book = openpyxl.load_workbook(io.BytesIO(joined))
+    sheet = book["申报汇总表"]
+    assert sheet.max_row == len(results.standing) + 1 and sheet["A1"].font.b
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+
+
+def test_the_join_refuses_a_file_whose_formats_are_numbered_otherwise() -> None:
+    """Written apart without the first sheet before it, the header's format gets another number: the
+    join answers None (write_book then writes the workbook in one call)."""
+    import rustpy_xlsxwriter as rx
+
+    title = rx.Format().set_bold().set_font_size(14)
+    header = rx.Format().set_bold().set_background_color("#DDEBF7")
+    frame = pd.DataFrame({"a": ["x", "y"], "b": [1.0, 2.0]})
+
+    def write(sheets: list[tuple[str, pd.DataFrame]], merges: dict[str, list[object]]) -> bytes:
+        buffer = io.BytesIO()
+        rx.write_worksheets(sheets, buffer, header_format={n: header for n, _ in sheets},
+                            header_row={n: 1 if n in merges else 0 for n, _ in sheets}, merge_ranges=merges,
+                            autofilter={n: True for n, _ in sheets})  # fmt: skip
+        return buffer.getvalue()
+
+    main = write([("名单", frame), ("大表", frame.iloc[:0])], {"名单": [(0, 0, 0, 1, "标题", title)]})
+    assert joined_book.join(main, write([("大表", frame)], {}), ["大表"]) is None
+    mimic = write([("名单", frame.iloc[:0]), ("大表", frame)], {"名单": [(0, 0, 0, 1, "标题", title)]})
+    joined = joined_book.join(main, mimic, ["大表"])
+    assert joined is not None
+    sheet = openpyxl.load_workbook(io.BytesIO(joined))["大表"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [["a", "b"], ["x", 1], ["y", 2]]
+    assert sheet["A1"].fill.fgColor.rgb.endswith("DDEBF7") and sheet.auto_filter.ref == "A1:B3"
