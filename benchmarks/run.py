@@ -66,8 +66,8 @@ def _tree(pid: int) -> list[int]:
     while todo:
         p = todo.pop()
         found.append(p)
-        for tasks in Path(f"/proc/{p}/task").glob("*/children"):
-            with contextlib.suppress(OSError):  # the process ended meanwhile
+        with contextlib.suppress(OSError):  # the process ended meanwhile
+            for tasks in Path(f"/proc/{p}/task").glob("*/children"):
                 todo += [int(c) for c in tasks.read_text().split()]
     return found
 

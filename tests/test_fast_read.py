@@ -147,3 +147,23 @@ def test_tables_parsed_together_are_each_table_parsed_alone() -> None:
     for (frame, problems), (own_frame, own_problems) in zip(together, alone, strict=True):
         assert frame.equals(own_frame)
         assert [p.to_dict("zh") for p in problems] == [p.to_dict("zh") for p in own_problems]
+
+
+_HEADERS = [c.header for c in submission_columns(PROGRAMME)][:12]
+_CELL = st.none() | st.sampled_from([*_HEADERS, "85.5", "2026-09-10", "30%", "韭菜园社区", "是", " ", "", "序号 (个)"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_CELL, min_size=8, max_size=8), min_size=1, max_size=35))
+def test_the_header_row_is_the_row_that_names_most_columns(rows: list[list[str | None]]) -> None:
+    """_header_row looks at the cells that may name a column and stops when no row left could name
+    more: the same row as asking every cell of every row of the head, the first of equals."""
+    from greencomm.read.tables import HEADER_SCAN_ROWS, MIN_HEADER_MATCHES, _header_row, matcher
+    from greencomm.read.workbook import Sheet
+
+    columns = submission_columns(PROGRAMME)
+    sheet = Sheet("申报汇总表", [pa.array(list(col), pa.string()) for col in zip(*rows, strict=True)])
+    match = matcher(columns)
+    counts = [len({c.key for v in row if (c := match(v)) is not None}) for row in rows[:HEADER_SCAN_ROWS]]
+    best = max(range(len(counts)), key=lambda r: (counts[r], -r))
+    assert _header_row(sheet, columns) == (best if counts[best] >= MIN_HEADER_MATCHES else None)

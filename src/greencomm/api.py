@@ -220,6 +220,7 @@ def evaluate(
     )
     with _collector_paused():
         inputs = read_stage.read_inputs(paths, programme, reviews, register, password, objections)
+        read_stage.stop_readers()  # the inputs are read: checking and judging need the memory more
         return judged.judge(inputs, check.check_inputs(inputs, programme), programme)
 
 

@@ -177,16 +177,31 @@ def _cents(points: Decimal) -> int:
     return int(points.scaleb(2))
 
 
-@dataclass(frozen=True)
 class Aligned:
     """Scores of some rows, in the order asked for, as points (cents ÷ 100) ready to show; `at` is
-    each row's position in the typed frame, for its other columns."""
+    each row's position in the typed frame, for its other columns. Each kind of points is worked
+    out when first asked for (a list that shows the total alone needs no item's points)."""
 
-    at: np.ndarray
-    items: dict[str, np.ndarray]
-    categories: dict[str, np.ndarray]
-    total: np.ndarray
-    review: np.ndarray
+    def __init__(self, scores: Scores, at: np.ndarray) -> None:
+        self._scores = scores
+        self.at = at
+
+    @cached_property
+    def items(self) -> dict[str, np.ndarray]:
+        return {i: self._scores.cents[i].to_numpy()[self.at] / 100 for i in self._scores.cents.columns}
+
+    @cached_property
+    def categories(self) -> dict[str, np.ndarray]:
+        cents = self._scores.category_cents
+        return {c: cents[c].to_numpy()[self.at] / 100 for c in cents.columns}
+
+    @cached_property
+    def total(self) -> np.ndarray:
+        return np.asarray(self._scores.total_cents.to_numpy()[self.at] / 100)
+
+    @cached_property
+    def review(self) -> np.ndarray:
+        return np.asarray(self._scores.review_cents.to_numpy()[self.at] / 100)
 
 
 @dataclass
@@ -225,14 +240,7 @@ class Scores:
 
     def aligned(self, labels: pd.Index) -> Aligned:
         """The scores of the rows `labels` names, in that order: the one place rows are re-aligned."""
-        at = self.index.get_indexer(labels)
-        return Aligned(
-            at=at,
-            items={i: self.cents[i].to_numpy()[at] / 100 for i in self.cents.columns},
-            categories={c: self.category_cents[c].to_numpy()[at] / 100 for c in self.category_cents.columns},
-            total=self.total_cents.to_numpy()[at] / 100,
-            review=self.review_cents.to_numpy()[at] / 100,
-        )
+        return Aligned(self, self.index.get_indexer(labels))
 
     # Decimal views: for people and tests, not for the hot path.
     @cached_property

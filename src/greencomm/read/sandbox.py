@@ -262,7 +262,7 @@ def _serve(max_mb: int) -> None:
                     writer.write_batch(batch)
             del batch
             if size > GIVE_BACK_BYTES:  # a small sheet's memory is reused by the next read as it is
-                _give_back_memory()
+                give_back_memory()
         stdout.flush()
 
 
@@ -305,9 +305,9 @@ def _answer(reader: Any, request: dict[str, Any]) -> tuple[pa.RecordBatch | None
     return batch, {"ok": True, "col0": columns[0].absolute_index + 1 if columns else 1, "errors": errors}
 
 
-def _give_back_memory() -> None:
-    """Return what the read used to the system, so an idle worker does not hold a sheet's worth of
-    memory while the main process scores it."""
+def give_back_memory() -> None:
+    """Return what reading used to the system: an idle worker holds no sheet's worth of memory while
+    the main process scores it, nor the main process the sheets it has parsed."""
     pa.default_memory_pool().release_unused()
     if sys.platform.startswith("linux"):
         import ctypes

@@ -171,7 +171,10 @@ def _facts_of(text: bytes, facts: SheetFacts) -> None:
             if cell is not None:
                 value = _VALUE.search(cell[1])
                 facts.errors[cell[0]] = value[1].decode("utf-8", "replace") if value else "#N/A"
-    formula = _FORMULA_USUAL if b":f" not in text else _FORMULA  # a prefixed <x:f> needs the slower pattern
+    prefixed = b":f" in text  # a prefixed <x:f> needs the slower pattern
+    if not prefixed and b"<f" not in text:  # a literal search rules most sheets out at once
+        return
+    formula = _FORMULA if prefixed else _FORMULA_USUAL
     if first := formula.search(text):
         for found in formula.finditer(text, first.start()):
             cell = _cell_at(text, found.start())

@@ -128,26 +128,29 @@ def matcher(columns: tuple[Column, ...]) -> HeaderMatcher:
 
 
 def _header_row(sheet: Sheet, columns: tuple[Column, ...]) -> int | None:
-    """The row (0-based) of the sheet's first rows that names most columns, if it names enough.
-    Only cells that may name one are looked at one by one: blanks and figures are told apart over
-    the whole head at once."""
+    """The row (0-based) of the sheet's first rows that names most columns (of equals, the first),
+    if it names enough. Only cells that may name one are looked at one by one — blanks and figures
+    are told apart over the whole head at once — and the search stops when no row left has as many
+    such cells as the best row names columns."""
     match = matcher(columns)
     height = min(sheet.height, HEADER_SCAN_ROWS)
-    head = [c.slice(0, height) for c in sheet.columns]
-    if not head or not height:
+    if not sheet.columns or not height:
         return None
-    cells = pa.chunked_array(head) if len({c.type for c in head}) == 1 else _joined(head)
-    maybe = pc.is_valid(cells)
+    head = pa.concat_arrays([c.slice(0, height).cast(pa.large_string()) for c in sheet.columns])
+    maybe = pc.is_valid(head)
     if match.figures_name_none:
-        maybe = pc.and_(maybe, pc.invert(pc.match_substring_regex(cells, f"^(?:{_FIGURE.pattern})$")))
-    where = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
-    hits: list[set[str]] = [set() for _ in range(height)]
-    for position, value in zip(where.tolist(), cells.take(pa.array(where)).to_pylist(), strict=True):
-        if (col := match(value)) is not None:
-            hits[position % height].add(col.key)
-    counts = [len(h) for h in hits]
-    best = max(range(height), key=lambda r: (counts[r], -r))  # of equals, the first
-    return best if counts[best] >= MIN_HEADER_MATCHES else None
+        maybe = pc.and_(maybe, pc.invert(pc.match_substring_regex(head, f"^(?:{_FIGURE.pattern})$")))
+    grid = np.asarray(maybe.to_numpy(zero_copy_only=False), dtype=bool).reshape(len(sheet.columns), height)
+    room = np.maximum.accumulate(grid.sum(axis=0)[::-1])[::-1]  # the most cells any row from here on offers
+    best, best_count = None, 0
+    for row in range(height):
+        if best_count >= room[row]:
+            break
+        where = np.flatnonzero(grid[:, row]) * height + row
+        hits = {c.key for v in head.take(pa.array(where)).to_pylist() if (c := match(v)) is not None}
+        if len(hits) > best_count:
+            best, best_count = row, len(hits)
+    return best if best_count >= MIN_HEADER_MATCHES else None
 
 
 def _filled(column: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -76,11 +76,12 @@ def record_texts(results: Results) -> Iterator[str]:
     """One JSON object per community, in rank order, a block at a time. Scores go out as JSON
     numbers with at most 2 decimals (cents ÷ 100)."""
     ordered = results.ordered()
-    points = results.scores.aligned(ordered.index)
-    files = results.frame["_file"].to_numpy()[points.at]
-    rows = results.frame["_row"].to_numpy()[points.at]
-    record, items, cats = _template(RECORD_FIELDS), _template(list(points.items)), _template(list(points.categories))
-    source = _template(["file", "row"])
+    scores = results.scores
+    at = scores.aligned(ordered.index).at
+    files = results.frame["_file"].to_numpy()[at]
+    rows = results.frame["_row"].to_numpy()[at]
+    record, source = _template(RECORD_FIELDS), _template(["file", "row"])
+    items, cats = _template(list(scores.cents.columns)), _template(list(scores.category_cents.columns))
     caches: dict[str, dict[Any, str]] = {}
 
     def column(name: str, values: Any) -> list[str]:
@@ -89,16 +90,17 @@ def record_texts(results: Results) -> Iterator[str]:
     for start in range(0, len(ordered), BLOCK):
         part = ordered.iloc[start : start + BLOCK]
         cut = slice(start, start + BLOCK)
+        points = scores.aligned(part.index)  # a block's points at a time
         table = {name: column(name, part[name].to_numpy()) for name in _FROM_TABLE}
         table["rank"] = [str(int(r)) for r in part["rank"].tolist()]
         table["district_rank"] = [str(int(r)) for r in part["district_rank"].tolist()]
         table["self_eval_flag"] = ["true" if f else "false" for f in part["self_eval_flag"].tolist()]
-        item_cols = [column("points", v[cut]) for v in points.items.values()]
-        cat_cols = [column("points", v[cut]) for v in points.categories.values()]
+        item_cols = [column("points", v) for v in points.items.values()]
+        cat_cols = [column("points", v) for v in points.categories.values()]
         table["items"] = [items % t for t in zip(*item_cols, strict=True)]
         table["categories"] = [cats % t for t in zip(*cat_cols, strict=True)]
-        table["total"] = column("points", points.total[cut])
-        table["review_subtotal"] = column("points", points.review[cut])
+        table["total"] = column("points", points.total)
+        table["review_subtotal"] = column("points", points.review)
         file_texts = column("file", files[cut])
         table["source"] = [source % (f, int(r)) for f, r in zip(file_texts, rows[cut].tolist(), strict=True)]
         yield from (record % t for t in zip(*(table[f] for f in RECORD_FIELDS), strict=True))

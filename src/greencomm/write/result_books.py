@@ -79,6 +79,7 @@ class ResultSheet:
     freeze_col: int = 0  # columns kept in view on screen, and printed on every page
     title: str = ""  # a title row above the header, for lists people print (never on a sheet read back)
     centred: Sequence[str] = ()  # short numbers beside text (满分 before 填报值) that would run into it
+    plain: bool = False  # its values are text, whole numbers or blanks already: the writer takes them as they are
 
 
 def _width(frame: pd.DataFrame, column: str, cap: int) -> float:
@@ -133,78 +134,115 @@ def write_book(sheets: Sequence[ResultSheet]) -> bytes:
 
     The writer gives a cell either its row's format or its column's, never both: so a sheet whose
     rows are coloured wraps its text through the row formats and shows 2-decimal scores through a
-    conditional format (one that every number meets), and its rows stay coloured across every column."""
-    header = (rx.Format().set_bold().set_background_color("#DDEBF7").set_border("thin").set_text_wrap()
-              .set_align("center").set_align("vcenter"))  # fmt: skip
-    title_format = rx.Format().set_bold().set_font_size(14).set_align("center").set_align("vcenter")
-    two_places = rx.Format().set_num_format("0.00")
-    data: list[tuple[str, Any]] = []
-    widths: dict[str, dict[str, float] | list[float]] = {}
-    formats: dict[str, dict[str, rx.Format] | list[rx.Format]] = {}
-    conditions: dict[str, dict[str, Any]] = {}
-    rows: dict[str, dict[int, rx.Format]] = {}
-    filters: dict[str, bool] = {}
-    freeze: dict[str, dict[str, int]] = {}
-    pages: dict[str, dict[str, Any]] = {}
-    heights: dict[str, dict[int, float]] = {}
-    header_rows: dict[str, int] = {}
-    merges: dict[str, list[Any]] = {}
-    for sheet in sheets:
-        frame = sheet.frame.copy()
+    conditional format (one that every number meets), and its rows stay coloured across every column.
+
+    A sheet of a million cells or more whose cells take no format but the header's (the inputs
+    carried by a large year) is written in a thread of its own as soon as it is ready, beside the
+    rest, and joined in (write/joined_book.py)."""
+    looks = _Looks()
+    prepared: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
+    large = [s for s in sheets[1:] if s.frame.size >= APART_CELLS]
+    for sheet in [*sheets[:1], *large]:  # what the file written apart needs, first
+        prepared[sheet.name] = _prepare(sheet, looks)
+    apart = [s.name for s in large if _plain_sheet(s, prepared[s.name][1])]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        writing = pool.submit(_write_apart, sheets[0].name, apart, prepared) if apart else None
+        for sheet in sheets:
+            if sheet.name not in prepared:
+                prepared[sheet.name] = _prepare(sheet, looks)
+        data = [(s.name, prepared[s.name][0]) for s in sheets]
+        options = _options(data, {s.name: prepared[s.name][1] for s in sheets})
+        if writing is None:
+            return _write(data, options)
+        for name in apart:  # the rest holds them by their header
+            top = options["header_row"][name]
+            options["row_heights"][name] = {r: h for r, h in options["row_heights"][name].items() if r <= top}
+        main = _write([(n, frame.iloc[:0] if n in apart else frame) for n, frame in data], options)
+        joined = join(main, writing.result(), apart)
+    if joined is not None:
+        return joined
+    return _write(data, _options(data, {s.name: prepared[s.name][1] for s in sheets}))  # formats numbered otherwise
+
+
+class _Looks:
+    """The formats every sheet shares."""
+
+    def __init__(self) -> None:
+        self.header = (rx.Format().set_bold().set_background_color("#DDEBF7").set_border("thin").set_text_wrap()
+                       .set_align("center").set_align("vcenter"))  # fmt: skip
+        self.title = rx.Format().set_bold().set_font_size(14).set_align("center").set_align("vcenter")
+        self.two_places = rx.Format().set_num_format("0.00")
+
+
+def _prepare(sheet: ResultSheet, looks: _Looks) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A sheet's frame as the writer takes it, and the writer's options for it."""
+    frame = sheet.frame
+    if not sheet.plain:
+        frame = frame.copy(deep=False)  # the columns converted below are replaced, not changed
         for column in frame.columns:
             if frame[column].dtype == object:
                 frame[column] = [_plain(v) for v in frame[column].tolist()]
-        data.append((sheet.name, frame))
-        top = 1 if sheet.title else 0  # the header's row
-        # scores are short numbers under wrapped headers: narrow columns keep the sheet readable
-        width = {c: 9.0 if c in sheet.scores else _width(frame, c, WIDE_COLUMN if c in sheet.wide else 30)
-                 for c in frame.columns}  # fmt: skip
-        widths[sheet.name] = width
-        wrapped = _wrapped(frame, sheet, width)
-        conditions[sheet.name] = {c: {"type": "cell", "criteria": "between", "min": -ANY_NUMBER, "max": ANY_NUMBER,
-                                      "format": two_places} for c in sheet.scores}  # fmt: skip
-        if sheet.row_colours:
-            plain = rx.Format().set_text_wrap().set_align("top") if wrapped else None
-            fills = {colour: rx.Format().set_background_color(colour).set_text_wrap().set_align("top")
-                     for colour in set(sheet.row_colours.values())}  # fmt: skip
-            by_row = {n: fills[colour] for n, colour in sheet.row_colours.items()}
-            if plain is not None:
-                by_row = {n: by_row.get(n, plain) for n in range(len(frame))}
-            rows[sheet.name] = {n + top + 1: f for n, f in by_row.items()}
-        else:
-            column_formats = {c: rx.Format().set_text_wrap().set_align("top") for c in wrapped}
-            column_formats |= {c: rx.Format().set_align("center").set_align("top") for c in sheet.centred}
-            formats[sheet.name] = column_formats
-        filters[sheet.name] = len(frame) > 0
-        freeze[sheet.name] = {"row": top + 1, "col": sheet.freeze_col}
-        lines = max((wrapped_lines(str(c), width[c]) for c in frame.columns), default=1)
-        heights[sheet.name] = {top: LINE_POINTS * max(2, lines) + 4}  # the header's wrapped lines, centred
-        tall = _row_lines(frame, wrapped, width)
-        heights[sheet.name] |= {top + 1 + int(n): LINE_POINTS * int(tall[n]) + 3 for n in np.flatnonzero(tall > 1)}
-        header_rows[sheet.name] = top
-        if sheet.title:
-            last = max(1, len(frame.columns) - 1)  # a merge needs two cells
-            merges[sheet.name] = [(0, 0, 0, last, sheet.title, title_format)]
-            heights[sheet.name][0] = 30.0
-        pages[sheet.name] = _page(sheet, list(width.values()), top)
-    options: Options = {"freeze_panes": freeze, "header_format": {name: header for name, _ in data},
-                        "header_row": header_rows, "merge_ranges": merges, "column_widths": widths,
-                        "column_formats": formats, "conditional_formats": conditions, "row_formats": rows,
-                        "autofilter": filters, "page_setup": pages, "row_heights": heights}  # fmt: skip
-    apart = [s.name for s in sheets[1:] if _plain_sheet(s, options) and s.frame.size >= APART_CELLS]
-    if apart:
-        return _written_apart(data, options, apart)
-    return _write(data, options)
+    top = 1 if sheet.title else 0  # the header's row
+    # scores are short numbers under wrapped headers: narrow columns keep the sheet readable
+    width = {c: 9.0 if c in sheet.scores else _width(frame, c, WIDE_COLUMN if c in sheet.wide else 30)
+             for c in frame.columns}  # fmt: skip
+    wrapped = _wrapped(frame, sheet, width)
+    lines = max((wrapped_lines(str(c), width[c]) for c in frame.columns), default=1)
+    heights = {top: LINE_POINTS * max(2, lines) + 4}  # the header's wrapped lines, centred
+    tall = _row_lines(frame, wrapped, width)
+    heights |= {top + 1 + int(n): LINE_POINTS * int(tall[n]) + 3 for n in np.flatnonzero(tall > 1)}
+    options: dict[str, Any] = {
+        "header_format": looks.header, "header_row": top, "column_widths": width, "row_heights": heights,
+        "conditional_formats": {c: {"type": "cell", "criteria": "between", "min": -ANY_NUMBER, "max": ANY_NUMBER,
+                                    "format": looks.two_places} for c in sheet.scores},
+        "autofilter": len(frame) > 0, "freeze_panes": {"row": top + 1, "col": sheet.freeze_col},
+        "page_setup": _page(sheet, list(width.values()), top),
+    }  # fmt: skip
+    if sheet.row_colours:
+        plain = rx.Format().set_text_wrap().set_align("top") if wrapped else None
+        fills = {colour: rx.Format().set_background_color(colour).set_text_wrap().set_align("top")
+                 for colour in set(sheet.row_colours.values())}  # fmt: skip
+        by_row = {n: fills[colour] for n, colour in sheet.row_colours.items()}
+        if plain is not None:
+            by_row = {n: by_row.get(n, plain) for n in range(len(frame))}
+        options["row_formats"] = {n + top + 1: f for n, f in by_row.items()}
+    else:
+        column_formats = {c: rx.Format().set_text_wrap().set_align("top") for c in wrapped}
+        column_formats |= {c: rx.Format().set_align("center").set_align("top") for c in sheet.centred}
+        options["column_formats"] = column_formats
+    if sheet.title:
+        last = max(1, len(frame.columns) - 1)  # a merge needs two cells
+        options["merge_ranges"] = [(0, 0, 0, last, sheet.title, looks.title)]
+        heights[0] = 30.0
+    return frame, options
+
+
+OPTION_KEYS = ("freeze_panes", "header_format", "header_row", "merge_ranges", "column_widths", "column_formats",
+               "conditional_formats", "row_formats", "autofilter", "page_setup", "row_heights")  # fmt: skip
+
+
+def _options(data: list[tuple[str, Any]], each: dict[str, dict[str, Any]]) -> Options:
+    """The writer's options by option, then by sheet."""
+    return {key: {name: each[name][key] for name, _ in data if key in each[name]} for key in OPTION_KEYS}
 
 
 Options = dict[str, dict[str, Any]]  # the writer's per-sheet options, by sheet name
 APART_CELLS = 1_000_000  # a sheet this large is written beside the rest of its workbook (write/joined_book.py)
 
 
-def _plain_sheet(sheet: ResultSheet, options: Options) -> bool:
+def _plain_sheet(sheet: ResultSheet, options: dict[str, Any]) -> bool:
     """A sheet whose cells take no format but the header's: a table read back (the inputs carried)."""
     formatted = ("column_formats", "conditional_formats", "row_formats", "merge_ranges")
-    return not sheet.title and not any(options[key].get(sheet.name) for key in formatted)
+    return not sheet.title and not any(options.get(key) for key in formatted)
+
+
+def _write_apart(first: str, apart: list[str], prepared: dict[str, tuple[pd.DataFrame, dict[str, Any]]]) -> bytes:
+    """The large sheets, after the first sheet emptied to its header (so the header's format gets
+    the same number as in the rest): only its header, title and their formats are written."""
+    kept = ("header_format", "header_row", "merge_ranges", "column_widths")
+    each = {first: {k: v for k, v in prepared[first][1].items() if k in kept}} | {n: prepared[n][1] for n in apart}
+    data = [(first, prepared[first][0].iloc[:0]), *((n, prepared[n][0]) for n in apart)]
+    return _write(data, _options(data, each))
 
 
 def _write(data: list[tuple[str, Any]], options: Options) -> bytes:
@@ -216,27 +254,6 @@ def _write(data: list[tuple[str, Any]], options: Options) -> bytes:
         target = Path(folder) / "book.xlsx"
         rx.write_worksheets(data, str(target), **chosen, datetime_format="yyyy-mm-dd")
         return target.read_bytes()
-
-
-def _written_apart(data: list[tuple[str, Any]], options: Options, apart: list[str]) -> bytes:
-    """The large sheets written in a thread of their own beside the rest, then joined: the rest holds
-    them by their header, the file written apart begins with the first sheet emptied to its header
-    (so the header's format gets the same number in both). Written in one call when the join cannot
-    vouch for the formats."""
-    first, frames = data[0][0], dict(data)
-    header_only = {name: frames[name].iloc[:0] for name in [first, *apart]}
-    mimic = {key: {n: v for n, v in value.items() if n != first or key in ("header_format", "header_row",
-                                                                            "merge_ranges")}
-             for key, value in options.items()}  # fmt: skip
-    rest = {key: dict(value) for key, value in options.items()}
-    for name in apart:
-        top = options["header_row"][name]
-        rest["row_heights"][name] = {r: h for r, h in options["row_heights"][name].items() if r <= top}
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        writing = pool.submit(_write, [(first, header_only[first]), *((n, frames[n]) for n in apart)], mimic)
-        main = _write([(n, header_only[n] if n in apart else frame) for n, frame in data], rest)
-        joined = join(main, writing.result(), apart)
-    return joined if joined is not None else _write(data, options)
 
 
 # ---------------------------------------------------------------- score
@@ -386,7 +403,7 @@ def _canonical(col: Column, values: pd.Series) -> list[Any]:
 
 def _embed(title: str, columns: Sequence[Column], frame: pd.DataFrame) -> ResultSheet:
     data = {c.header: _canonical(c, frame[c.key]) if c.key in frame else [None] * len(frame) for c in columns}
-    return ResultSheet(title, pd.DataFrame(data, columns=[c.header for c in columns]))
+    return ResultSheet(title, pd.DataFrame(data, columns=[c.header for c in columns], dtype=object), plain=True)
 
 
 def input_sheets(results: Results) -> list[ResultSheet]:
