@@ -17,6 +17,8 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import importlib
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -218,10 +220,24 @@ def evaluate(
     reviews, register, objections = read_stage.carried_inputs(
         workbook.expand_inputs(paths), reviews, register, objections
     )
+    _warm("pypinyin", "openpyxl")  # what judging and writing import, while the sheets are read
     with _collector_paused():
         inputs = read_stage.read_inputs(paths, programme, reviews, register, password, objections)
         read_stage.stop_readers()  # the inputs are read: checking and judging need the memory more
         return judged.judge(inputs, check.check_inputs(inputs, programme), programme)
+
+
+def _warm(*modules: str) -> None:
+    """Import third-party modules in a thread of their own: while the reading processes read the
+    sheets, the main process mostly waits, and pypinyin alone takes 0.3 s to import. Only plain
+    imports (thread-safe by their module locks), never greencomm's lazily loaded stages."""
+
+    def run() -> None:
+        for name in modules:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+
+    threading.Thread(target=run, name="greencomm-imports", daemon=True).start()
 
 
 @contextlib.contextmanager

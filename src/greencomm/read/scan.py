@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-import defusedxml.ElementTree as SafeTree
+from defusedxml.ElementTree import DefusedXMLParser
 
 # what zipfile raises for a damaged container: bad headers, bad deflate data, a method or an
 # encryption it does not know, a short file
@@ -211,35 +211,61 @@ def measure_sheet(stream: IO[bytes], limits: Bounds, chunk_size: int = 1 << 22) 
             return facts
 
 
-class _Sips:
-    """A stream read a few kilobytes at a time, so a parser stops near where the answer is: the
-    first rows of a sheet, not the whole of a small sheet (the parser asks for 16 KB a time)."""
+class _Enough(Exception):
+    """The first valued row is read: the parser stops there."""
 
-    def __init__(self, stream: IO[bytes], size: int = 2048) -> None:
-        self.stream, self.size = stream, size
 
-    def read(self, _: int = -1) -> bytes:
-        return self.stream.read(self.size)
+class _FirstRow:
+    """A parser target that notes the valued cells (a `v` or `is` child) of the first row that
+    has any, and stops the parse at that row's end. No element is built: a sheet's head is read
+    for every file of a folder of hundreds."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[int, int]] = []
+        self.depth = 0
+        self.cells: list[list[Any]] = []  # the open cells: reference, depth, valued
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        self.depth += 1
+        local = tag.rsplit("}", 1)[-1]
+        if self.cells and self.depth == self.cells[-1][1] + 1 and local in ("v", "is"):
+            self.cells[-1][2] = True
+        if local == "c":
+            self.cells.append([attrib.get("r", ""), self.depth, False])
+
+    def end(self, tag: str) -> None:
+        local = tag.rsplit("}", 1)[-1]
+        self.depth -= 1
+        if local == "c" and self.cells and self.cells[-1][1] == self.depth + 1:
+            ref, _, valued = self.cells.pop()
+            position = cell_position(ref)
+            if position and valued:
+                self.found.append(position)
+        elif local == "row" and self.found:
+            raise _Enough
+
+    def data(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _head_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int]]:
     """(row, column) of the valued cells of the sheet's first row that has any, read from its XML as
     a stream: however many empty rows come first (a row element may be there for its height or
-    style alone), the first row a reader sees is found."""
-    found: list[tuple[int, int]] = []
+    style alone), the first row a reader sees is found. Parsed as defusedxml parses (entities
+    and external references refused), a few kilobytes at a time, until that row ends."""
+    target = _FirstRow()
+    parser = DefusedXMLParser(target=target)
     with archive.open(part) as stream:
-        for _, element in SafeTree.iterparse(_Sips(stream), events=("end",)):
-            tag = element.tag.rsplit("}", 1)[-1]
-            if tag == "c":
-                position = cell_position(element.get("r", ""))
-                valued = any(child.tag.rsplit("}", 1)[-1] in ("v", "is") for child in element)
-                if position and valued:
-                    found.append(position)
-            elif tag == "row":
-                element.clear()
-                if found:
-                    break
-    return found
+        try:
+            while chunk := stream.read(2048):
+                parser.feed(chunk)
+            parser.close()
+        except _Enough:
+            pass
+    return target.found
 
 
 def scan_sheet(source: Path | bytes, part: str, limits: Bounds) -> tuple[list[tuple[int, int]], SheetFacts]:

@@ -21,14 +21,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from openpyxl.utils import get_column_letter
 
 from greencomm.problems import Problem
 from greencomm.programme.headers import header_base
 from greencomm.programme.layouts import Column
 from greencomm.programme.rubric import fmt
 from greencomm.read.fast import FAST_TYPES, judge_column
-from greencomm.read.scan import cell_position
+from greencomm.read.scan import cell_position, column_letters
 from greencomm.read.values import (
     CONTROL,
     Parsed,
@@ -78,10 +77,10 @@ class Table:
     rows: np.ndarray  # Excel row number of each kept row
 
     def address(self, key: str, row: int) -> str:
-        return f"{get_column_letter(self.columns[key] + 1)}{row}"
+        return f"{column_letters(self.columns[key] + 1)}{row}"
 
     def letter(self, key: str) -> str:
-        return get_column_letter(self.columns[key] + 1) if key in self.columns else ""
+        return column_letters(self.columns[key] + 1) if key in self.columns else ""
 
     @property
     def height(self) -> int:
@@ -178,12 +177,12 @@ def locate_table(
     for c, value in enumerate(sheet.head(header + 1)[header]):
         col = match(value)
         excel_col = sheet.col0 - 1 + c
-        where = f"{get_column_letter(excel_col + 1)}{excel_header}"
+        where = f"{column_letters(excel_col + 1)}{excel_header}"
         if col is None:
             if not is_blank(value):
                 problems.append(Problem("unknown-column", file, sheet.name, where, value=clean_text(value)))
         elif col.key in found:
-            first = f"{get_column_letter(found[col.key] + 1)}{excel_header}"
+            first = f"{column_letters(found[col.key] + 1)}{excel_header}"
             problems.append(Problem("duplicate-column", file, sheet.name, where, col.header, params={"other": first}))
         else:
             found[col.key] = excel_col
