@@ -122,25 +122,35 @@ def reasons(
     parts.append(map_unique(facts, eligibility_words).tolist())
 
     sparse: list[dict[int, str]] = []  # the other reasons: only for the rows that have them
+    constant = np.zeros(n, dtype=np.int64)
 
-    def when(mask: np.ndarray, text: Callable[[int], str]) -> None:
-        sparse.append({i: text(i) for i in np.flatnonzero(mask & visit).tolist()})
+    def when(mask: np.ndarray, text: Callable[[int], str], by: np.ndarray = constant) -> None:
+        """`text(i)` for the rows of `mask` that are told why; rows equal in `by` (the figure the
+        text shows) share one text, worked out once."""
+        rows = np.flatnonzero(mask & visit)
+        said: dict[int, str] = {}
+        out: dict[int, str] = {}
+        for i, key in zip(rows.tolist(), by[rows].tolist(), strict=True):
+            if (words := said.get(key)) is None:
+                words = said[key] = text(i)
+            out[i] = words
+        sparse.append(out)
 
     pass_words, demo_words = fmt(levels.pass_total), fmt(levels.demonstration_total)
     # a one-tier programme judges scores only after the on-site review
     if programme.two_tier or reviewed:
         below = total < threshold_cents(levels.pass_total)
-        when(below, lambda i: f"总分 {format_cents(total[i])} 低于 {pass_words} 分")
+        when(below, lambda i: f"总分 {format_cents(total[i])} 低于 {pass_words} 分", total)
     if not programme.two_tier and reviewed:
         # only a candidate misses the inspection; a vetoed or ineligible community was never due one
         when((scores.review_source != REVIEW).to_numpy() & candidate.to_numpy(dtype=bool), lambda i: "未参加现场评审")
     below_demo = demo_miss & (total < threshold_cents(levels.demonstration_total))
-    when(below_demo, lambda i: f"总分 {format_cents(total[i])} 低于示范社区标准 {demo_words} 分")
+    when(below_demo, lambda i: f"总分 {format_cents(total[i])} 低于示范社区标准 {demo_words} 分", total)
     for cat in rubric.categories:
         floor = levels.category_share * cat.max
         cents = scores.category_cents[cat.id].to_numpy()
         words = f"低于该类满分 {fmt(cat.max)} 的 {fmt(levels.category_share * 100)}%（{fmt(floor)} 分）"
-        when(demo_miss & (cents < threshold_cents(floor)), _category_words(cat.name, cents, words))
+        when(demo_miss & (cents < threshold_cents(floor)), _category_words(cat.name, cents, words), cents)
     missed = demo_miss & candidate.to_numpy(dtype=bool)  # in the running, not chosen: where it fell
     if not reviewed:
         when(missed, lambda i: f"未进入前 {quotas.onsite} 名推荐现场评审")
@@ -152,5 +162,8 @@ def reasons(
     when(got == PENDING, lambda i: tie)
     joined: list[list[str]] = [[] for _ in range(n)]
     for i in np.flatnonzero(visit).tolist():
-        joined[i] = [*parts[0][i], *parts[1][i], *(d[i] for d in sparse if i in d)]
+        joined[i] = [*parts[0][i], *parts[1][i]]
+    for kind in sparse:  # each kind of reason in turn: a row's reasons keep their order
+        for i, words in kind.items():
+            joined[i].append(words)
     return pd.Series(joined, index=frame.index, dtype=object)

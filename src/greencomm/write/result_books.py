@@ -471,11 +471,12 @@ def rank_workbook(results: Results, lang: str = "zh") -> bytes:
 
 # ---------------------------------------------------------------- shortlist
 def _list(frame: pd.DataFrame, results: Results, extra: dict[str, Any]) -> pd.DataFrame:
+    """A list's rows as plain values (text, numbers, blanks: the writer takes them as they are)."""
     return pd.DataFrame({
         "序号": np.arange(1, len(frame) + 1), "所属区": frame.district.to_numpy(),
         "所属街道": frame.street.to_numpy(), "社区名称": frame.community.to_numpy(),
         "总分": results.scores.aligned(frame.index).total, "全市排名": frame["rank"].to_numpy(), **extra,
-    })  # fmt: skip
+    }, dtype=object)  # fmt: skip
 
 
 def _applied(frame: pd.DataFrame, results: Results) -> dict[str, Any]:
@@ -510,12 +511,12 @@ def shortlist_workbook(results: Results, lang: str = "zh") -> bytes:
         chosen = ordered[ordered.status == status]
         extra = {**_applied(chosen, results), "评审分来源": chosen.review_source.map(SOURCE_WORDS).to_numpy()}
         sheets.append(ResultSheet(title, _list(chosen, results, extra), ["总分"],
-                                  title=_list_title(results, status, len(chosen))))  # fmt: skip
+                                  title=_list_title(results, status, len(chosen)), plain=True))  # fmt: skip
     failed = ordered[ordered.status == FAILED]
     extra = {**_applied(failed, results), "原因": failed.reasons.map("；".join).to_numpy()}
     sheets.append(ResultSheet("未通过", _list(failed, results, extra), ["总分"], ["原因"],
                         {n: STATUS_COLOURS[FAILED] for n in range(len(failed))},
-                        title=_list_title(results, FAILED, len(failed))))  # fmt: skip
+                        title=_list_title(results, FAILED, len(failed)), plain=True))  # fmt: skip
     money = results.money()
     if money["payers"] and programme.two_tier:  # no money, no money sheet
         rows = [[p["payer"], money["demonstrations"], p["per_community"], p["total"]] for p in money["payers"]]

@@ -98,7 +98,10 @@ def wrapped_lines_of(values: Sequence[Any], width: float) -> np.ndarray:
     once: a result workbook of 100,000 communities wraps 100,000 reasons. A text that breaks into
     lines of its own is counted one by one (rare); the rest by Arrow, which finds the wide characters
     with the same expression as display_width."""
-    texts = pa.array([v if v is None or isinstance(v, str) else str(v) for v in values], pa.string())
+    try:  # a column of text (and blanks) goes to Arrow as it is
+        texts = pa.array(values, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers among the text: each as str() shows it
+        texts = pa.array([v if v is None or isinstance(v, str) else str(v) for v in values], pa.string())
     room = max((width - 1) * WRAP_SHARE, 1)
     columns = pc.add(pc.utf8_length(texts), pc.count_substring_regex(texts, _WIDE.pattern))
     counted = pc.fill_null(columns, 0).to_numpy(zero_copy_only=False)
