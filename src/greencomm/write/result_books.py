@@ -15,7 +15,7 @@ import math
 import re
 import tempfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -137,31 +137,65 @@ def write_book(sheets: Sequence[ResultSheet]) -> bytes:
     conditional format (one that every number meets), and its rows stay coloured across every column.
 
     A sheet of a million cells or more whose cells take no format but the header's (the inputs
-    carried by a large year) is written in a thread of its own as soon as it is ready, beside the
-    rest, and joined in (write/joined_book.py)."""
-    looks = _Looks()
-    prepared: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
-    large = [s for s in sheets[1:] if s.frame.size >= APART_CELLS]
-    for sheet in [*sheets[:1], *large]:  # what the file written apart needs, first
-        prepared[sheet.name] = _prepare(sheet, looks)
-    apart = [s.name for s in large if _plain_sheet(s, prepared[s.name][1])]
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        writing = pool.submit(_write_apart, sheets[0].name, apart, prepared) if apart else None
+    carried by a large year) is written in a thread of its own beside the rest, and joined in
+    (write/joined_book.py); `BookWriter.start` starts it before the other sheets are even made."""
+    with BookWriter() as book:
+        return book.finish(sheets)
+
+
+class BookWriter:
+    """One result workbook being written: `start` (optional) sets the large plain sheets writing
+    in a thread at once, `finish` writes the rest and joins them in."""
+
+    def __init__(self) -> None:
+        self.looks = _Looks()
+        self.prepared: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
+        self.apart: list[str] = []
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.writing: Future[bytes] | None = None
+
+    def __enter__(self) -> BookWriter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.pool.shutdown(wait=True)
+
+    def start(self, sheets: Sequence[ResultSheet], first: ResultSheet | None = None) -> None:
+        """Start writing the large plain sheets among `sheets` (none of them the first of the
+        workbook). The file written apart begins with a sheet like the workbook's first, so the
+        header's format gets the same number in both: `first` itself, or before it is made, a
+        sheet with a title row (the shortlist's lists have one)."""
+        large = [s for s in sheets if s.frame.size >= APART_CELLS]
+        for sheet in large:
+            self.prepared[sheet.name] = _prepare(sheet, self.looks)
+        self.apart = [s.name for s in large if _plain_sheet(s, self.prepared[s.name][1])]
+        if self.apart:
+            lead = first or ResultSheet(LEAD, pd.DataFrame(columns=["A", "B"]), title="标题")
+            frame, options = self.prepared.get(lead.name) or _prepare(lead, self.looks)
+            chosen = [(lead.name, (frame, _lead_options(options))), *((n, self.prepared[n]) for n in self.apart)]
+            self.writing = self.pool.submit(_write_apart, chosen)
+
+    def finish(self, sheets: Sequence[ResultSheet]) -> bytes:
+        if self.writing is None:  # nothing started: the large ones among these start now
+            self.prepared[sheets[0].name] = _prepare(sheets[0], self.looks)
+            self.start(sheets[1:], sheets[0])
         for sheet in sheets:
-            if sheet.name not in prepared:
-                prepared[sheet.name] = _prepare(sheet, looks)
-        data = [(s.name, prepared[s.name][0]) for s in sheets]
-        options = _options(data, {s.name: prepared[s.name][1] for s in sheets})
-        if writing is None:
-            return _write(data, options)
-        for name in apart:  # the rest holds them by their header
+            if sheet.name not in self.prepared:
+                self.prepared[sheet.name] = _prepare(sheet, self.looks)
+        data = [(s.name, self.prepared[s.name][0]) for s in sheets]
+        each = {s.name: self.prepared[s.name][1] for s in sheets}
+        if self.writing is None:
+            return _write(data, _options(data, each))
+        options = _options(data, each)
+        for name in self.apart:  # the rest holds them by their header
             top = options["header_row"][name]
             options["row_heights"][name] = {r: h for r, h in options["row_heights"][name].items() if r <= top}
-        main = _write([(n, frame.iloc[:0] if n in apart else frame) for n, frame in data], options)
-        joined = join(main, writing.result(), apart)
-    if joined is not None:
-        return joined
-    return _write(data, _options(data, {s.name: prepared[s.name][1] for s in sheets}))  # formats numbered otherwise
+        main = _write([(n, frame.iloc[:0] if n in self.apart else frame) for n, frame in data], options)
+        joined = join(main, self.writing.result(), self.apart)
+        return joined if joined is not None else _write(data, _options(data, each))  # formats numbered otherwise
+
+
+LEAD = "首"  # the sheet the file written apart begins with, in the place of the workbook's first
 
 
 class _Looks:
@@ -236,12 +270,24 @@ def _plain_sheet(sheet: ResultSheet, options: dict[str, Any]) -> bool:
     return not sheet.title and not any(options.get(key) for key in formatted)
 
 
-def _write_apart(first: str, apart: list[str], prepared: dict[str, tuple[pd.DataFrame, dict[str, Any]]]) -> bytes:
-    """The large sheets, after the first sheet emptied to its header (so the header's format gets
-    the same number as in the rest): only its header, title and their formats are written."""
-    kept = ("header_format", "header_row", "merge_ranges", "column_widths")
-    each = {first: {k: v for k, v in prepared[first][1].items() if k in kept}} | {n: prepared[n][1] for n in apart}
-    data = [(first, prepared[first][0].iloc[:0]), *((n, prepared[n][0]) for n in apart)]
+def _lead_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The first sheet's options for the file written apart: every format it uses, each once, in
+    the order it first uses them (its rows' colours by the first row of each), and no data."""
+    kept = {k: v for k, v in options.items() if k not in ("conditional_formats", "row_heights", "autofilter")}
+    if "row_formats" in kept:
+        firsts: dict[int, tuple[int, Any]] = {}
+        for row, look in kept["row_formats"].items():
+            firsts.setdefault(id(look), (row, look))
+        kept["row_formats"] = dict(firsts.values())
+    return kept
+
+
+def _write_apart(chosen: list[tuple[str, tuple[pd.DataFrame, dict[str, Any]]]]) -> bytes:
+    """The large sheets, after a sheet like the workbook's first emptied to its header (so the
+    header's format gets the same number as in the rest)."""
+    (lead, (frame, options)), *apart = chosen
+    each = {lead: options} | {n: o for n, (_, o) in apart}
+    data = [(lead, frame.iloc[:0]), *((n, f) for n, (f, _) in apart)]
     return _write(data, _options(data, each))
 
 
@@ -422,13 +468,25 @@ def input_sheets(results: Results) -> list[ResultSheet]:
     return sheets
 
 
-def _finish(results: Results, lang: str, sheets: list[ResultSheet]) -> bytes:
-    if results.problems:
-        sheets.append(problems_sheet(results, lang))
-    return write_book([*sheets, *provenance_sheets(results), *input_sheets(results)])
+def _finish(results: Results, lang: str, lead: Callable[[], list[ResultSheet]], titled: bool = False) -> bytes:
+    """The workbook: the sheets `lead` makes, the problems, how the results were made, and the
+    inputs carried — those made first, so that when the first sheet is `titled` (a title row, as
+    the shortlist's lists have), a large year's start writing while the rest are made."""
+    with BookWriter() as book:
+        carried = input_sheets(results)
+        if titled:  # a first sheet like the one to come is known: the large ones start at once
+            book.start(carried)
+        sheets = lead()
+        if results.problems:
+            sheets.append(problems_sheet(results, lang))
+        return book.finish([*sheets, *provenance_sheets(results), *carried])
 
 
 def scored_workbook(results: Results, lang: str = "zh") -> bytes:
+    return _finish(results, lang, lambda: _score_sheets(results))
+
+
+def _score_sheets(results: Results) -> list[ResultSheet]:
     detail = (
         ResultSheet(
             "得分明细",
@@ -441,11 +499,15 @@ def scored_workbook(results: Results, lang: str = "zh") -> bytes:
         if detail_fits(results)
         else ResultSheet("得分明细", pd.DataFrame({"说明": ["社区较多，得分明细另存为同名的 _得分明细.csv 文件"]}))
     )
-    return _finish(results, lang, [summary_sheet(results), detail])
+    return [summary_sheet(results), detail]
 
 
 # ---------------------------------------------------------------- rank
 def rank_workbook(results: Results, lang: str = "zh") -> bytes:
+    return _finish(results, lang, lambda: _rank_sheets(results))
+
+
+def _rank_sheets(results: Results) -> list[ResultSheet]:
     rubric = results.programme.rubric
     cat = rubric.ordering_category
     cat_name = next(c.name for c in rubric.categories if c.id == cat)
@@ -466,7 +528,7 @@ def rank_workbook(results: Results, lang: str = "zh") -> bytes:
     by_district = ordered.sort_values(["district", "district_rank"], kind="mergesort")
     sheets = [ResultSheet(name, table(frame), keys, row_colours=_status_colours(frame), freeze_col=4)
               for name, frame in (("全市排名", ordered), ("区内排名", by_district))]  # fmt: skip
-    return _finish(results, lang, sheets)
+    return sheets
 
 
 # ---------------------------------------------------------------- shortlist
@@ -497,6 +559,10 @@ def _list_title(results: Results, status: str, count: int) -> str:
 
 
 def shortlist_workbook(results: Results, lang: str = "zh") -> bytes:
+    return _finish(results, lang, lambda: _shortlist_sheets(results), titled=True)  # each list has its title
+
+
+def _shortlist_sheets(results: Results) -> list[ResultSheet]:
     programme = results.programme
     ordered = results.ordered()
     lists = []
@@ -524,4 +590,4 @@ def shortlist_workbook(results: Results, lang: str = "zh") -> bytes:
         columns = ["出资单位", "示范社区（个）", "每个（元）", "合计（元）"]
         heading = f"{programme.year}年{programme.settings.city}{programme.demonstration_title}奖励资金"
         sheets.append(ResultSheet("奖励资金", pd.DataFrame(rows, columns=columns), title=heading))
-    return _finish(results, lang, sheets)
+    return sheets
