@@ -196,6 +196,7 @@ def validate(
 
     with _collector_paused():
         inputs = read_stage.read_inputs(paths, programme, reviews, register, password)
+        read_stage.stop_readers()  # the inputs are read: checking and annotating need the memory more
         run = Validation(programme, inputs, check.check_inputs(inputs, programme), output)
         run.intake = intake(inputs.submissions, run.checked.set_aside, run.checked.replaced, programme)
     if output is not None:
