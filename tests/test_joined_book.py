@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from greencomm.api import evaluate
-from greencomm.programme import Programme
+from greencomm.programme import load_programme
 from greencomm.write import joined_book, result_books
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -26,12 +26,15 @@ def _parts(book: bytes) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("build", ["shortlist_workbook", "rank_workbook", "scored_workbook"])
+@pytest.mark.parametrize("year", ["", "green"])  # 节能环保社区 (two tiers, money), 绿色社区 (one tier, none)
 def test_a_sheet_written_apart_and_joined_is_the_sheet_written_in_one_call(
-    programme: Programme, monkeypatch: pytest.MonkeyPatch, build: str
+    monkeypatch: pytest.MonkeyPatch, build: str, year: str
 ) -> None:
     """The carried 申报汇总表 starts writing before the lists are made (a first sheet with a title
     row in a shortlist, without one in score and rank): the joined workbook is the one-call one."""
-    results = evaluate([SAMPLE / "submissions"], programme)
+    folder = SAMPLE / year
+    programme = load_programme(folder / "greencomm.toml" if year else None, 2026)
+    results = evaluate([folder / "submissions"], programme)
     joins: list[bool] = []
 
     def spy(main: bytes, apart: bytes, names: list[str]) -> bytes | None:

@@ -274,16 +274,12 @@ class _Refused(Exception):
 
 def _measure(source: str | bytes, request: dict[str, Any], scan: Any) -> dict[str, Any]:
     """The sheet's XML measured before it is read: its facts and head cells, or how far it reaches."""
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-
     extent = scan.Extent(request["max_rows"], request["max_columns"])
     try:
         head, facts = scan.scan_sheet(source if isinstance(source, bytes) else Path(source), request["part"], extent)
-    except (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden) as exc:  # before ValueError
+    except scan.UNSAFE as exc:  # before BROKEN: defusedxml's refusals are ValueErrors
         raise _Refused("unsafe", f"{type(exc).__name__}: {exc}") from exc
-    except (*scan.CONTAINER_BROKEN, KeyError, ParseError, UnicodeDecodeError) as exc:
+    except scan.BROKEN as exc:
         raise _Refused("broken", f"{type(exc).__name__}: {exc}") from exc
     if facts.far:
         return {"ok": True, "far": facts.far}

@@ -20,12 +20,20 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Protocol
+from xml.etree import ElementTree
 
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
 # what zipfile raises for a damaged container: bad headers, bad deflate data, a method or an
 # encryption it does not know, a short file
 CONTAINER_BROKEN = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError, EOFError, OSError)
+UNSAFE = (
+    EntitiesForbidden,
+    DTDForbidden,
+    ExternalReferenceForbidden,
+)  # defusedxml's refusals: ValueErrors, caught first
+BROKEN = (*CONTAINER_BROKEN, KeyError, ElementTree.ParseError, UnicodeDecodeError)  # and broken XML
 HEADER_ROWS = 100  # rows a sheet may have above its data: title, notes, the header itself
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
 
@@ -270,8 +278,8 @@ def _head_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int]]:
 
 def scan_sheet(source: Path | bytes, part: str, limits: Bounds) -> tuple[list[tuple[int, int]], SheetFacts]:
     """The valued cells of a sheet's first rows and its facts, from the XML part `part` of the
-    workbook; no head when the sheet reaches too far (`facts.far`). Raises what defusedxml raises for
-    unsafe XML, and CONTAINER_BROKEN, KeyError, ParseError or UnicodeDecodeError for broken XML."""
+    workbook; no head when the sheet reaches too far (`facts.far`). Raises one of UNSAFE for unsafe
+    XML, one of BROKEN for broken XML."""
     with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
         with archive.open(part) as stream:
             facts = measure_sheet(stream, limits)

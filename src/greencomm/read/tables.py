@@ -106,8 +106,6 @@ class HeaderMatcher:
         self.figures_name_none = not any(_FIGURE.fullmatch(base) for base in self._accepting)
 
     def __call__(self, value: object) -> Column | None:
-        if self.figures_name_none and isinstance(value, str) and _FIGURE.fullmatch(value):
-            return None
         try:
             return self._seen[value]
         except KeyError:

@@ -27,7 +27,6 @@ from xml.etree import ElementTree
 
 import defusedxml.ElementTree as SafeTree
 import pyarrow as pa
-from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from greencomm.errors import InputError, ReadFailed, UsageError
 from greencomm.programme.layouts import PROBLEM_SHEET, RESULTS_SHEET
@@ -35,7 +34,8 @@ from greencomm.programme.settings import Limits
 from greencomm.read.guard import BINARY, XLSX, open_book
 from greencomm.read.sandbox import Caps, Reading
 from greencomm.read.scan import (
-    CONTAINER_BROKEN,
+    BROKEN,
+    UNSAFE,
     Extent,
     SheetFacts,
     facts_from,
@@ -43,8 +43,6 @@ from greencomm.read.scan import (
 )
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # what a folder is read for
-BROKEN = (*CONTAINER_BROKEN, KeyError, ElementTree.ParseError, UnicodeDecodeError)  # and broken XML
-UNSAFE = (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden)
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 

@@ -79,10 +79,12 @@ def join(main: bytes, apart: bytes, names: list[str]) -> bytes | None:
         taken: dict[str, zipfile.ZipInfo] = {}
         formats = other_styles.find(f"{_MAIN}cellXfs")
         every = range(len(formats) if formats is not None else 0)  # what any cell written apart can name
-        if any(_format(base_styles, n) is None or _format(base_styles, n) != _format(other_styles, n) for n in every):
+        looks = [_format(base_styles, n) for n in every]
+        if None in looks or looks != [_format(other_styles, n) for n in every]:
             return None
+        other_book = other.read("xl/workbook.xml")
         for name in names:
-            wanted = _filter_pattern(other_order.index(name)).search(other.read("xl/workbook.xml"))
+            wanted = _filter_pattern(other_order.index(name)).search(other_book)
             held = _filter_pattern(order.index(name))
             if wanted is None or held.search(book) is None:  # both filter their rows, or the join is off
                 return None
@@ -96,8 +98,8 @@ def join(main: bytes, apart: bytes, names: list[str]) -> bytes | None:
             if info.filename == "xl/workbook.xml":
                 entries.append(_write_entry(out, info.filename, info.date_time, *_deflated(book)))
                 continue
-            source, found = (other, taken[info.filename]) if info.filename in taken else (base, info)
-            raw = _raw(apart if source is other else main, found)
+            data, found = (apart, taken[info.filename]) if info.filename in taken else (main, info)
+            raw = _raw(data, found)
             entries.append(_write_entry(out, info.filename, info.date_time, raw, found.CRC, found.file_size,
                                         found.compress_type))  # fmt: skip
         _write_directory(out, entries)
@@ -139,23 +141,22 @@ def _write_entry(
     encoded = name.encode("utf-8")
     time, date = _dos(date_time)
     offset = out.tell()
-    out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, _flags(name), method, time, date, crc, len(raw), size,
+    out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, _flags(encoded), method, time, date, crc, len(raw), size,
                           len(encoded), 0))  # fmt: skip
     out.write(encoded)
     out.write(raw)
     return encoded, time, date, crc, len(raw), size, method, offset
 
 
-def _flags(name: str) -> int:
-    return 0 if name.isascii() else 0x800  # bit 11: the name is UTF-8
+def _flags(encoded: bytes) -> int:
+    return 0 if encoded.isascii() else 0x800  # bit 11: the name is UTF-8
 
 
 def _write_directory(out: io.BytesIO, entries: list[_Entry]) -> None:
     start = out.tell()
     for encoded, time, date, crc, compressed, size, method, offset in entries:
-        flags = 0 if encoded.isascii() else 0x800
-        out.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, method, time, date, crc, compressed,
-                              size, len(encoded), 0, 0, 0, 0, 0, offset))  # fmt: skip
+        out.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, _flags(encoded), method, time, date, crc,
+                              compressed, size, len(encoded), 0, 0, 0, 0, 0, offset))  # fmt: skip
         out.write(encoded)
     end = out.tell()
     out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), end - start, start, 0))

@@ -37,7 +37,6 @@ from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml.ElementTree as SafeTree
 import pandas as pd
-from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -46,7 +45,7 @@ from greencomm.errors import RegisterError
 from greencomm.programme.layouts import REGISTER_FIELDS, REGISTER_SHEET
 from greencomm.read.guard import LOAD_MAX_MB, sheets_megabytes
 from greencomm.read.inputs import Part, Placement
-from greencomm.read.scan import CONTAINER_BROKEN
+from greencomm.read.scan import BROKEN, UNSAFE
 from greencomm.read.values import XML_ILLEGAL, pictures
 from greencomm.read.workbook import read_workbook
 from greencomm.write.atomic import atomic_write, read_only, write_bytes
@@ -54,8 +53,7 @@ from greencomm.write.xlsx import fit_columns, set_value, style_header, to_bytes
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 TABLE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/table"
-UNSAFE = (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden)
-UNREADABLE = (*CONTAINER_BROKEN, KeyError, ElementTree.ParseError, UnicodeDecodeError)
+UNREADABLE = BROKEN
 ROW_LOOKS = ("s", "customFormat", "ht", "customHeight")  # what a new row takes from the last one
 _CONTENT = {f"{{{MAIN}}}{tag}" for tag in ("v", "is", "f")}  # what makes a cell more than its format
 

@@ -23,13 +23,13 @@ from openpyxl.utils import get_column_letter
 from greencomm.errors import RegisterError
 from greencomm.programme.layouts import CHANGE_FIELDS, CHANGES_SHEET
 from greencomm.read.inputs import Part
+from greencomm.read.scan import UNSAFE
 from greencomm.read.tables import find_sheet
 from greencomm.read.workbook import read_workbook
 from greencomm.write.atomic import atomic_write
 from greencomm.write.register import (
     MAIN,
     UNREADABLE,
-    UNSAFE,
     _backup,
     _cell,
     _edits,
