@@ -2,11 +2,14 @@
 a stream is read in."""
 
 import io
+import zipfile
+from pathlib import Path
 
 import pytest
 
+from greencomm.read import scan
 from greencomm.read.guard import Limits
-from greencomm.read.scan import _far_pattern, column_letters, measure_sheet
+from greencomm.read.scan import _far_pattern, column_letters, measure_sheet, scan_sheet
 
 
 def test_column_letters() -> None:
@@ -53,3 +56,37 @@ def test_a_far_cell_is_named_whatever_the_chunks(chunk: int) -> None:
     far = SHEET.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
     assert measure_sheet(io.BytesIO(far), Limits(), chunk).far in ("XFD1048576", "1048576")
     assert measure_sheet(io.BytesIO(far), Limits(), 1 << 22).far == "XFD1048576"
+
+
+def _zipped(xml: bytes, method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", xml)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("chunk", [1 << 22, 4096, 13])
+def test_a_sheet_is_scanned_from_its_workbook_as_from_its_xml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: int, chunk: int
+) -> None:
+    """Inflated by ISA-L a piece at a time (or read as zipfile reads it, when stored), the sheet's
+    XML gives the facts and the head it gives read whole; from a file or from bytes (decrypted)."""
+    original = scan.measure_sheet
+    monkeypatch.setattr(scan, "measure_sheet", lambda stream, limits: original(stream, limits, chunk))
+    book = tmp_path / "book.xlsx"
+    book.write_bytes(_zipped(SHEET * 1, method))
+    for source in (book, book.read_bytes()):
+        head, facts = scan_sheet(source, "xl/worksheets/sheet1.xml", Limits())
+        assert head == [(1, 1), (1, 2)] or head == [(1, 1)]
+        assert facts == measure_sheet(io.BytesIO(SHEET), Limits())
+
+
+def test_a_sheet_whose_contents_do_not_match_its_crc_is_broken() -> None:
+    data = bytearray(_zipped(SHEET))
+    crc_at = data.index(b"PK\x03\x04") + 14  # the local header's CRC-32, then the central directory's
+    central = data.index(b"PK\x01\x02") + 16
+    for at in (crc_at, central):
+        data[at] ^= 0xFF
+    with pytest.raises(zipfile.BadZipFile, match="CRC"):
+        scan_sheet(bytes(data), "xl/worksheets/sheet1.xml", Limits())

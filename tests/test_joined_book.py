@@ -9,12 +9,11 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 
 from greencomm.api import evaluate
 from greencomm.programme import load_programme
-from greencomm.write import joined_book, result_books
+from greencomm.write import joined_book, result_books, sheet_rows
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 
@@ -37,8 +36,8 @@ def test_a_sheet_written_apart_and_joined_is_the_sheet_written_in_one_call(
     results = evaluate([folder / "submissions"], programme)
     joins: list[bool] = []
 
-    def spy(main: bytes, apart: bytes, names: list[str]) -> bytes | None:
-        joined = joined_book.join(main, apart, names)
+    def spy(main: bytes, rows: dict[str, sheet_rows.Rows]) -> bytes | None:
+        joined = joined_book.join(main, rows)
         joins.append(joined is not None)
         return joined
 
@@ -56,29 +55,3 @@ def test_a_sheet_written_apart_and_joined_is_the_sheet_written_in_one_call(
     sheet = book["申报汇总表"]
     assert sheet.max_row == len(results.standing) + 1 and sheet["A1"].font.b
     assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
-
-
-def test_the_join_refuses_a_file_whose_formats_are_numbered_otherwise() -> None:
-    """Written apart without the first sheet before it, the header's format gets another number: the
-    join answers None (write_book then writes the workbook in one call)."""
-    import rustpy_xlsxwriter as rx
-
-    title = rx.Format().set_bold().set_font_size(14)
-    header = rx.Format().set_bold().set_background_color("#DDEBF7")
-    frame = pd.DataFrame({"a": ["x", "y"], "b": [1.0, 2.0]})
-
-    def write(sheets: list[tuple[str, pd.DataFrame]], merges: dict[str, list[object]]) -> bytes:
-        buffer = io.BytesIO()
-        rx.write_worksheets(sheets, buffer, header_format={n: header for n, _ in sheets},
-                            header_row={n: 1 if n in merges else 0 for n, _ in sheets}, merge_ranges=merges,
-                            autofilter={n: True for n, _ in sheets})  # fmt: skip
-        return buffer.getvalue()
-
-    main = write([("名单", frame), ("大表", frame.iloc[:0])], {"名单": [(0, 0, 0, 1, "标题", title)]})
-    assert joined_book.join(main, write([("大表", frame)], {}), ["大表"]) is None
-    mimic = write([("名单", frame.iloc[:0]), ("大表", frame)], {"名单": [(0, 0, 0, 1, "标题", title)]})
-    joined = joined_book.join(main, mimic, ["大表"])
-    assert joined is not None
-    sheet = openpyxl.load_workbook(io.BytesIO(joined))["大表"]
-    assert [[c.value for c in row] for row in sheet.iter_rows()] == [["a", "b"], ["x", 1], ["y", 2]]
-    assert sheet["A1"].fill.fgColor.rgb.endswith("DDEBF7") and sheet.auto_filter.ref == "A1:B3"

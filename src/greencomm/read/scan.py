@@ -14,20 +14,24 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 from xml.etree import ElementTree
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
+from isal import isal_zlib
 
 # what zipfile raises for a damaged container: bad headers, bad deflate data, a method or an
 # encryption it does not know, a short file
-CONTAINER_BROKEN = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError, EOFError, OSError)
+_INFLATE_ERROR = cast(type[Exception], isal_zlib.error)  # ISA-L's word for broken deflate data (typed as an instance)
+CONTAINER_BROKEN = (zipfile.BadZipFile, zlib.error, _INFLATE_ERROR, NotImplementedError, RuntimeError, ValueError,
+                    EOFError, OSError)  # fmt: skip
 UNSAFE = (
     EntitiesForbidden,
     DTDForbidden,
@@ -191,7 +195,11 @@ def _facts_of(text: bytes, facts: SheetFacts) -> None:
                 facts.formulas[cell[0]] = bool(value and value[1])
 
 
-def measure_sheet(stream: IO[bytes], limits: Bounds, chunk_size: int = 1 << 22) -> SheetFacts:
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def measure_sheet(stream: Readable, limits: Bounds, chunk_size: int = 1 << 22) -> SheetFacts:
     """A sheet's facts, read from its XML as a stream, stopping at the first reference beyond the
     limits (a far row is named by its far cell when it has one). About two thirds of a second per
     200 MB of XML; the cell-level facts cost nothing in a sheet without formulas, errors or merges."""
@@ -281,10 +289,52 @@ def scan_sheet(source: Path | bytes, part: str, limits: Bounds) -> tuple[list[tu
     workbook; no head when the sheet reaches too far (`facts.far`). Raises one of UNSAFE for unsafe
     XML, one of BROKEN for broken XML."""
     with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
-        with archive.open(part) as stream:
-            facts = measure_sheet(stream, limits)
+        info = archive.getinfo(part)
+        if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 1:  # not encrypted
+            with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as raw:
+                facts = measure_sheet(_Inflating(raw, info), limits)
+        else:
+            with archive.open(part) as stream:
+                facts = measure_sheet(stream, limits)
         head = [] if facts.far else _head_cells(archive, part)
     return head, facts
+
+
+class _Inflating:
+    """A deflated part of a zip read as its contents, a piece at a time (never whole: a small part
+    may inflate to gigabytes), by ISA-L — three times zlib's speed, a sheet of 100,000 rows is
+    37 MB of XML — and its CRC checked at the end, as zipfile checks it."""
+
+    def __init__(self, raw: IO[bytes], info: zipfile.ZipInfo) -> None:
+        raw.seek(info.header_offset)
+        header = raw.read(30)
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"{info.filename}: no local header")
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        raw.seek(info.header_offset + 30 + name_length + extra_length)
+        self.raw, self.left, self.info = raw, info.compress_size, info
+        self.inflater = isal_zlib.decompressobj(-15)
+        self.pending = b""  # deflated bytes read, not yet inflated
+        self.crc = self.size = 0
+
+    def read(self, size: int) -> bytes:
+        pieces: list[bytes] = []
+        wanted = size
+        while wanted > 0 and not self.inflater.eof:
+            if not self.pending:
+                self.pending = self.raw.read(min(self.left, 1 << 20))
+                self.left -= len(self.pending)
+            piece = self.inflater.decompress(self.pending, wanted)  # with no more input: what it holds
+            if not piece and not self.pending and not self.inflater.eof:
+                raise zipfile.BadZipFile(f"{self.info.filename}: the deflated data ends early")
+            self.pending = self.inflater.unconsumed_tail
+            pieces.append(piece)
+            wanted -= len(piece)
+        data = b"".join(pieces)
+        self.crc, self.size = isal_zlib.crc32(data, self.crc), self.size + len(data)
+        if self.inflater.eof and not data and (self.crc != self.info.CRC or self.size != self.info.file_size):
+            raise zipfile.BadZipFile(f"{self.info.filename}: bad CRC-32 or size")
+        return data
 
 
 def facts_from(data: dict[str, Any]) -> SheetFacts:

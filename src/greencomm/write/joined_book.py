@@ -1,19 +1,15 @@
-"""A large sheet written beside the rest of its workbook and joined in, its compressed XML copied
-as it is (docs/rules.md#speed-and-memory).
+"""A large sheet's data rows, made apart (write/sheet_rows.py), spliced into the workbook the
+writer wrote with that sheet's header alone (docs/rules.md#speed-and-memory).
 
 A result workbook of 100,000 communities carries the inputs as read (申报汇总表, 100,000 × 50
-cells): the writer spends two thirds of its time on that one sheet. So write_book writes it in a
-second call of the writer, in a thread beside the call that writes the other sheets (the writer
-works outside Python's lock), and `join` puts the two files together: the workbook of the other
-sheets holds the large sheet by its header alone (so its name, place, print titles and filter are
-declared as they would be), and that sheet's XML part is replaced by the one written apart, copied
-compressed, byte for byte.
-
-A cell names its format by number, and the two files number their formats each in its own order:
-the file written apart starts with the first sheet of the workbook emptied to its header, so the
-header's format comes out under the same number. `join` checks it: every format of the file written
-apart must be, under the same number, the same (font, fill, border, number format, alignment) in
-the other, else it answers None and the caller writes the workbook in one call.
+cells): the writer would spend two thirds of its time on that one sheet, most of it compressing.
+So write_book has the writer write the workbook with that sheet cut to its header — its name,
+place, widths, header format, print titles and filter declared as they would be — and `join`
+puts the rows in: the sheet's XML is the writer's up to the header row's end, then the rows, then
+the writer's again, its used range and its filter's range (in the sheet and in the workbook's
+names) reaching the last row. The rows' cells take no format, so no format's number is at stake.
+The sheet's deflated data is three streams one after the other (the head and the rows each end
+on a sync flush), and its CRC the three CRCs combined: the 237 MB of XML are compressed once.
 """
 
 from __future__ import annotations
@@ -24,6 +20,10 @@ import struct
 import zipfile
 import zlib
 from xml.etree import ElementTree
+
+from isal import isal_zlib
+
+from greencomm.write.sheet_rows import Rows
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -44,66 +44,76 @@ def _parts(archive: zipfile.ZipFile) -> tuple[list[str], dict[str, str]]:
     return names, parts
 
 
-def _format(styles: ElementTree.Element, number: int) -> tuple[str, ...] | None:
-    """A cell format as it looks: its font, fill, border, number format and alignment, spelled out."""
-    xfs = styles.find(f"{_MAIN}cellXfs")
-    if xfs is None or number >= len(xfs):
-        return None
-    xf = xfs[number]
-
-    def pick(group: str, key: str) -> str:
-        found = styles.find(f"{_MAIN}{group}")
-        index = int(xf.get(key, "0"))
-        return ElementTree.tostring(found[index]).decode() if found is not None and index < len(found) else ""
-
-    codes = {f.get("numFmtId"): f.get("formatCode", "") for f in styles.iter(f"{_MAIN}numFmt")}
-    number_format = xf.get("numFmtId", "0")
-    inner = "".join(ElementTree.tostring(child).decode() for child in xf)
-    return (pick("fonts", "fontId"), pick("fills", "fillId"), pick("borders", "borderId"),
-            number_format, codes.get(number_format, ""), inner)  # fmt: skip
-
-
 def _filter_pattern(index: int) -> re.Pattern[bytes]:
     return re.compile(rb'(<definedName name="_xlnm._FilterDatabase" localSheetId="%d"[^>]*>)([^<]*)(<)' % index)
 
 
-def join(main: bytes, apart: bytes, names: list[str]) -> bytes | None:
-    """`main` with the sheets `names` taken from `apart`, each sheet's compressed XML copied as it
-    is and its filter's range with it; None when a format of theirs would not look the same."""
-    with zipfile.ZipFile(io.BytesIO(main)) as base, zipfile.ZipFile(io.BytesIO(apart)) as other:
-        order, base_parts = _parts(base)
-        other_order, other_parts = _parts(other)
-        base_styles = ElementTree.fromstring(base.read("xl/styles.xml"))
-        other_styles = ElementTree.fromstring(other.read("xl/styles.xml"))
+_DIMENSION = re.compile(rb'<dimension ref="A1(?::([A-Z]+)1)?"/>')
+_FILTER = re.compile(rb'<autoFilter ref="A1(?::([A-Z]+)1)?"/>')
+_NAMED = re.compile(rb"\$([A-Z]+)\$1(?::\$([A-Z]+)\$1)?$")  # the filter's range as the workbook names it
+_STRAY = re.compile(rb"(?:<row [^>]*/>)*")  # heights the writer repeats after a sheet without data rows
+
+
+def join(main: bytes, sheets: dict[str, Rows | None]) -> bytes | None:
+    """`main` with each sheet named in `sheets` ended at its last row of cells — the empty rows the
+    writer repeats after the header of a sheet without data dropped — and, where given, `rows`
+    spliced in after its header; None when `main` is not laid out as expected."""
+    with zipfile.ZipFile(io.BytesIO(main)) as base:
+        order, parts = _parts(base)
         book = base.read("xl/workbook.xml")
-        taken: dict[str, zipfile.ZipInfo] = {}
-        formats = other_styles.find(f"{_MAIN}cellXfs")
-        every = range(len(formats) if formats is not None else 0)  # what any cell written apart can name
-        looks = [_format(base_styles, n) for n in every]
-        if None in looks or looks != [_format(other_styles, n) for n in every]:
-            return None
-        other_book = other.read("xl/workbook.xml")
-        for name in names:
-            wanted = _filter_pattern(other_order.index(name)).search(other_book)
-            held = _filter_pattern(order.index(name))
-            if wanted is None or held.search(book) is None:  # both filter their rows, or the join is off
+        spliced: dict[str, tuple[bytes, int, int, int]] = {}
+        for name, rows in sheets.items():
+            part = _spliced(base.read(parts[name]), rows)
+            if part is None:
                 return None
-            book = held.sub(rb"\g<1>" + wanted[2].replace(b"\\", b"\\\\") + rb"\g<3>", book, count=1)
-            taken[base_parts[name]] = other.getinfo(other_parts[name])
-        if len(main) + sum(info.file_size for info in taken.values()) >= _ZIP32:  # beyond a plain zip
+            spliced[parts[name]] = part
+            if rows is not None:  # the filter's range in the workbook's names reaches the last row too
+                found = _filter_pattern(order.index(name)).search(book)
+                ends = _NAMED.search(found[2]) if found else None
+                if found is None or ends is None:
+                    return None
+                reach = found[2][: ends.start()] + b"$%s$1:$%s$%d" % (ends[1], ends[2] or ends[1], rows.count + 1)
+                book = book[: found.start(2)] + reach + book[found.end(2) :]
+        if len(main) + sum(part[2] for part in spliced.values()) >= _ZIP32:  # beyond a plain zip
             return None
         out = io.BytesIO()
         entries = []
         for info in base.infolist():
             if info.filename == "xl/workbook.xml":
                 entries.append(_write_entry(out, info.filename, info.date_time, *_deflated(book)))
-                continue
-            data, found = (apart, taken[info.filename]) if info.filename in taken else (main, info)
-            raw = _raw(data, found)
-            entries.append(_write_entry(out, info.filename, info.date_time, raw, found.CRC, found.file_size,
-                                        found.compress_type))  # fmt: skip
+            elif info.filename in spliced:
+                entries.append(_write_entry(out, info.filename, info.date_time, *spliced[info.filename]))
+            else:
+                entries.append(_write_entry(out, info.filename, info.date_time, _raw(main, info), info.CRC,
+                                            info.file_size, info.compress_type))  # fmt: skip
         _write_directory(out, entries)
         return out.getvalue()
+
+
+def _spliced(xml: bytes, rows: Rows | None) -> tuple[bytes, int, int, int] | None:
+    """A sheet's XML ended at its last row of cells, with `rows` after it (a sheet that holds its
+    header row alone): deflated, its CRC, its size and the compression method; None when the
+    sheet does not look like one."""
+    end = xml.find(b"</sheetData>")
+    close = xml.rfind(b"</row>", 0, end) + len(b"</row>")
+    if end < 0 or close < len(b"</row>") or not _STRAY.fullmatch(xml, close, end):
+        return None
+    if rows is None:
+        return _deflated(xml[:close] + xml[end:])
+    dimension, reach = _DIMENSION.search(xml, 0, close), _FILTER.search(xml, end)
+    if xml.count(b"</row>", 0, close) != 1 or dimension is None or reach is None:
+        return None
+    last_column = dimension[1] or b"A"
+    used = b"A1" if rows.last == 1 and dimension[1] is None else b"A1:%s%d" % (last_column, rows.last)
+    head = xml[: dimension.start()] + b'<dimension ref="%s"/>' % used + xml[dimension.end() : close]
+    filtered = b'<autoFilter ref="A1:%s%d"/>' % (reach[1] or b"A", rows.count + 1)
+    tail = xml[end : reach.start()] + filtered + xml[reach.end() :]
+    first, last = zlib.compressobj(6, zlib.DEFLATED, -15), zlib.compressobj(6, zlib.DEFLATED, -15)
+    deflated = first.compress(head) + first.flush(zlib.Z_SYNC_FLUSH) + rows.deflated
+    deflated += last.compress(tail) + last.flush()
+    crc = isal_zlib.crc32_combine(isal_zlib.crc32_combine(zlib.crc32(head), rows.crc, rows.size), zlib.crc32(tail),
+                                  len(tail))  # fmt: skip
+    return deflated, crc, len(head) + rows.size + len(tail), zipfile.ZIP_DEFLATED
 
 
 def _raw(data: bytes, info: zipfile.ZipInfo) -> bytes:

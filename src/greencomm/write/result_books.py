@@ -48,6 +48,7 @@ from greencomm.programme.layouts import (
 from greencomm.programme.rubric import fmt
 from greencomm.read.values import map_unique
 from greencomm.write.joined_book import join
+from greencomm.write.sheet_rows import Rows, data_rows
 from greencomm.write.xlsx import WRAP_SHARE, display_width, wrapped_lines, wrapped_lines_of
 
 MARKER = "greencomm 评分结果"
@@ -137,22 +138,22 @@ def write_book(sheets: Sequence[ResultSheet]) -> bytes:
     conditional format (one that every number meets), and its rows stay coloured across every column.
 
     A sheet of a million cells or more whose cells take no format but the header's (the inputs
-    carried by a large year) is written in a thread of its own beside the rest, and joined in
-    (write/joined_book.py); `BookWriter.start` starts it before the other sheets are even made."""
+    carried by a large year) has its rows made apart, in a thread, and spliced in
+    (write/sheet_rows.py, write/joined_book.py); `BookWriter.start` starts them before the other
+    sheets are even made."""
     with BookWriter() as book:
         return book.finish(sheets)
 
 
 class BookWriter:
-    """One result workbook being written: `start` (optional) sets the large plain sheets writing
-    in a thread at once, `finish` writes the rest and joins them in."""
+    """One result workbook being written: `start` (optional) sets the rows of its large plain
+    sheets being made in a thread at once, `finish` writes the rest and splices them in."""
 
     def __init__(self) -> None:
         self.looks = _Looks()
         self.prepared: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
-        self.apart: list[str] = []
         self.pool = ThreadPoolExecutor(max_workers=1)
-        self.writing: Future[bytes] | None = None
+        self.making: dict[str, Future[Rows | None]] = {}
 
     def __enter__(self) -> BookWriter:
         return self
@@ -160,42 +161,42 @@ class BookWriter:
     def __exit__(self, *_: object) -> None:
         self.pool.shutdown(wait=True)
 
-    def start(self, sheets: Sequence[ResultSheet], first: ResultSheet | None = None) -> None:
-        """Start writing the large plain sheets among `sheets` (none of them the first of the
-        workbook). The file written apart begins with a sheet like the workbook's first, so the
-        header's format gets the same number in both: `first` itself, or before it is made, a
-        sheet with a title row (the shortlist's lists have one)."""
-        large = [s for s in sheets if s.frame.size >= APART_CELLS]
-        for sheet in large:
-            self.prepared[sheet.name] = _prepare(sheet, self.looks)
-        self.apart = [s.name for s in large if _plain_sheet(s, self.prepared[s.name][1])]
-        if self.apart:
-            lead = first or ResultSheet(LEAD, pd.DataFrame(columns=["A", "B"]), title="标题")
-            frame, options = self.prepared.get(lead.name) or _prepare(lead, self.looks)
-            chosen = [(lead.name, (frame, _lead_options(options))), *((n, self.prepared[n]) for n in self.apart)]
-            self.writing = self.pool.submit(_write_apart, chosen)
+    def start(self, sheets: Sequence[ResultSheet]) -> None:
+        """Start making the rows of the large plain sheets among `sheets`."""
+        for sheet in sheets:
+            if sheet.frame.size >= APART_CELLS:
+                self.prepared[sheet.name] = _prepare(sheet, self.looks)
+                if _plain_sheet(sheet, self.prepared[sheet.name][1]):
+                    self.making[sheet.name] = self.pool.submit(data_rows, sheet.frame)
 
     def finish(self, sheets: Sequence[ResultSheet]) -> bytes:
-        if self.writing is None:  # nothing started: the large ones among these start now
-            self.prepared[sheets[0].name] = _prepare(sheets[0], self.looks)
-            self.start(sheets[1:], sheets[0])
+        if not self.making:  # nothing started: the large ones among these start now
+            self.start(sheets)
         for sheet in sheets:
             if sheet.name not in self.prepared:
                 self.prepared[sheet.name] = _prepare(sheet, self.looks)
         data = [(s.name, self.prepared[s.name][0]) for s in sheets]
-        each = {s.name: self.prepared[s.name][1] for s in sheets}
-        if self.writing is None:
-            return _write(data, _options(data, each))
-        options = _options(data, each)
-        for name in self.apart:  # the rest holds them by their header
-            top = options["header_row"][name]
-            options["row_heights"][name] = {r: h for r, h in options["row_heights"][name].items() if r <= top}
-        main = _write([(n, frame.iloc[:0] if n in self.apart else frame) for n, frame in data], options)
-        joined = join(main, self.writing.result(), self.apart)
-        return joined if joined is not None else _write(data, _options(data, each))  # formats numbered otherwise
+        options = _options(data, {s.name: self.prepared[s.name][1] for s in sheets})
+        blank: dict[str, Rows | None] = {s.name: None for s in sheets if s.name not in self.making and _blank(s.frame)}
+        if self.making:
+            cut = {key: dict(value) for key, value in options.items()}
+            for name in self.making:  # the workbook holds them by their header alone
+                top = options["header_row"][name]
+                cut["row_heights"][name] = {r: h for r, h in options["row_heights"][name].items() if r <= top}
+            main = _write([(n, frame.iloc[:0] if n in self.making else frame) for n, frame in data], cut)
+            rows = {name: making.result() for name, making in self.making.items()}
+            if None not in rows.values():
+                joined = join(main, blank | rows)
+                if joined is not None:
+                    return joined
+        book = _write(data, options)  # in one call: a value the writer writes its own way, or nothing large
+        return (join(book, blank) if blank else None) or book
 
 
-LEAD = "首"  # the sheet the file written apart begins with, in the place of the workbook's first
+def _blank(frame: pd.DataFrame) -> bool:
+    """No value in any row: the writer then repeats the header's height as an empty row after it
+    (two rows of one number, which Excel would call damaged), dropped by `join`."""
+    return all(bool((frame[c].isna() | frame[c].eq("")).all()) for c in frame.columns)  # most stop at the first
 
 
 class _Looks:
@@ -261,34 +262,13 @@ def _options(data: list[tuple[str, Any]], each: dict[str, dict[str, Any]]) -> Op
 
 
 Options = dict[str, dict[str, Any]]  # the writer's per-sheet options, by sheet name
-APART_CELLS = 1_000_000  # a sheet this large is written beside the rest of its workbook (write/joined_book.py)
+APART_CELLS = 1_000_000  # a sheet this large has its rows made apart (write/sheet_rows.py, write/joined_book.py)
 
 
 def _plain_sheet(sheet: ResultSheet, options: dict[str, Any]) -> bool:
     """A sheet whose cells take no format but the header's: a table read back (the inputs carried)."""
     formatted = ("column_formats", "conditional_formats", "row_formats", "merge_ranges")
     return not sheet.title and not any(options.get(key) for key in formatted)
-
-
-def _lead_options(options: dict[str, Any]) -> dict[str, Any]:
-    """The first sheet's options for the file written apart: every format it uses, each once, in
-    the order it first uses them (its rows' colours by the first row of each), and no data."""
-    kept = {k: v for k, v in options.items() if k not in ("conditional_formats", "row_heights", "autofilter")}
-    if "row_formats" in kept:
-        firsts: dict[int, tuple[int, Any]] = {}
-        for row, look in kept["row_formats"].items():
-            firsts.setdefault(id(look), (row, look))
-        kept["row_formats"] = dict(firsts.values())
-    return kept
-
-
-def _write_apart(chosen: list[tuple[str, tuple[pd.DataFrame, dict[str, Any]]]]) -> bytes:
-    """The large sheets, after a sheet like the workbook's first emptied to its header (so the
-    header's format gets the same number as in the rest)."""
-    (lead, (frame, options)), *apart = chosen
-    each = {lead: options} | {n: o for n, (_, o) in apart}
-    data = [(lead, frame.iloc[:0]), *((n, f) for n, (f, _) in apart)]
-    return _write(data, _options(data, each))
 
 
 def _write(data: list[tuple[str, Any]], options: Options) -> bytes:
@@ -468,14 +448,12 @@ def input_sheets(results: Results) -> list[ResultSheet]:
     return sheets
 
 
-def _finish(results: Results, lang: str, lead: Callable[[], list[ResultSheet]], titled: bool = False) -> bytes:
+def _finish(results: Results, lang: str, lead: Callable[[], list[ResultSheet]]) -> bytes:
     """The workbook: the sheets `lead` makes, the problems, how the results were made, and the
-    inputs carried — those made first, so that when the first sheet is `titled` (a title row, as
-    the shortlist's lists have), a large year's start writing while the rest are made."""
+    inputs carried — those made first, so that a large year's rows are being made while the rest are."""
     with BookWriter() as book:
         carried = input_sheets(results)
-        if titled:  # a first sheet like the one to come is known: the large ones start at once
-            book.start(carried)
+        book.start(carried)
         sheets = lead()
         if results.problems:
             sheets.append(problems_sheet(results, lang))
@@ -559,7 +537,7 @@ def _list_title(results: Results, status: str, count: int) -> str:
 
 
 def shortlist_workbook(results: Results, lang: str = "zh") -> bytes:
-    return _finish(results, lang, lambda: _shortlist_sheets(results), titled=True)  # each list has its title
+    return _finish(results, lang, lambda: _shortlist_sheets(results))
 
 
 def _shortlist_sheets(results: Results) -> list[ResultSheet]:
