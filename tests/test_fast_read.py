@@ -167,3 +167,28 @@ def test_the_header_row_is_the_row_that_names_most_columns(rows: list[list[str |
     counts = [len({c.key for v in row if (c := match(v)) is not None}) for row in rows[:HEADER_SCAN_ROWS]]
     best = max(range(len(counts)), key=lambda r: (counts[r], -r))
     assert _header_row(sheet, columns) == (best if counts[best] >= MIN_HEADER_MATCHES else None)
+
+
+@pytest.mark.parametrize("folder", ["submissions", "flawed", "green/submissions"])
+def test_tables_parsed_in_batches_as_they_are_read_are_the_tables_parsed_at_once(
+    monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    """Workbooks are parsed a batch at a time while the next are read: batched each on its own or
+    all together, the rows, the problems (at their cells) and the places are the same."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from greencomm.read import inputs
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    programme = load_programme(sample / "green" / "greencomm.toml" if folder.startswith("green") else None, 2026)
+    read = []
+    for cells in (10**12, 1):
+        monkeypatch.setattr(inputs, "PARSE_BATCH_CELLS", cells)
+        read.append(inputs.read_submissions([sample / folder], programme))
+    (once, acts_once), (each, acts_each) = read
+    pd.testing.assert_frame_equal(once.frame, each.frame)
+    pd.testing.assert_frame_equal(acts_once, acts_each)
+    assert [p.to_dict("zh") for p in once.problems] == [p.to_dict("zh") for p in each.problems]
+    assert once.places == each.places and len(once.frame) > 20

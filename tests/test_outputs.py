@@ -275,7 +275,11 @@ def test_display_width_counts_wide_characters_as_unicode_does() -> None:
 @given(
     st.lists(
         st.none()
-        | st.text(alphabet="ab 1.%社区芙\u3000\uff21\u1100\U00020001\U0001f600\n\r\u2028\x85é\u0301", max_size=90)
+        | st.text(
+            alphabet="ab 1.%社区芙\u3000\u303e\u303f\u4e00\u9fff\ua000\uff01\uff21\uff60\uff61\u201c\x7f\x80"
+            "\u1100\U00020001\U0001f600\n\r\u2028\x85é\u0301",
+            max_size=90,
+        )
         | st.floats(allow_nan=False)
         | st.integers(),
         max_size=40,

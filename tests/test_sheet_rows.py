@@ -24,7 +24,7 @@ from greencomm.write.result_books import ResultSheet, write_book
 ALPHABET = st.sampled_from([*"芙蓉区第号社区是否无", *"ab Z09%.-", "&", "<", ">", '"', "'", "\t", "\n", "_", "x",
                             "\x01", "\x1f", "\x7f", "\u3000", "\ufffe", "（", "）", "😀"])  # fmt: skip
 TEXT = st.text(ALPHABET, max_size=8)
-VALUE = st.one_of(st.none(), TEXT, st.integers(-(10**16), 10**16), st.sampled_from([True, 1.5, 2.0]))
+VALUE = st.one_of(st.none(), TEXT, st.integers(-(10**16), 10**16), st.sampled_from([True, False]), st.floats())
 PLAIN_VALUE = st.one_of(st.none(), st.text(st.sampled_from([*"芙蓉区是否ab09%&<>\"'_x（）😀"]), max_size=6),
                         st.integers(-(10**14), 10**14))  # fmt: skip
 
@@ -39,17 +39,20 @@ def _both(frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> tuple[bytes, 
     """The workbook of a list and the carried sheet, written in one call and with its rows made apart."""
     made: list[bool] = []
 
-    def spy(frame: pd.DataFrame) -> sheet_rows.Rows | None:
-        rows = sheet_rows.data_rows(frame)
-        made.append(rows is not None)
+    def spy(frame: pd.DataFrame, layout: sheet_rows.Layout = sheet_rows.PLAIN) -> sheet_rows.Rows | None:
+        rows = sheet_rows.data_rows(frame, layout)
+        if layout.top == 0:  # the carried sheet (the list has a title)
+            made.append(rows is not None)
         return rows
 
     sheets = [ResultSheet("名单", pd.DataFrame({"社区名称": ["甲"], "总分": [90.5]}), ["总分"], title="名单（1个）"),
               ResultSheet("申报汇总表", frame, plain=True)]  # fmt: skip
     monkeypatch.setattr(result_books, "data_rows", spy)
     monkeypatch.setattr(result_books, "APART_CELLS", 10**12)
+    monkeypatch.setattr(result_books, "LAID_CELLS", 10**12)
     whole = write_book(sheets)
     monkeypatch.setattr(result_books, "APART_CELLS", 1)
+    monkeypatch.setattr(result_books, "LAID_CELLS", 1)
     return whole, write_book(sheets), made
 
 
@@ -57,8 +60,10 @@ def _is_plain(value: object) -> bool:
     """What the rows are made of without the writer (the module's doc), said independently."""
     if value is None or value == "":
         return True
-    if isinstance(value, bool) or not isinstance(value, int | str):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return False
+    if isinstance(value, float):
+        return value != value or value == 0 or 1e-4 <= abs(value) < 10**15  # not-a-number: a blank
     if isinstance(value, int):
         return abs(value) < 10**15
     return not (
@@ -129,3 +134,55 @@ def test_a_sheet_without_rows_has_its_header_row_once() -> None:
             assert numbers == sorted(set(numbers)) and numbers
     sheet = openpyxl.load_workbook(io.BytesIO(book))["示范社区"]
     assert sheet["A2"].value == "社区名称" and sheet.row_dimensions[2].height > 15
+
+
+@pytest.mark.parametrize(
+    "odd", ["_x0041_", "a\x01b", " lead", "trail ", "tab\t", "\ufffe", "a\r\nb", 1e-5, 1e16, True, 10**15, -(10**15)]
+)
+def test_a_value_the_writer_writes_its_own_way_leaves_the_sheet_to_it(
+    monkeypatch: pytest.MonkeyPatch, odd: object
+) -> None:
+    frame = pd.DataFrame({"名称": ["甲", odd, "乙"], "户数": [1, 2, 3]}, dtype=object)
+    whole, apart, made = _both(frame, monkeypatch)
+    assert made == [False] and _parts(apart) == _parts(whole)
+    plain = frame.replace({odd: "丙"}) if isinstance(odd, str) else frame.assign(户数=[1, 2, 3], 名称="丁")
+    assert _both(plain, monkeypatch)[2] == [True]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_rows_of_a_list_with_coloured_and_tall_rows_are_the_rows_the_writer_writes(data: st.DataObject) -> None:
+    """A list (a title above its header, scores shown with 2 decimals, rows coloured by status,
+    long reasons wrapped into tall rows) made apart: each row's format by the number the writer
+    gave it, each tall row's height as the writer writes it, the ranges reaching the last row."""
+    width = data.draw(st.integers(1, 3))
+    count = data.draw(st.integers(1, 12))
+    value = st.one_of(
+        PLAIN_VALUE, st.floats(0, 100).map(lambda x: round(x, 2)), st.text("原因很长的一段文字", max_size=90)
+    )
+    rows = data.draw(st.lists(st.lists(value, min_size=width, max_size=width), min_size=count, max_size=count))
+    frame = pd.DataFrame(rows, columns=["总分", *(f"列{n}" for n in range(1, width))], dtype=object)
+    colours = data.draw(st.dictionaries(st.integers(0, count - 1), st.sampled_from(["#C6EFCE", "#FFEB9C", "#FFC7CE"])))
+    title = data.draw(st.sampled_from(["", "名单（n个）"]))
+    sheet = ResultSheet("名单", frame, ["总分"], wide=frame.columns[-1:], row_colours=colours, title=title)
+    monkeypatch = pytest.MonkeyPatch()
+    made: list[bool] = []
+
+    def spy(frame: pd.DataFrame, layout: sheet_rows.Layout = sheet_rows.PLAIN) -> sheet_rows.Rows | None:
+        rows = sheet_rows.data_rows(frame, layout)
+        made.append(rows is not None)
+        return rows
+
+    try:
+        monkeypatch.setattr(result_books, "data_rows", spy)
+        monkeypatch.setattr(result_books, "APART_CELLS", 10**12)
+        monkeypatch.setattr(result_books, "LAID_CELLS", 10**12)
+        whole = write_book([sheet])
+        monkeypatch.setattr(result_books, "APART_CELLS", 1)
+        monkeypatch.setattr(result_books, "LAID_CELLS", 1)
+        apart = write_book([sheet])
+    finally:
+        monkeypatch.undo()
+    assert _parts(apart) == _parts(whole)
+    laid = bool(colours)  # else its wrapped column has a format of its own: the writer writes it all
+    assert made == ([all(_is_plain(v) for v in frame.to_numpy().ravel())] if laid else [])

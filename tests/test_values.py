@@ -164,3 +164,12 @@ def test_name_keys_is_name_key_for_every_value(names: list[str | None]) -> None:
     """The vectorised keys (pyarrow NFKC and trim) are the scalar ones, whatever the text."""
     keys = name_keys(pd.Series(names, dtype=object)).tolist()
     assert keys == [None if n is None else name_key(n) for n in names]
+
+
+def test_name_keys_is_name_key_for_every_code_point() -> None:
+    """Characters Unicode assigned after Python's tables (U+1DFCD: Arrow maps it to U+1DF57,
+    Python 3.11 knows it not) are keyed as name_key keys them, as is every other one."""
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    names = ["社区" + "".join(points[i : i + 5]) for i in range(0, len(points), 5)]
+    keys = name_keys(pd.Series(names, dtype=object)).tolist()
+    assert keys == [name_key(n) for n in names]

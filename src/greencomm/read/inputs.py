@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -53,6 +53,7 @@ from greencomm.read.tables import (
     find_sheet,
     has_header,
     is_covered,
+    joined_batches,
     locate_table,
     parse_joined,
     parse_table,
@@ -68,6 +69,7 @@ from greencomm.read.workbook import (
 )
 
 META = ("_file", "_sheet", "_row")  # where each typed row came from
+PARSE_BATCH_CELLS = 250_000  # tables waiting this many cells are parsed while the next workbooks are read
 
 
 @dataclass(frozen=True)
@@ -171,10 +173,11 @@ def _open(path: Path, part: Part, programme: Programme, password: str | None) ->
 
 def _open_all(
     paths: list[Path], part: Part, programme: Programme, password: str | None, columns: tuple[Column, ...]
-) -> list[tuple[Path, Workbook | None]]:
+) -> Iterator[tuple[Path, Workbook | None]]:
     """Open every workbook and read its submission sheet, several files at once: the Rust reader
-    works outside Python's lock, so two cores read two files. Failures are kept for the sheet's
-    own reading to report, in file order."""
+    works outside Python's lock, so two cores read two files. Each comes in file order as soon as
+    its sheet is read (the caller works on it while the next are read). Failures are kept for the
+    sheet's own reading to report."""
     books = [(path, _open(path, part, programme, password)) for path in paths]
 
     def prefetch(book: Workbook | None) -> None:
@@ -183,10 +186,11 @@ def _open_all(
             with contextlib.suppress(InputError):  # reported when the sheet is read for real
                 book.sheet(name)
 
-    if len(books) > 1:
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            list(pool.map(prefetch, [b for _, b in books]))
-    return books
+    if len(books) < 2:
+        yield from books
+        return
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        yield from (pair for pair, _ in zip(books, pool.map(prefetch, [b for _, b in books]), strict=True))
 
 
 @dataclass
@@ -316,8 +320,12 @@ def read_submissions(
     part.carried = {p.name for p in listed if is_result_workbook(p)}
     if not listed:
         part.problems.append(Problem("no-workbooks", params={"paths": "、".join(str(p) for p in paths)}))
-    # every workbook's table found first, then all of them parsed as one, column by column
+    # each workbook's table found as it is read; the tables parsed together, column by column, a
+    # batch of them while the next are read (a folder of small workbooks in one batch at the end)
     found: list[tuple[Workbook, _Located | None, str | None]] = []
+    waiting: list[Table] = []
+    batches = []
+    max_text = programme.settings.limits.max_text_chars
     for path, book in _open_all(listed, part, programme, password, columns):
         part.files.append(path)
         if book is None:
@@ -330,8 +338,14 @@ def read_submissions(
         located = _locate(book, sheet, columns, ("district", "community"), part) if sheet is not None else None
         if sheet is None or located is not None:
             found.append((book, located, act_sheet))
-    tables = [located.table for _, located, _ in found if located is not None]
-    joined, offsets, problems = parse_joined(tables, columns, programme.settings.limits.max_text_chars)
+        if located is not None:
+            waiting.append(located.table)
+            if sum(t.height * len(t.cells) for t in waiting) >= PARSE_BATCH_CELLS:
+                batches.append(parse_joined(waiting, columns, max_text))
+                waiting = []
+    if waiting or not batches:
+        batches.append(parse_joined(waiting, columns, max_text))
+    joined, offsets, problems = joined_batches(batches)
     activities = []
     n = 0  # the table being placed
     for book, located, act_sheet in found:
@@ -344,7 +358,7 @@ def read_submissions(
             acts = _load_table(book, act_sheet, activity_read_columns(programme), ("name",), part, optional=True)
             if acts is not None:
                 activities.append(_credit(acts, frame, book, programme))
-    if tables:
+    if n:  # a table was placed
         part.frame = with_keys(joined)
     return part, pd.concat(activities, ignore_index=True) if activities else pd.DataFrame()
 

@@ -8,6 +8,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -15,6 +16,10 @@ import pyarrow.compute as pc
 from greencomm.read.values import clean_text, map_unique, nfkc
 
 SEPARATOR = "\x00"  # between the parts of a key: no name holds it
+# Names of these characters alone (Latin-1, CJK punctuation, the unified ideographs, full-width
+# forms: settled long before any Unicode version Python or Arrow knows) are keyed by Arrow; any
+# other name by Python, whose Unicode tables (14.0 in 3.11) may be older than Arrow's
+_SETTLED = r"^[\x00-\x{ff}\x{3000}-\x{303f}\x{4e00}-\x{9fff}\x{ff00}-\x{ffef}]*$"
 
 
 def _visible(text: str) -> str:
@@ -38,7 +43,12 @@ def name_keys(names: pd.Series) -> pd.Series:
         return map_unique(names, lambda v: None if v is None else name_key(v))
     visible = pc.replace_substring_regex(text, r"\p{Cf}", "")
     keys = pc.utf8_trim_whitespace(pc.utf8_normalize(pc.utf8_trim_whitespace(visible), "NFKC"))
-    return pd.Series(keys.to_numpy(zero_copy_only=False), index=names.index, dtype=object)
+    out = pd.Series(keys.to_numpy(zero_copy_only=False), index=names.index, dtype=object)
+    settled = pc.fill_null(pc.match_substring_regex(text, _SETTLED), True)
+    rare = np.flatnonzero(~np.asarray(settled.to_numpy(zero_copy_only=False), dtype=bool))
+    if len(rare):  # Arrow may know characters newer than Python's tables: these the scalar way
+        out.iloc[rare] = [name_key(v) for v in names.iloc[rare].tolist()]
+    return out
 
 
 def joined_keys(*parts: pd.Series) -> pd.Series:

@@ -337,9 +337,10 @@ def parse_tables(
     return [(frame.iloc[offsets[n] : offsets[n + 1]].reset_index(drop=True), problems[n]) for n in range(len(tables))]
 
 
-def parse_joined(
-    tables: list[Table], columns: tuple[Column, ...], max_text: int = MAX_TEXT
-) -> tuple[pd.DataFrame, np.ndarray, list[list[Problem]]]:
+Joined = tuple[pd.DataFrame, np.ndarray, list[list[Problem]]]  # what parse_joined gives
+
+
+def parse_joined(tables: list[Table], columns: tuple[Column, ...], max_text: int = MAX_TEXT) -> Joined:
     """Several tables parsed as one: each column of all of them parsed together (a folder of 200
     small workbooks costs what one workbook of their rows costs). One frame of every table's rows in
     order — table n's are rows offsets[n] to offsets[n + 1] — and each table's problems at its own cells."""
@@ -374,6 +375,17 @@ def parse_joined(
             problems[having[k]].append(Problem(code, table.file, table.sheet, table.address(col.key, row), col.header,
                                                shown, {**extra, **params}))  # fmt: skip
     return pd.DataFrame(data, dtype=object), offsets, problems
+
+
+def joined_batches(batches: list[Joined]) -> Joined:
+    """Tables parsed in batches, one after another, as parse_joined would give them all at once
+    (each cell is parsed on its own text alone, so how the tables are batched changes nothing)."""
+    if len(batches) == 1:
+        return batches[0]
+    frame = pd.concat([frame for frame, _, _ in batches], ignore_index=True)
+    starts = np.cumsum([0, *(int(offsets[-1]) for _, offsets, _ in batches)])
+    offsets = np.concatenate([[0], *(o[1:] + start for (_, o, _), start in zip(batches, starts, strict=False))])
+    return frame, offsets, [problems for _, _, each in batches for problems in each]
 
 
 def _joined(parts: list[pa.Array]) -> pa.Array:

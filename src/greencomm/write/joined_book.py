@@ -1,15 +1,22 @@
 """A large sheet's data rows, made apart (write/sheet_rows.py), spliced into the workbook the
-writer wrote with that sheet's header alone (docs/rules.md#speed-and-memory).
+writer wrote with that sheet cut short; and the rows the writer repeats, dropped
+(docs/rules.md#speed-and-memory).
 
 A result workbook of 100,000 communities carries the inputs as read (申报汇总表, 100,000 × 50
-cells): the writer would spend two thirds of its time on that one sheet, most of it compressing.
-So write_book has the writer write the workbook with that sheet cut to its header — its name,
-place, widths, header format, print titles and filter declared as they would be — and `join`
+cells) and lists every community that failed (未通过): the writer would spend most of its time
+on those two sheets, most of that compressing. So write_book has the writer write the workbook
+with such a sheet cut to its header (and, for a sheet whose rows are coloured, one row of each
+colour, so that each colour's format gets its number) — its name, place, widths, header format,
+merged title, print titles, filter and conditional formats declared as they would be — and `join`
 puts the rows in: the sheet's XML is the writer's up to the header row's end, then the rows, then
-the writer's again, its used range and its filter's range (in the sheet and in the workbook's
-names) reaching the last row. The rows' cells take no format, so no format's number is at stake.
-The sheet's deflated data is three streams one after the other (the head and the rows each end
-on a sync flush), and its CRC the three CRCs combined: the 237 MB of XML are compressed once.
+the writer's again, its used range, its filter's range (in the sheet and in the workbook's names)
+and its conditional formats' ranges reaching the last row. The sheet's deflated data is three
+streams one after the other (the head and the rows each end on a sync flush), and its CRC the
+three CRCs combined: the 237 MB of XML are compressed once.
+
+The writer also writes the last row of a sheet again, empty and under the same number, when that
+row has a colour or height of its own — and the header of a sheet without data rows — which Excel
+reports as damaged content; `join` drops those repeats from any sheet it is given.
 """
 
 from __future__ import annotations
@@ -19,11 +26,12 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Mapping
 from xml.etree import ElementTree
 
 from isal import isal_zlib
 
-from greencomm.write.sheet_rows import Rows
+from greencomm.write.sheet_rows import LEVEL, Rows
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -48,13 +56,16 @@ def _filter_pattern(index: int) -> re.Pattern[bytes]:
     return re.compile(rb'(<definedName name="_xlnm._FilterDatabase" localSheetId="%d"[^>]*>)([^<]*)(<)' % index)
 
 
-_DIMENSION = re.compile(rb'<dimension ref="A1(?::([A-Z]+)1)?"/>')
-_FILTER = re.compile(rb'<autoFilter ref="A1(?::([A-Z]+)1)?"/>')
-_NAMED = re.compile(rb"\$([A-Z]+)\$1(?::\$([A-Z]+)\$1)?$")  # the filter's range as the workbook names it
-_STRAY = re.compile(rb"(?:<row [^>]*/>)*")  # heights the writer repeats after a sheet without data rows
+_DIMENSION = re.compile(rb'<dimension ref="A1(?::([A-Z]+)[0-9]+)?"/>')
+_FILTER = re.compile(rb'<autoFilter ref="A([0-9]+)(?::([A-Z]+)[0-9]+)?"/>')
+_SQREF = re.compile(rb'sqref="([A-Z]+)([0-9]+)(?::([A-Z]+)[0-9]+)?"')  # a conditional format's range
+_NAMED = re.compile(rb"\$([A-Z]+)\$([0-9]+)(?::\$([A-Z]+)\$[0-9]+)?$")  # the filter's range as the workbook names it
+_ROWS = re.compile(rb"(?:<row [^>]*/>|<row [^>]*>.*?</row>)*", re.DOTALL)  # rows, and nothing else
+_ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
+_EMPTY_ROW = re.compile(rb'<row r="(\d+)"[^>]*/>')
 
 
-def join(main: bytes, sheets: dict[str, Rows | None]) -> bytes | None:
+def join(main: bytes, sheets: Mapping[str, Rows | None]) -> bytes | None:
     """`main` with each sheet named in `sheets` ended at its last row of cells — the empty rows the
     writer repeats after the header of a sheet without data dropped — and, where given, `rows`
     spliced in after its header; None when `main` is not laid out as expected."""
@@ -72,7 +83,8 @@ def join(main: bytes, sheets: dict[str, Rows | None]) -> bytes | None:
                 ends = _NAMED.search(found[2]) if found else None
                 if found is None or ends is None:
                     return None
-                reach = found[2][: ends.start()] + b"$%s$1:$%s$%d" % (ends[1], ends[2] or ends[1], rows.count + 1)
+                reach = found[2][: ends.start()] + b"$%s$%s:$%s$%d" % (ends[1], ends[2], ends[3] or ends[1],
+                                                                         int(ends[2]) + rows.count)  # fmt: skip
                 book = book[: found.start(2)] + reach + book[found.end(2) :]
         if len(main) + sum(part[2] for part in spliced.values()) >= _ZIP32:  # beyond a plain zip
             return None
@@ -91,29 +103,77 @@ def join(main: bytes, sheets: dict[str, Rows | None]) -> bytes | None:
 
 
 def _spliced(xml: bytes, rows: Rows | None) -> tuple[bytes, int, int, int] | None:
-    """A sheet's XML ended at its last row of cells, with `rows` after it (a sheet that holds its
-    header row alone): deflated, its CRC, its size and the compression method; None when the
+    """A sheet's XML without the rows the writer repeats after its last row of cells; or, given
+    `rows`, with them in the place of every row under its header (the sheet held by its header and
+    a row of each look): deflated, its CRC, its size and the compression method; None when the
     sheet does not look like one."""
     end = xml.find(b"</sheetData>")
-    close = xml.rfind(b"</row>", 0, end) + len(b"</row>")
-    if end < 0 or close < len(b"</row>") or not _STRAY.fullmatch(xml, close, end):
-        return None
     if rows is None:
-        return _deflated(xml[:close] + xml[end:])
-    dimension, reach = _DIMENSION.search(xml, 0, close), _FILTER.search(xml, end)
-    if xml.count(b"</row>", 0, close) != 1 or dimension is None or reach is None:
+        close = xml.rfind(b"</row>", 0, end) + len(b"</row>")
+        kept = _kept(xml, close, end) if end >= 0 and close >= len(b"</row>") else None
+        return None if kept is None else _deflated(xml[:close] + kept + xml[end:])
+    header = rows.top + 1  # its number
+    opened = re.compile(rb'<row r="%d"[^>]*>' % header).search(xml, 0, end if end >= 0 else len(xml))
+    close = xml.find(b"</row>", opened.end()) + len(b"</row>") if opened is not None else -1
+    dimension = _DIMENSION.search(xml, 0, close if close >= 0 else 0)
+    if end < 0 or close < 0 or dimension is None or not _ROWS.fullmatch(xml, close, end):
         return None
-    last_column = dimension[1] or b"A"
-    used = b"A1" if rows.last == 1 and dimension[1] is None else b"A1:%s%d" % (last_column, rows.last)
+    width = dimension[1] or b"A"  # the header's
+    used = b"A1" if rows.last == 1 and width == b"A" else b"A1:%s%d" % (width, rows.last)
     head = xml[: dimension.start()] + b'<dimension ref="%s"/>' % used + xml[dimension.end() : close]
-    filtered = b'<autoFilter ref="A1:%s%d"/>' % (reach[1] or b"A", rows.count + 1)
-    tail = xml[end : reach.start()] + filtered + xml[reach.end() :]
-    first, last = zlib.compressobj(6, zlib.DEFLATED, -15), zlib.compressobj(6, zlib.DEFLATED, -15)
+    last = header + rows.count  # the filter and the conditional formats reach it
+    tail, filters = _FILTER.subn(lambda m: b'<autoFilter ref="A%d:%s%d"/>' % (header, m[2] or b"A", last), xml[end:])
+    tail = _SQREF.sub(lambda m: _reach(m[1], header + 1, m[3] or m[1], last, b"sqref"), tail)
+    if filters != 1:
+        return None
+    first, closing = zlib.compressobj(6, zlib.DEFLATED, -15), zlib.compressobj(6, zlib.DEFLATED, -15)
     deflated = first.compress(head) + first.flush(zlib.Z_SYNC_FLUSH) + rows.deflated
-    deflated += last.compress(tail) + last.flush()
+    deflated += closing.compress(tail) + closing.flush()
     crc = isal_zlib.crc32_combine(isal_zlib.crc32_combine(zlib.crc32(head), rows.crc, rows.size), zlib.crc32(tail),
                                   len(tail))  # fmt: skip
     return deflated, crc, len(head) + rows.size + len(tail), zipfile.ZIP_DEFLATED
+
+
+def _reach(first: bytes, top: int, last_column: bytes, bottom: int, name: bytes) -> bytes:
+    """A range attribute as the writer writes it: one cell alone without its colon."""
+    if first == last_column and top == bottom:
+        return b'%s="%s%d"' % (name, first, top)
+    return b'%s="%s%d:%s%d"' % (name, first, top, last_column, bottom)
+
+
+def row_formats(book: bytes, name: str, numbers: list[int]) -> list[int | None] | None:
+    """The format number the rows `numbers` (counted from 1) of the sheet `name` have in `book`
+    (None: a row without one); None when a row is not there."""
+    with zipfile.ZipFile(io.BytesIO(book)) as archive:
+        _, parts = _parts(archive)
+        xml = archive.read(parts[name])
+    found: list[int | None] = []
+    for number in numbers:
+        row = re.search(rb'<row r="%d"([^>]*)>' % number, xml)
+        if row is None:
+            return None
+        style = re.search(rb' s="(\d+)"', row[1])
+        found.append(int(style[1]) if style else None)
+    return found
+
+
+def _kept(xml: bytes, close: int, end: int) -> bytes | None:
+    """Of the empty rows between a sheet's last row of cells (ending at `close`) and the end of its
+    data, those the writer means: the ones numbered past the row before them (it repeats the last
+    row, or the header of a sheet without data rows, under the same number: Excel would call that
+    damaged). None when anything else is there."""
+    number = _ROW_NUMBER.match(xml, xml.rfind(b"<row ", 0, close))
+    if number is None:
+        return None
+    last, position, kept = int(number[1]), close, []
+    for row in _EMPTY_ROW.finditer(xml, close, end):
+        if row.start() != position:
+            return None
+        position = row.end()
+        if int(row[1]) > last:
+            kept.append(row[0])
+            last = int(row[1])
+    return b"".join(kept) if position == end else None
 
 
 def _raw(data: bytes, info: zipfile.ZipInfo) -> bytes:
@@ -127,8 +187,9 @@ def _raw(data: bytes, info: zipfile.ZipInfo) -> bytes:
 
 
 def _deflated(data: bytes) -> tuple[bytes, int, int, int]:
-    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-    return packer.compress(data) + packer.flush(), zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED
+    """A part rewritten, deflated by ISA-L (a sheet of lists at 100,000 communities is 70 MB of XML)."""
+    packer = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush(), isal_zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED
 
 
 _Entry = tuple[bytes, int, int, int, int, int, int, int]  # name, time, date, crc, sizes, method, offset

@@ -47,8 +47,8 @@ from greencomm.programme.layouts import (
 )
 from greencomm.programme.rubric import fmt
 from greencomm.read.values import map_unique
-from greencomm.write.joined_book import join
-from greencomm.write.sheet_rows import Rows, data_rows
+from greencomm.write.joined_book import join, row_formats
+from greencomm.write.sheet_rows import Layout, Rows, data_rows
 from greencomm.write.xlsx import WRAP_SHARE, display_width, wrapped_lines, wrapped_lines_of
 
 MARKER = "greencomm 评分结果"
@@ -140,7 +140,9 @@ def write_book(sheets: Sequence[ResultSheet]) -> bytes:
     A sheet of a million cells or more whose cells take no format but the header's (the inputs
     carried by a large year) has its rows made apart, in a thread, and spliced in
     (write/sheet_rows.py, write/joined_book.py); `BookWriter.start` starts them before the other
-    sheets are even made."""
+    sheets are even made. A sheet of 100,000 cells or more whose rows are coloured or tall (the
+    未通过 list of a large year) has its rows made apart once the rest is written, each colour by
+    the number the writer gave it. The rows the writer repeats at a sheet's end are dropped."""
     with BookWriter() as book:
         return book.finish(sheets)
 
@@ -177,25 +179,98 @@ class BookWriter:
                 self.prepared[sheet.name] = _prepare(sheet, self.looks)
         data = [(s.name, self.prepared[s.name][0]) for s in sheets]
         options = _options(data, {s.name: self.prepared[s.name][1] for s in sheets})
-        blank: dict[str, Rows | None] = {s.name: None for s in sheets if s.name not in self.making and _blank(s.frame)}
-        if self.making:
-            cut = {key: dict(value) for key, value in options.items()}
-            for name in self.making:  # the workbook holds them by their header alone
-                top = options["header_row"][name]
-                cut["row_heights"][name] = {r: h for r, h in options["row_heights"][name].items() if r <= top}
-            main = _write([(n, frame.iloc[:0] if n in self.making else frame) for n, frame in data], cut)
-            rows = {name: making.result() for name, making in self.making.items()}
-            if None not in rows.values():
-                joined = join(main, blank | rows)
-                if joined is not None:
-                    return joined
+        laid = [
+            s.name for s in sheets if s.name not in self.making and s.frame.size >= LAID_CELLS and _laid(s, options)
+        ]
+        apart = {*self.making, *laid}
+        mended = {s.name: None for s in sheets if s.name not in apart and _repeats(s, options)}
+        if apart:
+            joined = self._spliced(data, options, laid, mended)
+            if joined is not None:
+                return joined
         book = _write(data, options)  # in one call: a value the writer writes its own way, or nothing large
-        return (join(book, blank) if blank else None) or book
+        mended = {s.name: None for s in sheets if _repeats(s, options)}
+        return (join(book, mended) if mended else None) or book
+
+    def _spliced(
+        self, data: list[tuple[str, Any]], options: Options, laid: list[str], mended: dict[str, None]
+    ) -> bytes | None:
+        """The workbook written with its large sheets cut short — the plain ones to their header,
+        the `laid` ones to their header and a row of each colour — and their rows spliced in; None
+        when a value is one the writer writes its own way."""
+        frames, cut = dict(data), {key: dict(value) for key, value in options.items()}
+        for name in self.making:
+            frames[name] = frames[name].iloc[:0]
+            cut["row_heights"][name] = _header_heights(name, options)
+        models = {name: _models(name, options) for name in laid}
+        for name, picked in models.items():
+            frames[name] = frames[name].iloc[picked].reset_index(drop=True)
+            top, formats = options["header_row"][name], options["row_formats"].get(name, {})
+            cut["row_formats"][name] = {top + 1 + n: formats[top + 1 + d] for n, d in enumerate(picked)
+                                        if top + 1 + d in formats}  # fmt: skip
+            cut["row_heights"][name] = _header_heights(name, options)
+        main = _write([(name, frames[name]) for name, _ in data], cut)
+        whole = dict(data)
+        rows: dict[str, Rows | None] = {}
+        for name, picked in models.items():  # while the large plain ones are still being made
+            layout = _layout(main, name, options, picked, len(whole[name]))
+            rows[name] = data_rows(whole[name], layout) if layout is not None else None
+        rows |= {name: making.result() for name, making in self.making.items()}
+        return join(main, {**mended, **rows}) if None not in rows.values() else None
+
+
+def _laid(sheet: ResultSheet, options: Options) -> bool:
+    """A sheet whose rows can be made apart with their formats and heights: no column formats (its
+    cells take their row's format alone), no merged cells but a title's."""
+    merges = options["merge_ranges"].get(sheet.name, [])
+    return not options["column_formats"].get(sheet.name) and all(m[0] == m[2] == 0 for m in merges)
+
+
+def _header_heights(name: str, options: Options) -> dict[int, float]:
+    top = options["header_row"][name]
+    return {r: h for r, h in options["row_heights"].get(name, {}).items() if r <= top}
+
+
+def _models(name: str, options: Options) -> list[int]:
+    """The data rows (from 0) that show each of a sheet's row formats first: the workbook holds the
+    sheet by them, and the numbers the writer gives their formats are every row's."""
+    top = options["header_row"][name]
+    firsts: dict[int, int] = {}
+    for row, look in sorted(options["row_formats"].get(name, {}).items()):
+        firsts.setdefault(id(look), row - top - 1)
+    return sorted(firsts.values()) or [0]
+
+
+def _layout(main: bytes, name: str, options: Options, picked: list[int], count: int) -> Layout | None:
+    """Where a sheet's `count` rows lie and how they look, each row's format by the number the
+    writer gave it in `main` (where the `picked` rows show them); None when `main` does not."""
+    top = options["header_row"][name]
+    numbers = row_formats(main, name, [top + 2 + n for n in range(len(picked))])
+    formats = options["row_formats"].get(name, {})
+    number: dict[int, int] = {}
+    for n, d in enumerate(picked):
+        if (look := formats.get(top + 1 + d)) is not None:
+            given = numbers[n] if numbers is not None else None
+            if given is None:
+                return None
+            number[id(look)] = given
+    each = [number[id(formats[top + 1 + d])] if top + 1 + d in formats else -1 for d in range(count)]
+    heights = {r - top - 1: h for r, h in options["row_heights"].get(name, {}).items() if r > top}
+    return Layout(top, each if formats else None, heights)
+
+
+def _repeats(sheet: ResultSheet, options: Options) -> bool:
+    """Whether the writer repeats a row of this sheet: after the last row it writes, when that row
+    has its own height or format, it writes that row again, empty, under the same number (Excel
+    would call the workbook damaged; `join` drops it). So in a sheet of coloured or tall rows, and
+    in one without a value under its header (the header's height)."""
+    top = options["header_row"][sheet.name]
+    tall = any(row > top for row in options["row_heights"].get(sheet.name, {}))
+    return tall or sheet.name in options["row_formats"] or _blank(sheet.frame)
 
 
 def _blank(frame: pd.DataFrame) -> bool:
-    """No value in any row: the writer then repeats the header's height as an empty row after it
-    (two rows of one number, which Excel would call damaged), dropped by `join`."""
+    """No value in any row."""
     return all(bool((frame[c].isna() | frame[c].eq("")).all()) for c in frame.columns)  # most stop at the first
 
 
@@ -262,6 +337,7 @@ def _options(data: list[tuple[str, Any]], each: dict[str, dict[str, Any]]) -> Op
 
 
 Options = dict[str, dict[str, Any]]  # the writer's per-sheet options, by sheet name
+LAID_CELLS = 100_000  # a sheet this large has its rows made apart once the rest is written (formats by number)
 APART_CELLS = 1_000_000  # a sheet this large has its rows made apart (write/sheet_rows.py, write/joined_book.py)
 
 

@@ -1,27 +1,31 @@
-"""The data rows of a large plain sheet — the inputs a result workbook carries — written exactly
-as the workbook's writer writes them, byte for byte, but over whole columns with Arrow, and
-compressed by ISA-L (docs/rules.md#speed-and-memory).
+"""The data rows of a large sheet — the inputs a result workbook carries, the 未通过 list of a
+large year — written exactly as the workbook's writer writes them, byte for byte, but over whole
+columns with Arrow, and compressed by ISA-L (docs/rules.md#speed-and-memory).
 
 The writer (rustpy-xlsxwriter) spends about three quarters of its time on such a sheet deflating
 its XML at zlib's default level: 100,000 × 50 cells are 237 MB of XML, 3 s to compress, 1.5 s to
 make. Here a block of rows becomes a handful of Arrow string kernels (a cell is its column's
 letters and the row's number around the value: `<c r="B7" t="inlineStr"><is><t>芙蓉区</t></is></c>`,
 `<c r="F7"><v>2751.0</v></c>`; no cell for a blank; no row for a row of blanks), and the XML goes
-through ISA-L's fastest level (a tenth of the time, a file about a fifth larger). The rest of the
-sheet (its header row, widths, filter, print setup) is still the writer's: write/joined_book.py
-splices these rows into it.
+through ISA-L's fastest level (a tenth of the time, a file about a fifth larger). A row may have a
+format of its own (its colour: every cell of it takes it, `s="3"`) and a height (`ht="33"`, in
+whole pixels as the writer rounds it), by the `Layout` given. The rest of the sheet (its title
+and header rows, widths, filter, conditional formats, print setup) is still the writer's:
+write/joined_book.py splices these rows into it.
 
 Only what the writer writes plainly is written here: text without control characters, `_xHHHH_`,
-U+FFFE/U+FFFF or surrounding whitespace, no longer than a cell holds, and whole numbers below
-10¹⁵. Anything else (none of it occurs in what greencomm carries, but a value is a value) makes
-`data_rows` answer None, and the caller lets the writer write the whole workbook.
+U+FFFE/U+FFFF or surrounding whitespace, no longer than a cell holds, whole numbers below 10¹⁵,
+fractions within 10⁻⁴ ≤ |x| < 10¹⁵ (written as Python's repr writes them, which is the writer's
+form there). Anything else (none of it occurs in what greencomm writes, but a value is a value)
+makes `data_rows` answer None, and the caller lets the writer write the whole workbook.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -31,7 +35,7 @@ from isal import isal_zlib
 
 from greencomm.read.scan import column_letters
 
-BLOCK_ROWS = 20_000  # rows made and compressed at a time (about 50 MB of XML at 50 columns)
+BLOCK_ROWS = 10_000  # rows made and compressed at a time (about 25 MB of XML at 50 columns)
 CELL_CHARS = 32_767  # the most a cell holds: the writer refuses more
 WHOLE = 10**15  # whole numbers below this the writer writes as "2751.0" (its shortest float form)
 LEVEL = 1  # ISA-L's fastest
@@ -52,40 +56,64 @@ class Rows:
     crc: int  # CRC-32 of the XML
     size: int  # bytes of XML
     count: int  # data rows, blank ones included (the filter reaches the last)
-    last: int  # the last row holding a value, counted from the sheet's top (the header's row is 1)
+    last: int  # the last row written (a value, or a format or height of its own), counted from 1
+    top: int = 0  # the header's row, counted from 0
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a sheet's data rows lie and how they look beyond their values."""
+
+    top: int = 0  # the header's row, counted from 0 (under a title: 1)
+    formats: Sequence[int] | None = None  # each data row's format number; -1: none
+    heights: Mapping[int, float] = field(default_factory=dict)  # data row (from 0) → its height in points
 
 
 class _Unplain(Exception):
     """A value the writer writes some other way than here."""
 
 
-def data_rows(frame: pd.DataFrame) -> Rows | None:
-    """The rows of `frame` under a header in row 1, as the writer writes them; None when a value
-    is one it writes otherwise (see the module's doc)."""
+PLAIN = Layout()  # a header in the first row, rows without a format or height of their own
+
+
+def data_rows(frame: pd.DataFrame, layout: Layout = PLAIN) -> Rows | None:
+    """The rows of `frame` under its header, as the writer writes them; None when a value is one
+    it writes otherwise (see the module's doc)."""
     columns = [frame[c].to_numpy() for c in frame.columns]
     letters = [column_letters(n + 1) for n in range(len(columns))]
     packer = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
-    deflated, crc, size, last = [], 0, 0, 1
+    deflated, crc, size, last = [], 0, 0, layout.top + 1
     try:
         for start in range(0, len(frame), BLOCK_ROWS):
-            xml, valued = _block(columns, letters, start, min(len(frame), start + BLOCK_ROWS))
+            xml, valued = _block(columns, letters, start, min(len(frame), start + BLOCK_ROWS), layout)
             deflated.append(packer.compress(xml))
             crc, size, last = isal_zlib.crc32(xml, crc), size + len(xml), valued or last
     except (_Unplain, *_CONVERSION):
         return None
     deflated.append(packer.flush(isal_zlib.Z_SYNC_FLUSH))
-    return Rows(b"".join(deflated), crc, size, len(frame), last)
+    return Rows(b"".join(deflated), crc, size, len(frame), last, layout.top)
 
 
-def _block(columns: Sequence[np.ndarray], letters: Sequence[str], start: int, stop: int) -> tuple[memoryview, int]:
+def height_text(points: float) -> str:
+    """A row's height as the writer writes it: in whole pixels (4 to 3 points), shown shortest."""
+    shown = math.floor(points * 4 / 3 + 0.5) * 0.75
+    return str(int(shown)) if shown.is_integer() else repr(shown)
+
+
+def _block(
+    columns: Sequence[np.ndarray], letters: Sequence[str], start: int, stop: int, layout: Layout
+) -> tuple[memoryview, int]:
     """Rows start…stop (data rows counted from 0) as XML, and the last of them holding a value
-    (its sheet row; 0 when none does)."""
-    numbers = pc.cast(pa.array(np.arange(start + 2, stop + 2)), pa.string())  # the header is row 1
-    items: list[object] = ['<row r="', numbers, '">']
+    (its sheet row, counted from 1; 0 when none does)."""
+    first = layout.top + 2  # the first data row's number
+    numbers = pc.cast(pa.array(np.arange(start + first, stop + first)), pa.string())
+    marks = _marks(layout, start, stop)  # the row's own format and height, each cell's format
+    opened, styled = ('">', '"') if marks is None else (pc.binary_join_element_wise('"', marks[0], ">", ""), marks[1])
+    items: list[object] = ['<row r="', numbers, opened]
     valued: pa.Array | None = None  # rows with a cell so far (None: every row has one)
     every = False
     for values, letter in zip(columns, letters, strict=True):
-        cell = _column(values[start:stop], letter, numbers)
+        cell = _column(values[start:stop], [f'<c r="{letter}', numbers, styled])
         if cell is None:
             continue
         if isinstance(cell, list):  # a value in every row: its pieces joined with the row's
@@ -95,36 +123,56 @@ def _block(columns: Sequence[np.ndarray], letters: Sequence[str], start: int, st
         items.append(pc.fill_null(cell, ""))
         present = pc.is_valid(cell)
         valued = present if valued is None else pc.or_(valued, present)
-    if not every and valued is None:  # no value in any of these rows
-        return memoryview(b""), 0
+    if not every and valued is None:
+        valued = pa.array(np.zeros(stop - start, dtype=bool))
     rows = pc.binary_join_element_wise(*items, "</row>", "")
     last = len(rows)
     if not every:
         assert valued is not None
-        rows = pc.if_else(valued, rows, "")  # a row of blanks is not written
-        last = int(np.flatnonzero(valued.to_numpy(zero_copy_only=False))[-1]) + 1
+        # a row of blanks is written empty when it has a format or height of its own, else not at all
+        empty = "" if marks is None else pc.if_else(pc.equal(marks[0], ""), "", pc.binary_join_element_wise(
+            '<row r="', numbers, '"', marks[0], "/>", ""))  # fmt: skip
+        rows = pc.if_else(valued, rows, empty)
+        written = valued if marks is None else pc.or_(valued, pc.not_equal(marks[0], ""))  # the used range's rows
+        found = np.flatnonzero(written.to_numpy(zero_copy_only=False))
+        last = int(found[-1]) + 1 if len(found) else 0
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=len(rows) + 1, offset=rows.offset * 4)
     data = rows.buffers()[2]
     xml = memoryview(data)[offsets[0] : offsets[-1]] if data is not None else memoryview(b"")
-    return xml, start + 1 + last
+    return xml, start + first - 1 + last if last else 0
 
 
-def _column(values: np.ndarray, letter: str, numbers: pa.Array) -> list[object] | pa.Array | None:
+def _marks(layout: Layout, start: int, stop: int) -> tuple[pa.Array, pa.Array] | None:
+    """Each row's attributes of its own (` s="3" customFormat="1" ht="33" customHeight="1"`) and
+    what follows its cells' reference (`" s="3"`, or the quote alone); None when no row has any."""
+    formats = layout.formats[start:stop] if layout.formats is not None else None
+    tall = {n - start: height_text(h) for n, h in layout.heights.items() if start <= n < stop}
+    if not tall and (formats is None or all(f < 0 for f in formats)):
+        return None
+    looks = formats if formats is not None else [-1] * (stop - start)
+    own = [(f' s="{f}" customFormat="1"' if f >= 0 else "") + (f' ht="{tall[n]}" customHeight="1"' if n in tall else "")
+           for n, f in enumerate(looks)]  # fmt: skip
+    return pa.array(own, pa.string()), pa.array([f'" s="{f}"' if f >= 0 else '"' for f in looks], pa.string())
+
+
+def _column(values: np.ndarray, opening: list[object]) -> list[object] | pa.Array | None:
     """A column's cells: the pieces of each cell when every row has one, else the cells themselves
-    (null where blank); None when no row has one."""
+    (null where blank); None when no row has one. `opening`: the pieces before the cell's type."""
     try:
-        array = pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # text and whole numbers in one column: each apart
-        kinds = {type(v) for v in values}
-        if not kinds <= {str, int, type(None)}:
+        array = pa.array(values, from_pandas=True)  # None, NaN, NA, NaT: blanks, as the writer takes them
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # text and numbers in one column: each kind apart
+        present = [None if v is None or v != v else v for v in values.tolist()]  # NaN: a blank
+        if not {type(v) for v in present} <= {str, int, float, type(None)}:
             raise _Unplain from None
-        texts = pa.array([v if type(v) is str else None for v in values], pa.string())
-        wholes = pa.array([v if type(v) is int else None for v in values], pa.int64())
-        return pc.coalesce(*(_joined(_cell(part, letter, numbers)) for part in (texts, wholes)))
+        parts = [pa.array([v if type(v) is kind else None for v in present], pa_type)
+                 for kind, pa_type in ((str, pa.string()), (int, pa.int64()), (float, pa.float64()))]  # fmt: skip
+        return pc.coalesce(*(_joined(_cell(part, opening)) for part in parts))
     if pa.types.is_null(array.type):
         return None
-    pieces = _cell(array, letter, numbers)
-    value = pieces[3]
+    if pa.types.is_float64(array.type) and any(isinstance(v, bool | np.bool_) for v in values):
+        raise _Unplain  # Arrow takes true for 1.0 among fractions: the writer writes it as true
+    pieces = _cell(array, opening)
+    value = pieces[-2]
     assert isinstance(value, pa.Array)
     if value.null_count == 0:
         return pieces
@@ -136,16 +184,30 @@ def _joined(pieces: list[object]) -> pa.Array:
     return pc.binary_join_element_wise(*pieces, "")
 
 
-def _cell(values: pa.Array, letter: str, numbers: pa.Array) -> list[object]:
-    """The pieces of a column's cells (the value's piece null where blank)."""
+def _cell(values: pa.Array, opening: list[object]) -> list[object]:
+    """The pieces of a column's cells (the value's piece, the one before the last, null where blank)."""
     if pa.types.is_string(values.type):
-        return [f'<c r="{letter}', numbers, '" t="inlineStr"><is><t>', _text(values), "</t></is></c>"]
+        return [*opening, ' t="inlineStr"><is><t>', _text(values), "</t></is></c>"]
     if pa.types.is_int64(values.type):
         low, high = pc.min_max(values).values()
         if low.is_valid and not -WHOLE < low.as_py() <= high.as_py() < WHOLE:
             raise _Unplain
-        return [f'<c r="{letter}', numbers, '"><v>', pc.cast(values, pa.string()), ".0</v></c>"]
-    raise _Unplain  # fractions, true/false, dates: the writer's own forms
+        return [*opening, "><v>", pc.cast(values, pa.string()), ".0</v></c>"]
+    if pa.types.is_float64(values.type):
+        return [*opening, "><v>", _fractions(values), "</v></c>"]
+    raise _Unplain  # true/false, dates, decimals: the writer's own forms
+
+
+def _fractions(values: pa.Array) -> pa.Array:
+    """Numbers with a fraction as the writer writes them — shortest, as Python's repr does, within
+    10⁻⁴ ≤ |x| < 10¹⁵ (outside it the two write exponents differently); not-a-number is a blank."""
+    numbers = values.to_numpy(zero_copy_only=False)
+    present = ~np.isnan(numbers)
+    size = np.abs(numbers[present])
+    if not np.all((size == 0) | ((size >= 1e-4) & (size < WHOLE))):
+        raise _Unplain
+    return pa.array([repr(float(x)) if ok else None for x, ok in zip(numbers.tolist(), present.tolist(), strict=True)],
+                    pa.string())  # fmt: skip
 
 
 def _text(values: pa.Array) -> pa.Array:
