@@ -133,7 +133,10 @@ def _header_row(sheet: Sheet, columns: tuple[Column, ...]) -> int | None:
     height = min(sheet.height, HEADER_SCAN_ROWS)
     if not sheet.columns or not height:
         return None
-    head = pa.concat_arrays([c.slice(0, height).cast(pa.large_string()) for c in sheet.columns])
+    parts = [c.slice(0, height) for c in sheet.columns]
+    if {p.type for p in parts} not in ({pa.string()}, {pa.large_string()}):  # one kind of text: no cast
+        parts = [p.cast(pa.large_string()) for p in parts]
+    head = pa.concat_arrays(parts)
     maybe = pc.is_valid(head)
     if match.figures_name_none:
         maybe = pc.and_(maybe, pc.invert(pc.match_substring_regex(head, f"^(?:{_FIGURE.pattern})$")))
