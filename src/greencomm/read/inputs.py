@@ -324,6 +324,7 @@ def read_submissions(
     # batch of them while the next are read (a folder of small workbooks in one batch at the end)
     found: list[tuple[Workbook, _Located | None, str | None]] = []
     waiting: list[Table] = []
+    waiting_cells = 0
     batches = []
     max_text = programme.settings.limits.max_text_chars
     for path, book in _open_all(listed, part, programme, password, columns):
@@ -340,9 +341,10 @@ def read_submissions(
             found.append((book, located, act_sheet))
         if located is not None:
             waiting.append(located.table)
-            if sum(t.height * len(t.cells) for t in waiting) >= PARSE_BATCH_CELLS:
+            waiting_cells += located.table.height * len(located.table.cells)
+            if waiting_cells >= PARSE_BATCH_CELLS:
                 batches.append(parse_joined(waiting, columns, max_text))
-                waiting = []
+                waiting, waiting_cells = [], 0
     if waiting or not batches:
         batches.append(parse_joined(waiting, columns, max_text))
     joined, offsets, problems = joined_batches(batches)

@@ -300,18 +300,23 @@ def scan_sheet(source: Path | bytes, part: str, limits: Bounds) -> tuple[list[tu
     return head, facts
 
 
+def stored_start(raw: IO[bytes], info: zipfile.ZipInfo) -> int:
+    """Where the stored (compressed) bytes of a zip entry begin in its file: past its local header."""
+    raw.seek(info.header_offset)
+    header = raw.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"{info.filename}: no local header")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    return int(info.header_offset + 30 + name_length + extra_length)
+
+
 class _Inflating:
     """A deflated part of a zip read as its contents, a piece at a time (never whole: a small part
     may inflate to gigabytes), by ISA-L — three times zlib's speed, a sheet of 100,000 rows is
     37 MB of XML — and its CRC checked at the end, as zipfile checks it."""
 
     def __init__(self, raw: IO[bytes], info: zipfile.ZipInfo) -> None:
-        raw.seek(info.header_offset)
-        header = raw.read(30)
-        if len(header) < 30 or header[:4] != b"PK\x03\x04":
-            raise zipfile.BadZipFile(f"{info.filename}: no local header")
-        name_length, extra_length = struct.unpack("<HH", header[26:30])
-        raw.seek(info.header_offset + 30 + name_length + extra_length)
+        raw.seek(stored_start(raw, info))
         self.raw, self.left, self.info = raw, info.compress_size, info
         self.inflater = isal_zlib.decompressobj(-15)
         self.pending = b""  # deflated bytes read, not yet inflated

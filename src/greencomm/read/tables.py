@@ -387,7 +387,7 @@ def joined_batches(batches: list[Joined]) -> Joined:
         return batches[0]
     frame = pd.concat([frame for frame, _, _ in batches], ignore_index=True)
     starts = np.cumsum([0, *(int(offsets[-1]) for _, offsets, _ in batches)])
-    offsets = np.concatenate([[0], *(o[1:] + start for (_, o, _), start in zip(batches, starts, strict=False))])
+    offsets = np.concatenate([[0], *(o[1:] + start for (_, o, _), start in zip(batches, starts[:-1], strict=True))])
     return frame, offsets, [problems for _, _, each in batches for problems in each]
 
 

@@ -31,6 +31,7 @@ from xml.etree import ElementTree
 
 from isal import isal_zlib
 
+from greencomm.read.scan import stored_start
 from greencomm.write.sheet_rows import LEVEL, Rows
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -66,9 +67,9 @@ _EMPTY_ROW = re.compile(rb'<row r="(\d+)"[^>]*/>')
 
 
 def join(main: bytes, sheets: Mapping[str, Rows | None]) -> bytes | None:
-    """`main` with each sheet named in `sheets` ended at its last row of cells — the empty rows the
-    writer repeats after the header of a sheet without data dropped — and, where given, `rows`
-    spliced in after its header; None when `main` is not laid out as expected."""
+    """`main` with the rows the writer repeats dropped from each sheet named in `sheets`, and,
+    where `rows` are given, those in the place of every row under the sheet's header; None when
+    `main` is not laid out as expected."""
     with zipfile.ZipFile(io.BytesIO(main)) as base:
         order, parts = _parts(base)
         book = base.read("xl/workbook.xml")
@@ -123,7 +124,7 @@ def _spliced(xml: bytes, rows: Rows | None) -> tuple[bytes, int, int, int] | Non
     head = xml[: dimension.start()] + b'<dimension ref="%s"/>' % used + xml[dimension.end() : close]
     last = header + rows.count  # the filter and the conditional formats reach it
     tail, filters = _FILTER.subn(lambda m: b'<autoFilter ref="A%d:%s%d"/>' % (header, m[2] or b"A", last), xml[end:])
-    tail = _SQREF.sub(lambda m: _reach(m[1], header + 1, m[3] or m[1], last, b"sqref"), tail)
+    tail = _SQREF.sub(lambda m: b'sqref="%s"' % _span(m[1], header + 1, m[3] or m[1], last), tail)
     if filters != 1:
         return None
     first, closing = zlib.compressobj(6, zlib.DEFLATED, -15), zlib.compressobj(6, zlib.DEFLATED, -15)
@@ -134,11 +135,11 @@ def _spliced(xml: bytes, rows: Rows | None) -> tuple[bytes, int, int, int] | Non
     return deflated, crc, len(head) + rows.size + len(tail), zipfile.ZIP_DEFLATED
 
 
-def _reach(first: bytes, top: int, last_column: bytes, bottom: int, name: bytes) -> bytes:
-    """A range attribute as the writer writes it: one cell alone without its colon."""
+def _span(first: bytes, top: int, last_column: bytes, bottom: int) -> bytes:
+    """A range as the writer writes it: one cell alone without its colon."""
     if first == last_column and top == bottom:
-        return b'%s="%s%d"' % (name, first, top)
-    return b'%s="%s%d:%s%d"' % (name, first, top, last_column, bottom)
+        return b"%s%d" % (first, top)
+    return b"%s%d:%s%d" % (first, top, last_column, bottom)
 
 
 def row_formats(book: bytes, name: str, numbers: list[int]) -> list[int | None] | None:
@@ -177,13 +178,9 @@ def _kept(xml: bytes, close: int, end: int) -> bytes | None:
 
 
 def _raw(data: bytes, info: zipfile.ZipInfo) -> bytes:
-    """An entry's bytes as stored (compressed), read past its local header."""
-    start = info.header_offset
-    if data[start : start + 4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(f"{info.filename}: no local header")
-    name_length, extra_length = struct.unpack("<HH", data[start + 26 : start + 30])
-    begin = start + 30 + name_length + extra_length
-    return data[begin : begin + info.compress_size]
+    """An entry's bytes as stored (compressed)."""
+    start = stored_start(io.BytesIO(data), info)
+    return data[start : start + info.compress_size]
 
 
 def _deflated(data: bytes) -> tuple[bytes, int, int, int]:

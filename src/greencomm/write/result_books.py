@@ -185,14 +185,14 @@ class BookWriter:
         apart = {*self.making, *laid}
         mended = {s.name: None for s in sheets if s.name not in apart and _repeats(s, options)}
         if apart:
-            joined = self._spliced(data, options, laid, mended)
+            joined = self._with_rows_apart(data, options, laid, mended)
             if joined is not None:
                 return joined
         book = _write(data, options)  # in one call: a value the writer writes its own way, or nothing large
         mended = {s.name: None for s in sheets if _repeats(s, options)}
         return (join(book, mended) if mended else None) or book
 
-    def _spliced(
+    def _with_rows_apart(
         self, data: list[tuple[str, Any]], options: Options, laid: list[str], mended: dict[str, None]
     ) -> bytes | None:
         """The workbook written with its large sheets cut short — the plain ones to their header,
@@ -254,8 +254,13 @@ def _layout(main: bytes, name: str, options: Options, picked: list[int], count: 
             if given is None:
                 return None
             number[id(look)] = given
-    each = [number[id(formats[top + 1 + d])] if top + 1 + d in formats else -1 for d in range(count)]
-    heights = {r - top - 1: h for r, h in options["row_heights"].get(name, {}).items() if r > top}
+    each = np.full(count, -1, dtype=np.int64)
+    for row, look in formats.items():
+        each[row - top - 1] = number[id(look)]
+    heights = np.zeros(count)
+    for row, points in options["row_heights"].get(name, {}).items():
+        if row > top:
+            heights[row - top - 1] = points
     return Layout(top, each if formats else None, heights)
 
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -65,8 +65,8 @@ class Layout:
     """Where a sheet's data rows lie and how they look beyond their values."""
 
     top: int = 0  # the header's row, counted from 0 (under a title: 1)
-    formats: Sequence[int] | None = None  # each data row's format number; -1: none
-    heights: Mapping[int, float] = field(default_factory=dict)  # data row (from 0) → its height in points
+    formats: np.ndarray | None = None  # each data row's format number; -1: none of its own
+    heights: np.ndarray | None = None  # each data row's height in points; 0: none of its own
 
 
 class _Unplain(Exception):
@@ -144,15 +144,19 @@ def _block(
 
 def _marks(layout: Layout, start: int, stop: int) -> tuple[pa.Array, pa.Array] | None:
     """Each row's attributes of its own (` s="3" customFormat="1" ht="33" customHeight="1"`) and
-    what follows its cells' reference (`" s="3"`, or the quote alone); None when no row has any."""
-    formats = layout.formats[start:stop] if layout.formats is not None else None
-    tall = {n - start: height_text(h) for n, h in layout.heights.items() if start <= n < stop}
-    if not tall and (formats is None or all(f < 0 for f in formats)):
+    what follows its cells' reference (`" s="3"`, or the quote alone); None when no row has any.
+    Worded once for each distinct format and height."""
+    count = stop - start
+    formats = layout.formats[start:stop] if layout.formats is not None else np.full(count, -1)
+    heights = layout.heights[start:stop] if layout.heights is not None else np.zeros(count)
+    if (formats < 0).all() and not heights.any():
         return None
-    looks = formats if formats is not None else [-1] * (stop - start)
-    own = [(f' s="{f}" customFormat="1"' if f >= 0 else "") + (f' ht="{tall[n]}" customHeight="1"' if n in tall else "")
-           for n, f in enumerate(looks)]  # fmt: skip
-    return pa.array(own, pa.string()), pa.array([f'" s="{f}"' if f >= 0 else '"' for f in looks], pa.string())
+    looks, each = np.unique(np.stack([formats, heights]), axis=1, return_inverse=True)
+    own = [(f' s="{int(f)}" customFormat="1"' if f >= 0 else "")
+           + (f' ht="{height_text(h)}" customHeight="1"' if h else "") for f, h in looks.T.tolist()]  # fmt: skip
+    cells = [f'" s="{int(f)}"' if f >= 0 else '"' for f in looks[0].tolist()]
+    chosen = pa.array(np.asarray(each).ravel())
+    return pa.array(own, pa.string()).take(chosen), pa.array(cells, pa.string()).take(chosen)
 
 
 def _column(values: np.ndarray, opening: list[object]) -> list[object] | pa.Array | None:
