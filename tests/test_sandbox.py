@@ -4,11 +4,12 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from conftest import WriteBook
 from greencomm.errors import ReadFailed
-from greencomm.read.sandbox import POOL, Caps, Reading, _Worker, read_sheet
+from greencomm.read.sandbox import POOL, Caps, Request, _Worker, read, read_sheet
 
 
 def _fake(script: str, caps: Caps | None = None) -> _Worker:
@@ -55,11 +56,23 @@ def test_decrypted_bytes_are_read_like_the_file(write_submission: WriteBook) -> 
     assert from_file.equals(from_bytes)
 
 
-def test_a_cancelled_read_leaves_no_worker_behind(write_submission: WriteBook) -> None:
-    reading = Reading(write_submission([]), "申报汇总表", "c", Caps())
-    worker = reading._worker
-    reading.cancel()
-    assert not worker.alive and worker not in POOL._idle
+def test_a_worker_that_failed_is_not_reused(write_submission: WriteBook, tmp_path: Path) -> None:
+    POOL.shutdown()
+    broken = _fake("import sys; sys.stdin.readline(); sys.stdout.write('not json\\n'); sys.stdout.flush()")
+    with pytest.raises(ReadFailed):
+        broken.read(tmp_path / "x.xlsx", "Sheet1", "t")
+    assert not broken.alive
+    answer = read(Request(write_submission([]), "申报汇总表", "d", Caps()))
+    assert answer.table.num_rows and [c.type for c in answer.columns()] == [pa.string()] * answer.table.num_columns
+    assert len(POOL._idle) == 1 and POOL._idle[0] is not broken
+
+
+def test_a_sheet_sent_short_is_a_crash_not_a_table(tmp_path: Path) -> None:
+    script = ("import sys; sys.stdin.readline(); sys.stdout.write('{\"ok\": true, \"bytes\": 100}\\nabc'); "
+              "sys.stdout.flush()")  # fmt: skip
+    with pytest.raises(ReadFailed) as failed:
+        _fake(script).read(tmp_path / "x.xlsx", "Sheet1", "t")
+    assert failed.value.kind == "crash"
 
 
 def test_no_reading_process_is_a_problem_not_a_crash(write_submission: WriteBook, tmp_path: Path,

@@ -315,6 +315,7 @@ def _results_workbook(
     results = _communities(paths, programme, reviews, register, password, objections)
     build, default = WORKBOOKS[kind]
     make = functools.partial(getattr(result_books, build), results, lang)
+    results.inputs.hashes  # noqa: B018 - the files hashed now, in one go: among the writing threads each file waits for Python's lock
     if json_to is None:
         book = make()
     else:  # the workbook's writer works outside Python's lock: the JSON is written meanwhile

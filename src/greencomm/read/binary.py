@@ -24,7 +24,7 @@ from greencomm.errors import InputError, ReadFailed
 from greencomm.problems import Problem
 from greencomm.programme.settings import Limits
 from greencomm.read.guard import ODS, XLS, XLSB
-from greencomm.read.sandbox import Caps, Reading
+from greencomm.read.sandbox import Caps, Request, read
 from greencomm.read.scan import HEADER_ROWS, SheetFacts, column_letters
 from greencomm.read.workbook import Sheet, Workbook, _read_failed, _refuse_far
 
@@ -58,9 +58,8 @@ def unchecked(file: str, kind: str) -> Problem:
 def sheets(source: Path | bytes, token: str, limits: Limits, kind: str = "") -> tuple[list[str], set[str]]:
     """The sheet names in order and the hidden ones, as the reading process sees them (`ReadFailed`
     when it cannot open the file). `kind`: the format the guard found, for a file named otherwise."""
-    reading = Reading(source, "", token, _caps(limits), mode="list", kind=kind)
-    reading.result()
-    listed = [(str(name), str(state)) for name, state in reading.answer["sheets"]]
+    said = read(Request(source, "", token, _caps(limits), mode="list", kind=kind)).said
+    listed = [(str(name), str(state)) for name, state in said["sheets"]]
     return [name for name, _ in listed], {name for name, state in listed if state != "visible"}
 
 
@@ -70,17 +69,19 @@ def _valued(column: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(filled, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def whole_request(source: Path | bytes, name: str, token: str, limits: Limits, kind: str = "") -> Request:
+    """What the reading process is asked for a sheet read whole."""
+    return Request(source, name, token, _caps(limits), mode="whole", kind=kind)
+
+
 def read_whole(
     source: Path | bytes, name: str, token: str, limits: Limits, kind: str = ""
 ) -> tuple[list[pa.Array], int, int, SheetFacts]:
     """A sheet's columns of text from its first valued row and column (as the .xlsx reader gives
     them), the Excel row and column of their first cell, and its facts: its Excel error cells, and
     `far`, the last valued cell, when it lies beyond `[limits]`. Raises ReadFailed."""
-    reading = Reading(source, name, token, _caps(limits), mode="whole", kind=kind)
-    table = reading.result()
-    answer = reading.answer
-    columns = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in table.columns]
-    columns = [c if pa.types.is_string(c.type) else c.cast(pa.string()) for c in columns]
+    whole = read(whole_request(source, name, token, limits, kind))
+    answer, columns = whole.said, whole.columns()
     col0 = int(answer.get("col0", 1))
     facts = SheetFacts()
     for row, column, detail in answer.get("errors", []):

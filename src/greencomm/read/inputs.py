@@ -9,10 +9,8 @@ frames returned.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -44,7 +42,7 @@ from greencomm.read.binary import unchecked
 from greencomm.read.guard import BINARY
 from greencomm.read.kinds import refuse_misplaced
 from greencomm.read.names import name_key, with_keys, workbook_district
-from greencomm.read.sandbox import POOL, Caps, give_back_memory
+from greencomm.read.sandbox import POOL, Caps, give_back_memory, reading_ahead
 from greencomm.read.scan import cell_position
 from greencomm.read.tables import (
     Table,
@@ -66,6 +64,7 @@ from greencomm.read.workbook import (
     own_outputs,
     read_workbook,
     sheet_names,
+    sheet_request,
 )
 
 META = ("_file", "_sheet", "_row")  # where each typed row came from
@@ -174,23 +173,15 @@ def _open(path: Path, part: Part, programme: Programme, password: str | None) ->
 def _open_all(
     paths: list[Path], part: Part, programme: Programme, password: str | None, columns: tuple[Column, ...]
 ) -> Iterator[tuple[Path, Workbook | None]]:
-    """Open every workbook and read its submission sheet, several files at once: the Rust reader
-    works outside Python's lock, so two cores read two files. Each comes in file order as soon as
-    its sheet is read (the caller works on it while the next are read). Failures are kept for the
-    sheet's own reading to report."""
+    """Open every workbook and ask for its submission sheet at once: the reading processes read
+    them (two cores, two files), each holding the next file while it reads one, and the caller
+    takes each book in file order, working on one while the next are read. A sheet named otherwise
+    is looked for when its book's turn comes."""
     books = [(path, _open(path, part, programme, password)) for path in paths]
-
-    def prefetch(book: Workbook | None) -> None:
-        name = _submission_sheet(book, columns) if book is not None else None
-        if book is not None and name is not None:
-            with contextlib.suppress(InputError):  # reported when the sheet is read for real
-                book.sheet(name)
-
-    if len(books) < 2:
+    named = [(book, find_sheet(book.visible_names, SUBMISSION_SHEET)) for _, book in books if book is not None]
+    requests = [r for book, name in named if name is not None and (r := sheet_request(book, name)) is not None]
+    with reading_ahead(requests, workers=min(4, os.cpu_count() or 1)):
         yield from books
-        return
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        yield from (pair for pair, _ in zip(books, pool.map(prefetch, [b for _, b in books]), strict=True))
 
 
 @dataclass
@@ -313,8 +304,8 @@ def read_submissions(
     columns = columns or submission_columns(programme)
     part = Part(_empty(columns))
     paths = list(paths)
-    for skipped in own_outputs(paths):
-        kind = ("评分结果", "a result workbook") if is_result_workbook(skipped) else ("问题清单", "a problem list")
+    for skipped, result in own_outputs(paths):
+        kind = ("评分结果", "a result workbook") if result else ("问题清单", "a problem list")
         part.problems.append(Problem("own-output-skipped", skipped.name, params={"kind": kind[0], "kind_en": kind[1]}))
     listed = expand_inputs(paths)
     part.carried = {p.name for p in listed if is_result_workbook(p)}

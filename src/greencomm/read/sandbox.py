@@ -10,8 +10,9 @@ goes on with the next file. The worker answers with the sheet as an Arrow IPC st
 Workers are started on first use (about 0.1 s), reused for the following reads, and stopped when
 greencomm exits. Protocol, one request at a time over the worker's stdin and stdout: a JSON line
 (`path`, or `size` followed by that many bytes of a decrypted workbook; `sheet`; `token` naming the
-workbook so a second sheet reuses the opened reader), answered by a JSON line (`ok`, or `error`)
-followed, when ok, by the sheet as an Arrow IPC stream (which marks its own end).
+workbook so a second sheet reuses the opened reader), answered by a JSON line (`ok`, or `error`;
+`bytes`, the size of the sheet that follows) followed, when ok, by the sheet as an Arrow IPC stream
+of that many bytes, which the parent reads in one go.
 
 A request's `mode` says what is wanted: `xlsx` (the default) the sheet from its first valued row —
 when the request names the sheet's XML `part` and the limits, the worker first measures that XML
@@ -31,13 +32,19 @@ import subprocess
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import pyarrow as pa
 
 from greencomm.errors import ReadFailed
+
+if sys.platform != "win32":
+    import fcntl
 
 Scan = tuple[str, Any]  # a sheet's XML part and its bounds (greencomm.read.scan.Extent): measure it first
 
@@ -49,9 +56,82 @@ class Caps:
 
 
 # ---------------------------------------------------------------- the parent's side
+class _Watchdog:
+    """Stops a worker whose read runs past its time: one thread for every read, looking at the
+    reads under way a few times a second (a thread of its own for each read would cost a start
+    and a hand-over of Python's lock, per file, in a folder of hundreds)."""
+
+    TICK = 0.2  # seconds between looks: the limit is kept within this
+
+    def __init__(self) -> None:
+        self._due: dict[_Worker, float] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, worker: _Worker, seconds: float) -> None:
+        with self._lock:
+            self._due[worker] = time.monotonic() + seconds
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="greencomm-read-watchdog", daemon=True)
+                self._thread.start()
+
+    def done(self, worker: _Worker) -> None:
+        with self._lock:
+            self._due.pop(worker, None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.TICK)
+            now = time.monotonic()
+            with self._lock:
+                overdue = [w for w, due in self._due.items() if due <= now]
+                for worker in overdue:
+                    del self._due[worker]
+                    worker.timed_out = True
+                    worker.process.kill()
+
+
+_WATCHDOG = _Watchdog()
+PIPE_BYTES = 1 << 20  # the answer's pipe, as large as Linux allows by default: a sheet crosses in few reads
+
+
+@dataclass(eq=False)
+class Request:
+    """A sheet asked of a worker: from the file (a path) or from a decrypted workbook's bytes, and
+    what `mode` asks besides (see the module's docstring). `key` names it among requests sent ahead."""
+
+    source: Path | bytes
+    sheet: str
+    token: str
+    caps: Caps = field(default_factory=lambda: Caps())
+    mode: str = "xlsx"
+    kind: str = ""
+    scan: Scan | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.token, self.sheet, self.mode
+
+    def encoded(self) -> bytes:
+        payload = self.source if isinstance(self.source, bytes) else b""
+        request: dict[str, Any] = {"sheet": self.sheet, "token": self.token, "size": len(payload), "mode": self.mode,
+                                   "kind": self.kind}  # fmt: skip
+        if isinstance(self.source, Path):
+            request["path"] = str(self.source.resolve())
+        if self.scan is not None:
+            request |= {
+                "part": self.scan[0],
+                "max_rows": self.scan[1].max_rows,
+                "max_columns": self.scan[1].max_columns,
+            }
+        return json.dumps(request).encode() + b"\n" + payload
+
+
 class _Worker:
     def __init__(self, caps: Caps, command: list[str] | None = None) -> None:
         self.caps = caps
+        self.timed_out = False
+        self.in_flight = 0  # requests sent, not yet answered: the worker takes them in turn
         self.errors: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - the reader's last words; lives as long as the worker
         try:
             self.process = subprocess.Popen(
@@ -62,50 +142,58 @@ class _Worker:
             )
         except OSError as exc:  # no Python to start, or no process left to start it with
             raise ReadFailed("crash", f"cannot start the reading process: {exc}") from exc
+        if sys.platform != "win32" and hasattr(fcntl, "F_SETPIPE_SZ") and self.process.stdout is not None:
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(self.process.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
     def read(
         self, source: Path | bytes, sheet: str, token: str, mode: str = "xlsx", kind: str = "", scan: Scan | None = None
-    ) -> pa.Table:
-        """The sheet; the worker's answer (what `mode` asks besides) is left in `self.answer`."""
-        stdin, stdout = self.process.stdin, self.process.stdout
-        assert stdin is not None and stdout is not None
-        payload = source if isinstance(source, bytes) else b""
-        request: dict[str, Any] = {"sheet": sheet, "token": token, "size": len(payload), "mode": mode, "kind": kind}
-        if isinstance(source, Path):
-            request["path"] = str(source.resolve())
-        if scan is not None:
-            request |= {"part": scan[0], "max_rows": scan[1].max_rows, "max_columns": scan[1].max_columns}
-        timed_out = threading.Event()
+    ) -> Answer:
+        """The sheet, and what `mode` asks besides (see the module's docstring)."""
+        self.send(Request(source, sheet, token, self.caps, mode, kind, scan))
+        return self.receive()
 
-        def expire() -> None:
-            timed_out.set()
-            self.process.kill()
+    def send(self, request: Request) -> None:
+        """Ask for a sheet; the answer is `receive`d in the order asked. A worker busy with one
+        request already holds the next, so it never waits for the parent between two sheets."""
+        if not self.in_flight:  # the time limit runs for the request the worker is on
+            _WATCHDOG.watch(self, self.caps.max_read_seconds)
+        self.in_flight += 1
+        stdin = self.process.stdin
+        assert stdin is not None
+        with contextlib.suppress(OSError):  # a broken pipe: the worker is gone, as `receive` finds
+            stdin.write(request.encoded())
+            stdin.flush()
 
-        timer = threading.Timer(self.caps.max_read_seconds, expire)
-        timer.start()
+    def receive(self) -> Answer:
+        """The answer to the oldest request sent. Raises ReadFailed; a worker that failed is stopped."""
+        stdout = self.process.stdout
+        assert stdout is not None
         answer, table = None, None
         try:
-            stdin.write(json.dumps(request).encode() + b"\n" + payload)
-            stdin.flush()
             answer = json.loads(stdout.readline() or b"null")
-            if answer and answer["ok"]:
-                alone = mode == "list" or bool(answer.get("far"))  # names alone, or a refusal: no sheet follows
-                table = pa.table({}) if alone else pa.ipc.open_stream(pa.PythonFile(stdout, mode="r")).read_all()
+            if answer and answer["ok"]:  # the sheet follows as an Arrow IPC stream of the size said
+                stream = stdout.read(answer["bytes"]) if answer.get("bytes") else b""
+                if len(stream) < answer.get("bytes", 0):
+                    raise ValueError("the sheet ends early")
+                table = pa.ipc.open_stream(stream).read_all() if stream else pa.table({})
         except (OSError, ValueError, pa.ArrowInvalid):  # a broken pipe or a cut stream: the worker is gone
             answer = None
         finally:
-            timer.cancel()
+            self.in_flight -= 1
+            _WATCHDOG.done(self)
+            if self.in_flight and answer is not None:  # on to the next: its time starts now
+                _WATCHDOG.watch(self, self.caps.max_read_seconds)
         if answer is None:
             self.stop()
-            if timed_out.is_set():
+            if self.timed_out:
                 raise ReadFailed("time", f"{self.caps.max_read_seconds} s")
             said = self._said()
             out_of_memory = "memory allocation" in said or "MemoryError" in said or self.process.returncode == -9
             raise ReadFailed("memory" if out_of_memory else "crash", said)
         if table is None:
             raise ReadFailed(answer.get("kind", "reader"), answer["error"])
-        self.answer: dict[str, Any] = answer
-        return table
+        return Answer(table, answer)
 
     def _said(self) -> str:
         self.errors.seek(0)
@@ -127,8 +215,22 @@ class _Worker:
             self.process.wait()
 
 
+class Answer(NamedTuple):
+    """A sheet as the worker read it (empty when the request asked for none), and what it said
+    besides: the sheet's facts and head cells, its sheets' names, its error cells."""
+
+    table: pa.Table
+    said: dict[str, Any]
+
+    def columns(self) -> list[pa.Array]:
+        """The sheet's columns as arrays of text."""
+        batches = self.table.to_batches()  # one, as the worker sends it: no column joined from pieces
+        columns = batches[0].columns if len(batches) == 1 else [c.combine_chunks() for c in self.table.columns]
+        return [c if pa.types.is_string(c.type) else c.cast(pa.string()) for c in columns]
+
+
 class _Pool:
-    """Idle workers, one per reading thread at a time; a dead or cancelled one is replaced."""
+    """Idle workers, one per reading thread at a time; a dead one is replaced."""
 
     def __init__(self) -> None:
         self._idle: list[_Worker] = []
@@ -167,51 +269,120 @@ class _Pool:
 POOL = _Pool()
 
 
-class Reading:
-    """One sheet being read by a worker while the caller does something else (reads another)."""
-
-    def __init__(
-        self,
-        source: Path | bytes,
-        sheet: str,
-        token: str,
-        caps: Caps,
-        mode: str = "xlsx",
-        kind: str = "",
-        scan: Scan | None = None,
-    ) -> None:
-        self._worker = POOL.acquire(caps)
-        self._result: pa.Table | None = None
-        self._error: ReadFailed | None = None
-        self.answer: dict[str, Any] = {}  # what the worker said besides the sheet (see the modes above)
-
-        def run() -> None:
-            try:
-                self._result = self._worker.read(source, sheet, token, mode, kind, scan)
-                self.answer = self._worker.answer
-            except ReadFailed as exc:
-                self._error = exc
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-
-    def result(self) -> pa.Table:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        POOL.release(self._worker)
-        assert self._result is not None
-        return self._result
-
-    def cancel(self) -> None:
-        """Stop the read (the sheet was refused meanwhile); the worker is not reused."""
-        self._worker.process.kill()
-        self._thread.join()
-        self._worker.stop()
+def read(request: Request) -> Answer:
+    """A sheet and what the worker said besides: the answer to a request sent ahead when it was
+    (`reading_ahead`), else from an idle worker (started when none is) in the calling thread.
+    Raises ReadFailed; a worker that failed is not reused."""
+    with _AHEAD_LOCK:
+        slot = _AHEAD.pop(request.key, None)
+    if slot is not None:
+        return slot.result()
+    worker = POOL.acquire(request.caps)
+    worker.send(request)
+    answer = worker.receive()
+    POOL.release(worker)
+    return answer
 
 
 def read_sheet(source: Path | bytes, sheet: str, token: str, caps: Caps) -> pa.Table:
-    return Reading(source, sheet, token, caps).result()
+    return read(Request(source, sheet, token, caps)).table
+
+
+class _Slot:
+    """Where the answer to a request sent ahead waits for `read` to take it."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._answer: Answer | ReadFailed | None = None
+
+    def fill(self, answer: Answer | ReadFailed) -> None:
+        self._answer = answer
+        self._done.set()
+
+    def result(self) -> Answer:
+        self._done.wait()
+        if isinstance(self._answer, ReadFailed):
+            raise self._answer
+        assert self._answer is not None
+        return self._answer
+
+
+_AHEAD: dict[tuple[str, str, str], _Slot] = {}
+_AHEAD_LOCK = threading.Lock()
+AHEAD = 2  # requests a worker holds at a time: the one it reads, and the next
+
+
+@contextlib.contextmanager
+def reading_ahead(requests: Sequence[Request], workers: int) -> Iterator[None]:
+    """Send `requests` to `workers` workers now, each holding the next request while it reads one
+    (in a folder of hundreds of small workbooks the round trip between two sheets, not the
+    reading, was the cost); `read` takes each answer when it is asked for. Requests not yet sent
+    when the block ends are dropped, answers not taken are let go."""
+    slots = {r.key: _Slot() for r in requests}
+    with _AHEAD_LOCK:
+        _AHEAD.update(slots)
+    queue: deque[Request] = deque(requests)
+    lock = threading.Lock()
+    threads = [threading.Thread(target=_serve_ahead, args=(queue, lock, slots), daemon=True)
+               for _ in range(min(workers, len(requests)))]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        with lock:
+            queue.clear()
+        for thread in threads:
+            thread.join()
+        with _AHEAD_LOCK:
+            for key, slot in slots.items():
+                if _AHEAD.get(key) is slot:
+                    del _AHEAD[key]
+
+
+def _serve_ahead(queue: deque[Request], lock: threading.Lock, slots: dict[tuple[str, str, str], _Slot]) -> None:
+    """One worker's share of the requests sent ahead: up to AHEAD at a time, the answers in turn.
+    When the worker dies with the oldest request, the others it held go back to the queue."""
+    worker: _Worker | None = None
+    sent: deque[Request] = deque()
+    try:
+        while True:
+            while len(sent) < AHEAD:
+                with lock:  # a decrypted workbook's bytes go to an idle worker only: they fill the pipe
+                    if not queue or (sent and isinstance(queue[0].source, bytes)):
+                        break
+                    request = queue.popleft()
+                if worker is None or worker.caps != request.caps:
+                    if worker is not None:
+                        POOL.release(worker)
+                    try:
+                        worker = POOL.acquire(request.caps)
+                    except ReadFailed as exc:
+                        slots[request.key].fill(exc)
+                        worker = None
+                        continue
+                worker.send(request)
+                sent.append(request)
+            if not sent or worker is None:
+                return
+            head = sent.popleft()
+            try:
+                answer: Answer | ReadFailed = worker.receive()
+            except ReadFailed as exc:
+                answer = exc
+            slots[head.key].fill(answer)
+            if not worker.alive:  # it went with `head`: what else it held is asked again of another
+                with lock:
+                    queue.extendleft(reversed(sent))
+                sent.clear()
+                worker = None
+    except BaseException as exc:  # never leave `read` waiting
+        for request in sent:
+            slots[request.key].fill(ReadFailed("crash", f"{type(exc).__name__}: {exc}"))
+        raise
+    finally:
+        if worker is not None:
+            POOL.release(worker)
 
 
 GIVE_BACK_BYTES = 8 << 20  # a sheet larger than this leaves its memory to the system once sent
@@ -255,15 +426,25 @@ def _serve(max_mb: int) -> None:
         except Exception as exc:  # fastexcel raises its own error types for unreadable content
             stdout.write(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
         else:
-            stdout.write(json.dumps(answer).encode() + b"\n")
             size = 0 if batch is None else batch.nbytes
-            if batch is not None:
-                with pa.ipc.new_stream(pa.PythonFile(stdout, mode="w"), batch.schema) as writer:
-                    writer.write_batch(batch)
+            stream = _ipc(batch) if batch is not None else None
             del batch
+            answer["bytes"] = 0 if stream is None else stream.size
+            stdout.write(json.dumps(answer).encode() + b"\n")
+            if stream is not None:
+                stdout.write(memoryview(stream))
+            del stream
             if size > GIVE_BACK_BYTES:  # a small sheet's memory is reused by the next read as it is
                 give_back_memory()
         stdout.flush()
+
+
+def _ipc(batch: pa.RecordBatch) -> pa.Buffer:
+    """A sheet as an Arrow IPC stream, whole: its size goes first, so the parent reads it in one go."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue()
 
 
 class _Refused(Exception):

@@ -18,7 +18,7 @@ import os
 import posixpath
 import uuid
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -32,7 +32,7 @@ from greencomm.errors import InputError, ReadFailed, UsageError
 from greencomm.programme.layouts import PROBLEM_SHEET, RESULTS_SHEET
 from greencomm.programme.settings import Limits
 from greencomm.read.guard import BINARY, XLSX, open_book
-from greencomm.read.sandbox import Caps, Reading
+from greencomm.read.sandbox import Caps, Request, read
 from greencomm.read.scan import (
     BROKEN,
     UNSAFE,
@@ -197,22 +197,35 @@ def _measure(book: Workbook, name: str) -> tuple[list[tuple[int, int]], SheetFac
     return head, facts
 
 
+def sheet_request(book: Workbook, name: str) -> Request | None:
+    """What the reading process is asked for a sheet (None: read here, by openpyxl)."""
+    if name not in book.sheet_names:
+        return None
+    if book.format in BINARY:
+        from greencomm.read.binary import whole_request
+
+        return whole_request(book.source, name, book.token, book.limits, book.format)
+    if book.engine == "openpyxl":
+        return None
+    caps = Caps(book.limits.max_read_mb, book.limits.max_read_seconds)
+    extent = Extent(book.limits.max_rows, book.limits.max_columns)
+    return Request(book.source, name, book.token, caps, scan=(book.parts[name], extent))
+
+
 def _read_fast(book: Workbook, name: str) -> Sheet:
     """The sheet, read in its own process, which measures its XML first (greencomm.read.scan): a
     sheet beyond the limits is refused before the reader lays it out."""
-    caps = Caps(book.limits.max_read_mb, book.limits.max_read_seconds)
-    extent = Extent(book.limits.max_rows, book.limits.max_columns)
+    request = sheet_request(book, name)
+    assert request is not None
     try:
-        reading = Reading(book.source, name, book.token, caps, scan=(book.parts[name], extent))
-        table = reading.result()
+        answer = read(request)
     except ReadFailed as exc:
         raise _read_failed(book, name, exc) from exc
-    if reading.answer.get("far"):
-        raise _refuse_far(book, name, reading.answer["far"])
-    head = [(int(r), int(c)) for r, c in reading.answer["head"]]
-    facts = facts_from(reading.answer["facts"])
-    columns = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in table.columns]
-    columns = [c if pa.types.is_string(c.type) else c.cast(pa.string()) for c in columns]
+    if answer.said.get("far"):
+        raise _refuse_far(book, name, answer.said["far"])
+    head = [(int(r), int(c)) for r, c in answer.said["head"]]
+    facts = facts_from(answer.said["facts"])
+    columns = answer.columns()
     row0, col0 = _anchor(head, columns)
     return Sheet(name, columns, row0, col0, name not in book.hidden, facts)
 
@@ -349,22 +362,32 @@ def _sheet_names(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
 
 def is_result_workbook(path: Path) -> bool:
     """A result of score, rank or shortlist: it carries 评分依据 (and the inputs it was made from)."""
-    return RESULTS_SHEET in sheet_names(path)
+    return _is_result(sheet_names(path))
 
 
-def is_own_output(path: Path) -> bool:
-    """A workbook greencomm wrote: a result of score, rank or shortlist, or a problem list (问题清单
-    alone). An annotated copy is not one: it is the district's workbook, and a district may send it
-    back corrected."""
-    return is_result_workbook(path) or sheet_names(path) == [PROBLEM_SHEET]
+def _is_result(names: Iterable[str]) -> bool:
+    return RESULTS_SHEET in names
 
 
-def _workbooks_in(folder: Path) -> list[Path]:
-    return [
-        child
-        for child in sorted(folder.iterdir())
-        if child.is_file() and child.suffix.lower() in EXCEL_SUFFIXES and not child.name.startswith("~$")
-    ]
+def _is_own(names: Sequence[str]) -> bool:
+    """Sheet names of a workbook greencomm wrote: a result of score, rank or shortlist, or a problem
+    list (问题清单 alone). An annotated copy is not one: it is the district's workbook, and a
+    district may send it back corrected."""
+    return _is_result(names) or list(names) == [PROBLEM_SHEET]
+
+
+def _workbooks_in(folder: Path) -> list[tuple[Path, tuple[str, ...]]]:
+    """The workbooks directly inside a folder, sorted, each with its sheet names: one look at each
+    file (a folder of hundreds is listed by every command that reads it)."""
+    found = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            if entry.is_file() and Path(name).suffix.lower() in EXCEL_SUFFIXES and not name.startswith("~$"):
+                stat = entry.stat()
+                path = Path(entry.path)
+                found.append((path, _sheet_names(path, stat.st_mtime_ns, stat.st_size)))
+    return sorted(found)
 
 
 def expand_inputs(paths: Iterable[Path]) -> list[Path]:
@@ -375,7 +398,7 @@ def expand_inputs(paths: Iterable[Path]) -> list[Path]:
     found: dict[Path, None] = {}
     for path in paths:
         if path.is_dir():
-            found.update((child, None) for child in _workbooks_in(path) if not is_own_output(child))
+            found.update((child, None) for child, names in _workbooks_in(path) if not _is_own(names))
         elif path.exists():
             if not path.name.startswith("~$"):
                 found[path] = None
@@ -384,9 +407,11 @@ def expand_inputs(paths: Iterable[Path]) -> list[Path]:
     return sorted(found, key=lambda p: (p.name, str(p)))
 
 
-def own_outputs(paths: Iterable[Path]) -> list[Path]:
-    """greencomm's own outputs inside the folders given, which expand_inputs leaves out."""
+def own_outputs(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
+    """greencomm's own outputs inside the folders given, which expand_inputs leaves out, each with
+    whether it is a result workbook (else a problem list)."""
     return sorted(
-        (child for path in paths if path.is_dir() for child in _workbooks_in(path) if is_own_output(child)),
-        key=lambda p: (p.name, str(p)),
-    )
+        ((child, _is_result(names)) for path in paths if path.is_dir() for child, names in _workbooks_in(path)
+         if _is_own(names)),
+        key=lambda found: (found[0].name, str(found[0])),
+    )  # fmt: skip

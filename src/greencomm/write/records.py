@@ -14,6 +14,8 @@ from greencomm.problems import Problem, count
 from greencomm.programme import Programme
 
 if TYPE_CHECKING:  # the rubric's document needs no results: `greencomm rubric --json` starts at once
+    import pyarrow as pa
+
     from greencomm.judge.results import Results
 
 
@@ -23,28 +25,48 @@ _NUMBER = repr  # finite numbers: the encoder writes int.__repr__ and float.__re
 BLOCK = 4096  # communities encoded at a time: the document is never whole in memory
 
 
-def _fragments(values: Any, cache: dict[Any, str]) -> list[str]:
+def _fragments(values: Any, cache: dict[Any, str]) -> pa.Array:
     """Each value of an array as JSON text, each distinct value encoded once. Numbers and text
     (with None) are told apart by a hash table over the whole array; anything else — lists, a
     column mixing kinds, where 1, 1.0 and True must stay apart — value by value."""
     import numpy as np  # not at the top: the rubric's document needs neither
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     kind = values.dtype.kind
     if kind in "fiu" or (kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         encode = _STRING if kind == "O" else _NUMBER  # what the encoder does with each, without its overhead
-        texts = [cache.get(u) or _kept(cache, u, encode(u)) for u in uniques.tolist()]
-        table = np.array([*texts, "null"], dtype=object)  # code -1 (None) takes the last
-        return list(table[codes])
+        texts = list(map(encode, uniques.tolist()))  # C functions both: cheaper than looking them up
+        codes = np.where(codes < 0, len(texts), codes)  # None takes the last: null
+        return pa.array([*texts, "null"], pa.string()).take(pa.array(codes))
+    listed = values.tolist()
+    if kind == "O" and all(type(v) is list for v in listed):  # vetoes, eligibility, reasons: lists of text
+        lists = _texts_in_lists(listed)
+        if lists is not None:
+            texts = _fragments(lists.flatten().to_numpy(zero_copy_only=False), cache)
+            joined = pc.binary_join(pa.ListArray.from_arrays(lists.offsets, texts), ", ")
+            return pc.binary_join_element_wise("[", joined, "]", "")
     out = []
-    for v in values.tolist():
+    for v in listed:
         key = (list, tuple(v)) if isinstance(v, list) else (v.__class__, v)
         text = cache.get(key)
         if text is None:
             text = _kept(cache, key, _ENCODE(v))
         out.append(text)
-    return out
+    return pa.array(out, pa.string())
+
+
+def _texts_in_lists(listed: list[list[Any]]) -> pa.ListArray | None:
+    """Lists whose items are all text, as Arrow lists; None when any item is something else."""
+    import pyarrow as pa
+
+    try:
+        lists = pa.array(listed, pa.list_(pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return lists if not lists.flatten().null_count else None
 
 
 CACHE_MAX = 10_000  # texts kept per column across blocks: statuses repeat, a year's reasons mostly do not
@@ -58,9 +80,15 @@ def _kept(cache: dict[Any, str], key: Any, text: str) -> str:
     return text
 
 
-def _template(keys: Sequence[str]) -> str:
-    """A JSON object with a %s for each value, its keys already encoded."""
-    return "{" + ", ".join(_ENCODE(k).replace("%", "%%") + ": %s" for k in keys) + "}"
+def _objects(keys: Sequence[str], values: Sequence[Any]) -> Any:
+    """Row by row, a JSON object of `keys` holding the texts `values` (one array of JSON text per
+    key): joined by Arrow, its keys already encoded, as the encoder spells an object."""
+    import pyarrow.compute as pc
+
+    parts: list[Any] = []
+    for n, (key, value) in enumerate(zip(keys, values, strict=True)):
+        parts += [("{" if n == 0 else ", ") + _ENCODE(key) + ": ", value]
+    return pc.binary_join_element_wise(*parts, "}", "")
 
 
 RECORD_FIELDS = (
@@ -72,43 +100,50 @@ _FROM_TABLE = ("district", "street", "community", "target", "review_source", "ve
                "reasons")  # fmt: skip
 
 
-def record_texts(results: Results) -> Iterator[str]:
-    """One JSON object per community, in rank order, a block at a time. Scores go out as JSON
-    numbers with at most 2 decimals (cents ÷ 100)."""
+def record_blocks(results: Results) -> Iterator[str]:
+    """The communities in rank order as JSON objects, one a line (`,\n` between them), a block of
+    BLOCK communities at a time. Scores go out as JSON numbers with at most 2 decimals (cents ÷ 100).
+    Each column's texts are made once per distinct value and the objects joined by Arrow: Python
+    touches the values, not the rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     ordered = results.ordered()
     scores = results.scores
     at = scores.aligned(ordered.index).at
     files = results.frame["_file"].to_numpy()[at]
     rows = results.frame["_row"].to_numpy()[at]
-    record, source = _template(RECORD_FIELDS), _template(["file", "row"])
-    items, cats = _template(list(scores.cents.columns)), _template(list(scores.category_cents.columns))
+    items, cats = list(scores.cents.columns), list(scores.category_cents.columns)
     caches: dict[str, dict[Any, str]] = {}
 
-    def column(name: str, values: Any) -> list[str]:
+    def column(name: str, values: Any) -> Any:
         return _fragments(values, caches.setdefault(name, {}))
+
+    def integers(values: Any) -> Any:
+        return pc.cast(pa.array(values, pa.int64()), pa.string())
 
     for start in range(0, len(ordered), BLOCK):
         part = ordered.iloc[start : start + BLOCK]
         cut = slice(start, start + BLOCK)
         points = scores.aligned(part.index)  # a block's points at a time
         table = {name: column(name, part[name].to_numpy()) for name in _FROM_TABLE}
-        table["rank"] = [str(int(r)) for r in part["rank"].tolist()]
-        table["district_rank"] = [str(int(r)) for r in part["district_rank"].tolist()]
-        table["self_eval_flag"] = ["true" if f else "false" for f in part["self_eval_flag"].tolist()]
-        item_cols = [column("points", v) for v in points.items.values()]
-        cat_cols = [column("points", v) for v in points.categories.values()]
-        table["items"] = [items % t for t in zip(*item_cols, strict=True)]
-        table["categories"] = [cats % t for t in zip(*cat_cols, strict=True)]
+        table["rank"] = integers(part["rank"].to_numpy())
+        table["district_rank"] = integers(part["district_rank"].to_numpy())
+        flags = pa.array(part["self_eval_flag"].to_numpy(dtype=bool))
+        table["self_eval_flag"] = pc.if_else(flags, "true", "false")
+        table["items"] = _objects(items, [column("points", points.items[i]) for i in items])
+        table["categories"] = _objects(cats, [column("points", points.categories[c]) for c in cats])
         table["total"] = column("points", points.total)
         table["review_subtotal"] = column("points", points.review)
-        file_texts = column("file", files[cut])
-        table["source"] = [source % (f, int(r)) for f, r in zip(file_texts, rows[cut].tolist(), strict=True)]
-        yield from (record % t for t in zip(*(table[f] for f in RECORD_FIELDS), strict=True))
+        table["source"] = _objects(["file", "row"], [column("file", files[cut]), integers(rows[cut])])
+        objects = _objects(RECORD_FIELDS, [table[f] for f in RECORD_FIELDS])
+        whole = pa.ListArray.from_arrays(pa.array([0, len(objects)], pa.int32()), objects)
+        yield pc.binary_join(whole, ",\n")[0].as_py()
 
 
 def records(results: Results) -> list[dict[str, Any]]:
-    """One dict per community, in rank order (the objects `record_texts` writes)."""
-    return [json.loads(text) for text in record_texts(results)]
+    """One dict per community, in rank order (the objects `record_blocks` writes)."""
+    return [record for block in record_blocks(results) for record in json.loads(f"[{block}]")]
 
 
 def _head(results: Results) -> dict[str, Any]:
@@ -146,7 +181,8 @@ def results_json_text(results: Results, lang: str = "zh") -> Iterator[str]:
     problems (one a line). Never whole in memory."""
     head = _ENCODE(_head(results))
     yield head[:-1] + ', "communities": ['
-    yield from _listed(record_texts(results))
+    for n, block in enumerate(record_blocks(results)):
+        yield ("\n" if n == 0 else ",\n") + block
     yield '\n], "problems": ['
     yield from _listed(_ENCODE(p.to_dict(lang)) for p in results.problems)
     yield "\n]}\n"

@@ -1,0 +1,59 @@
+"""The `--json` document's columns are made by Arrow, once per distinct value: each value's text must
+be what Python's JSON encoder writes for it, whatever the value (the document is checked whole
+against dicts built one at a time in test_results_cli)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from greencomm.write import records
+
+TEXT = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(['"', "\\", "\n", "\x00", "\u2028", "😀"])
+LISTED = st.lists(TEXT, max_size=4)
+
+
+def _column(values: list[Any]) -> np.ndarray:
+    column = np.empty(len(values), dtype=object)
+    column[:] = values  # lists stay values, not a second dimension
+    return column
+
+
+def _encoded(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.none() | TEXT, max_size=30))
+def test_text_and_nulls_are_encoded_as_the_encoder_does(values: list[str | None]) -> None:
+    assert records._fragments(_column(values), {}).to_pylist() == [_encoded(v) for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LISTED, max_size=30))
+def test_lists_of_text_are_encoded_as_the_encoder_does(values: list[list[str]]) -> None:
+    assert records._fragments(_column(values), {}).to_pylist() == [_encoded(v) for v in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(LISTED | st.lists(st.integers() | st.none() | TEXT, max_size=3) | st.none(), max_size=20))
+def test_lists_holding_anything_else_are_encoded_value_by_value(values: list[Any]) -> None:
+    assert records._fragments(_column(values), {}).to_pylist() == [_encoded(v) for v in values]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=30))
+def test_points_are_written_as_python_writes_floats(values: list[float]) -> None:
+    assert records._fragments(np.array(values, dtype=float), {}).to_pylist() == [_encoded(v) for v in values]
+
+
+def test_an_object_is_joined_with_the_encoders_separators() -> None:
+    import pyarrow as pa
+
+    joined = records._objects(["a", "总分"], [pa.array(["1", '"x"']), pa.array(["[]", "null"])])
+    assert [json.loads(t) for t in joined.to_pylist()] == [{"a": 1, "总分": []}, {"a": "x", "总分": None}]
+    assert joined.to_pylist()[0] == json.dumps({"a": 1, "总分": []}, ensure_ascii=False)
