@@ -6,6 +6,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from greencomm.read import scan
 from greencomm.read.guard import Limits
@@ -90,3 +92,15 @@ def test_a_sheet_whose_contents_do_not_match_its_crc_is_broken() -> None:
         data[at] ^= 0xFF
     with pytest.raises(zipfile.BadZipFile, match="CRC"):
         scan_sheet(bytes(data), "xl/worksheets/sheet1.xml", Limits())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=200) | st.text("f<:x/> ", max_size=200).map(str.encode))
+def test_formulas_are_looked_for_as_the_two_searches_would(text: bytes) -> None:
+    assert scan._may_hold_formulas(text) == (b"<f" in text or b":f" in text)
+
+
+def test_a_text_of_many_fs_is_searched_as_it_is() -> None:
+    many = b"<t>of fifty forms</t>" * (scan.FEW_F + 1)
+    assert not scan._may_hold_formulas(many)
+    assert scan._may_hold_formulas(many + b"<x:f>1</x:f>") and scan._may_hold_formulas(b"f" * 100 + b"<f>")

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from greencomm.write import records
 
-TEXT = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(['"', "\\", "\n", "\x00", "\u2028", "😀"])
+TEXT = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ['"', "\\", "\n", "\x00", "\x1f", "a\tb", "\u2028", "\x7f", "😀", '\\"', "社区\r\n名"]
+)
 LISTED = st.lists(TEXT, max_size=4)
 
 
@@ -57,3 +59,4 @@ def test_an_object_is_joined_with_the_encoders_separators() -> None:
     joined = records._objects(["a", "总分"], [pa.array(["1", '"x"']), pa.array(["[]", "null"])])
     assert [json.loads(t) for t in joined.to_pylist()] == [{"a": 1, "总分": []}, {"a": "x", "总分": None}]
     assert joined.to_pylist()[0] == json.dumps({"a": 1, "总分": []}, ensure_ascii=False)
+
