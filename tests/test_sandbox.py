@@ -1,15 +1,20 @@
 """The reading process: a reader that aborts, hangs or runs out of memory takes only itself down."""
 
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 import pytest
 
 from conftest import WriteBook
 from greencomm.errors import ReadFailed
-from greencomm.read.sandbox import POOL, Caps, Request, _Worker, read, read_sheet
+from greencomm.read.sandbox import POOL, Caps, Request, _Worker, read, read_sheet, reading_ahead
+
+T = TypeVar("T")
 
 
 def _fake(script: str, caps: Caps | None = None) -> _Worker:
@@ -87,3 +92,41 @@ def test_no_reading_process_is_a_problem_not_a_crash(write_submission: WriteBook
     result = CliRunner().invoke(app, ["validate", str(path), "--year", "2026", "-o", str(tmp_path / "o")])
     assert result.exit_code == 1 and "cannot start the reading process" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_the_requests_a_dying_worker_held_are_read_by_another(write_submission: WriteBook, tmp_path: Path) -> None:
+    import openpyxl
+
+    POOL.shutdown()
+    far = openpyxl.Workbook()
+    sheet = far.active
+    assert sheet is not None
+    sheet["A1"], sheet["XFD1048576"] = "x", 1  # asked for without its scan: the reader lays out the whole grid
+    far.save(tmp_path / "far.xlsx")
+    good = [write_submission([], name=f"{n}.xlsx") for n in range(4)]
+    requests = [Request(tmp_path / "far.xlsx", "Sheet", "far", Caps())]
+    requests += [Request(path, "申报汇总表", f"good{n}", Caps()) for n, path in enumerate(good)]
+    with reading_ahead(requests, workers=1):  # one worker: it holds the first good sheet when it dies
+        with pytest.raises(ReadFailed) as failed:
+            read(requests[0])
+        assert failed.value.kind == "memory"
+        tables = _within(60, lambda: [read(r).table for r in requests[1:]])  # a lost request would wait for ever
+    assert [t.column(0)[0].as_py() for t in tables] == ["2026年芙蓉区节能环保社区申报汇总表"] * 4
+
+
+def _within(seconds: float, work: Callable[[], T]) -> T:
+    """What `work` gives, or a failed test when it is not done in `seconds`."""
+    done: list[T] = []
+    thread = threading.Thread(target=lambda: done.append(work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert done, f"not done in {seconds} s"
+    return done[0]
+
+
+def test_a_read_asked_ahead_is_taken_once_and_a_second_read_asks_again(write_submission: WriteBook) -> None:
+    request = Request(write_submission([]), "申报汇总表", "once", Caps())
+    with reading_ahead([request], workers=2):
+        first = read(request)
+        second = read(request)  # not waiting for an answer already taken
+    assert first.table.equals(second.table)

@@ -376,8 +376,11 @@ def _serve_ahead(queue: deque[Request], lock: threading.Lock, slots: dict[tuple[
                     queue.extendleft(reversed(sent))
                 sent.clear()
                 worker = None
-    except BaseException as exc:  # never leave `read` waiting
-        for request in sent:
+    except BaseException as exc:  # never leave `read` waiting: what this thread held, and what is left
+        with lock:
+            left = [*sent, *queue]
+            queue.clear()
+        for request in left:
             slots[request.key].fill(ReadFailed("crash", f"{type(exc).__name__}: {exc}"))
         raise
     finally:
