@@ -59,4 +59,3 @@ def test_an_object_is_joined_with_the_encoders_separators() -> None:
     joined = records._objects(["a", "总分"], [pa.array(["1", '"x"']), pa.array(["[]", "null"])])
     assert [json.loads(t) for t in joined.to_pylist()] == [{"a": 1, "总分": []}, {"a": "x", "总分": None}]
     assert joined.to_pylist()[0] == json.dumps({"a": 1, "总分": []}, ensure_ascii=False)
-
