@@ -103,7 +103,7 @@ class Request:
     source: Path | bytes
     sheet: str
     token: str
-    caps: Caps = field(default_factory=lambda: Caps())
+    caps: Caps = field(default_factory=Caps)
     mode: str = "xlsx"
     kind: str = ""
     scan: Scan | None = None
@@ -314,10 +314,9 @@ AHEAD = 2  # requests a worker holds at a time: the one it reads, and the next
 
 @contextlib.contextmanager
 def reading_ahead(requests: Sequence[Request], workers: int) -> Iterator[None]:
-    """Send `requests` to `workers` workers now, each holding the next request while it reads one
-    (in a folder of hundreds of small workbooks the round trip between two sheets, not the
-    reading, was the cost); `read` takes each answer when it is asked for. Requests not yet sent
-    when the block ends are dropped, answers not taken are let go."""
+    """Send `requests` to `workers` workers now, each holding the next request while it reads one,
+    so that it never waits for the parent between two sheets; `read` takes each answer when it is
+    asked for. Requests not yet sent when the block ends are dropped, answers not taken are let go."""
     slots = {r.key: _Slot() for r in requests}
     with _AHEAD_LOCK:
         _AHEAD.update(slots)
