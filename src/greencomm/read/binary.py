@@ -44,7 +44,7 @@ _ERROR = re.compile(r"Error\((\w+)\)")
 
 
 def _caps(limits: Limits) -> Caps:
-    return Caps(limits.max_read_mb, limits.max_read_seconds)
+    return Caps.of(limits)
 
 
 def unchecked(file: str, kind: str) -> Problem:

@@ -153,7 +153,7 @@ def warm_reader(limits: Limits | None = None) -> None:
     programme's limits, or the default ones before the settings are read."""
     limits = limits or Limits()
     if os.environ.get("GREENCOMM_READER", "fastexcel") == "fastexcel":
-        POOL.warm(Caps(limits.max_read_mb, limits.max_read_seconds))
+        POOL.warm(Caps.of(limits))
 
 
 def _open(path: Path, part: Part, programme: Programme, password: str | None) -> Workbook | None:
@@ -171,7 +171,7 @@ def _open(path: Path, part: Part, programme: Programme, password: str | None) ->
 
 
 def _open_all(
-    paths: list[Path], part: Part, programme: Programme, password: str | None, columns: tuple[Column, ...]
+    paths: list[Path], part: Part, programme: Programme, password: str | None
 ) -> Iterator[tuple[Path, Workbook | None]]:
     """Open every workbook and ask for its submission sheet at once: the reading processes read
     them (two cores, two files), each holding the next file while it reads one, and the caller
@@ -318,7 +318,7 @@ def read_submissions(
     waiting_cells = 0
     batches = []
     max_text = programme.settings.limits.max_text_chars
-    for path, book in _open_all(listed, part, programme, password, columns):
+    for path, book in _open_all(listed, part, programme, password):
         part.files.append(path)
         if book is None:
             continue

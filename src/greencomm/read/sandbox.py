@@ -54,6 +54,11 @@ class Caps:
     max_read_mb: int = 2048
     max_read_seconds: int = 120
 
+    @classmethod
+    def of(cls, limits: Any) -> Caps:
+        """The caps `[limits]` of the settings set (greencomm.programme.settings.Limits)."""
+        return cls(limits.max_read_mb, limits.max_read_seconds)
+
 
 # ---------------------------------------------------------------- the parent's side
 class _Watchdog:

@@ -207,9 +207,8 @@ def sheet_request(book: Workbook, name: str) -> Request | None:
         return whole_request(book.source, name, book.token, book.limits, book.format)
     if book.engine == "openpyxl":
         return None
-    caps = Caps(book.limits.max_read_mb, book.limits.max_read_seconds)
     extent = Extent(book.limits.max_rows, book.limits.max_columns)
-    return Request(book.source, name, book.token, caps, scan=(book.parts[name], extent))
+    return Request(book.source, name, book.token, Caps.of(book.limits), scan=(book.parts[name], extent))
 
 
 def _read_fast(book: Workbook, name: str) -> Sheet:

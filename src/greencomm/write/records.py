@@ -69,12 +69,12 @@ def _texts_in_lists(listed: list[list[Any]]) -> pa.ListArray | None:
     return lists if not lists.flatten().null_count else None
 
 
-CACHE_MAX = 10_000  # texts kept per column across blocks: statuses repeat, a year's reasons mostly do not
+CACHE_MAX = 10_000  # texts kept per column across blocks, for a column encoded value by value (mixed kinds)
 
 
 def _kept(cache: dict[Any, str], key: Any, text: str) -> str:
     """`text`, kept for the next block while the column's cache is small (memory stays flat at
-    100,000 communities whose reasons differ row by row)."""
+    100,000 communities whose values differ row by row)."""
     if len(cache) < CACHE_MAX:
         cache[key] = text
     return text

@@ -173,7 +173,8 @@ def _column(values: np.ndarray, opening: list[object]) -> list[object] | pa.Arra
         return pc.coalesce(*(_joined(_cell(part, opening)) for part in parts))
     if pa.types.is_null(array.type):
         return None
-    if pa.types.is_float64(array.type) and any(isinstance(v, bool | np.bool_) for v in values):
+    mixed = values.dtype == object  # a column of floats holds no true among them
+    if pa.types.is_float64(array.type) and mixed and any(isinstance(v, bool | np.bool_) for v in values):
         raise _Unplain  # Arrow takes true for 1.0 among fractions: the writer writes it as true
     pieces = _cell(array, opening)
     value = pieces[-2]
@@ -205,13 +206,17 @@ def _cell(values: pa.Array, opening: list[object]) -> list[object]:
 def _fractions(values: pa.Array) -> pa.Array:
     """Numbers with a fraction as the writer writes them — shortest, as Python's repr does, within
     10⁻⁴ ≤ |x| < 10¹⁵ (outside it the two write exponents differently); not-a-number is a blank."""
-    numbers = values.to_numpy(zero_copy_only=False)
+    numbers = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
     present = ~np.isnan(numbers)
     size = np.abs(numbers[present])
     if not np.all((size == 0) | ((size >= 1e-4) & (size < WHOLE))):
         raise _Unplain
-    return pa.array([repr(float(x)) if ok else None for x, ok in zip(numbers.tolist(), present.tolist(), strict=True)],
-                    pa.string())  # fmt: skip
+    # each distinct number worded once (by its bits: -0.0 is not 0.0), the rows taking theirs
+    bits, each = np.unique(numbers.view(np.int64)[present], return_inverse=True)
+    texts = pa.array([repr(x) for x in bits.view(np.float64).tolist()], pa.string())
+    chosen = np.zeros(len(numbers), dtype=np.int64)
+    chosen[present] = np.asarray(each).ravel()
+    return texts.take(pa.array(chosen, mask=~present))
 
 
 def _text(values: pa.Array) -> pa.Array:
