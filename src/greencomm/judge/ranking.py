@@ -5,10 +5,14 @@ within a tie, lists show them in pinyin order of 社区名称, which decides not
 
 from __future__ import annotations
 
+from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 import pandas as pd
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style
+from pypinyin.converter import UltimateConverter
+from pypinyin.core import Pinyin
 
 from greencomm.read.names import name_key
 
@@ -47,6 +51,22 @@ def rank_within(keys: pd.DataFrame, groups: pd.Series) -> pd.Series:
     return pd.concat(parts).reindex(keys.index) if parts else pd.Series([], dtype="int64")
 
 
+# pypinyin's lazy_pinyin taken apart: its own splitting of a name into words (runs of Chinese cut by
+# its phrase dictionary, other runs whole), then each word converted on its own, as lazy_pinyin
+# converts them (no tone sandhi: nothing depends on the words around). A province's names share
+# their words (社区, 花园, 新村, and single characters): each is converted once, not once a name.
+_WORDS = Pinyin()
+_CONVERTER = UltimateConverter()
+WORDS_KEPT = 1 << 16
+
+
+@lru_cache(maxsize=WORDS_KEPT)
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    return tuple(chain.from_iterable(_CONVERTER.convert(word, Style.TONE3, False, "default", strict=True)))
+
+
 def pinyin_key(name: Any) -> str:
+    """The key that orders names by their pinyin (tone numbers), the name itself breaking a tie:
+    " ".join(lazy_pinyin(name, style=Style.TONE3)), word by word."""
     text = name_key(name or "")
-    return " ".join(lazy_pinyin(text, style=Style.TONE3)) + "\x00" + text
+    return " ".join(chain.from_iterable(_word_pinyin(w) for w in _WORDS.seg(text))) + "\x00" + text
