@@ -63,27 +63,27 @@ class Series:
 
 
 def _figure(title: str) -> tuple[object, object]:
+    """A figure drawn to a PNG in memory, never to a screen: matplotlib's Figure and its Agg canvas,
+    without pyplot (its import, a tenth of a second more, and its global figures)."""
     import matplotlib
-
-    matplotlib.use("Agg")  # no screen: render to files only
-    from matplotlib import pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     family = cjk_font()
-    plt.rcParams["font.family"] = [family] if family else ["sans-serif"]
-    plt.rcParams["axes.unicode_minus"] = False
-    fig, ax = plt.subplots(figsize=(7.2, 3.8), dpi=DPI)
+    matplotlib.rcParams["font.family"] = [family] if family else ["sans-serif"]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    fig = Figure(figsize=(7.2, 3.8), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     ax.set_title(title, fontsize=13)
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
 
 
 def _png(fig: object) -> bytes:
-    from matplotlib import pyplot as plt
-
     buffer = io.BytesIO()
     fig.tight_layout()  # type: ignore[attr-defined]
     fig.savefig(buffer, format="png")  # type: ignore[attr-defined]
-    plt.close(fig)  # type: ignore[arg-type]
     return buffer.getvalue()
 
 
