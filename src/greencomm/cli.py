@@ -8,6 +8,7 @@ nothing else there.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -834,7 +835,30 @@ def rubric(
 
 
 def main() -> None:
-    app()
+    """The console script. Once a command is done and its files are written, the process leaves
+    without freeing its objects one by one, as mypy does: at 100,000 communities that took half a
+    second after the last file was written. The exit handlers still run (the reading processes are
+    stopped, temporary files removed) and the output is flushed first. A crash leaves the usual way,
+    with its traceback."""
+    try:
+        app()
+    except SystemExit as done:
+        _leave(done.code)
+    _leave(0)
+
+
+def _leave(code: object) -> None:
+    """Exit with `code` as sys.exit would take it (None: 0; a number; anything else printed, 1)."""
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+    status = code if isinstance(code, int) else 0 if code is None else 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader gone (`| head`), a stream closed: nothing more to say
+            status = status or 1
+    os._exit(status)
 
 
 if __name__ == "__main__":

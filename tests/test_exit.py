@@ -1,0 +1,85 @@
+"""The console script leaves without freeing its objects one by one (greencomm.cli.main, as mypy
+does), and still leaves as a command should: its output whole, its exit status the command's, its
+reading processes stopped and its exit handlers run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+
+
+def greencomm(args: list[str], tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "greencomm", *args], cwd=tmp_path, capture_output=True, text=True,
+                          encoding="utf-8", env={**os.environ, **(env or {})})  # fmt: skip
+
+
+def processes_marked(marker: str) -> list[int]:
+    """The processes still running whose environment holds `marker` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:  # gone, or not ours
+                continue
+    return found
+
+
+def test_the_output_is_whole_and_the_status_the_commands(tmp_path: Path) -> None:
+    done = greencomm(["shortlist", str(SAMPLE / "submissions"), "--year", "2026", "--json", "-q", "-o", "名单.xlsx"],
+                     tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)  # every byte written to the pipe before the process left
+    assert len(document["communities"]) == 121
+    assert (tmp_path / "名单.xlsx").stat().st_size > 0
+
+
+def test_a_usage_error_and_data_errors_keep_their_status(tmp_path: Path) -> None:
+    missing = greencomm(["shortlist", str(tmp_path / "nowhere"), "--year", "2026", "-q"], tmp_path)
+    assert missing.returncode == 2 and "nowhere" in missing.stderr
+    flawed = greencomm(["validate", str(SAMPLE / "flawed"), "--year", "2026", "-q", "-o", "校验"], tmp_path)
+    assert flawed.returncode == 1 and list((tmp_path / "校验").glob("*.xlsx"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="looks through Linux's /proc")
+def test_no_reading_process_is_left_behind(tmp_path: Path) -> None:
+    marker = f"GREENCOMM_TEST_MARK={uuid.uuid4().hex}"
+    key, value = marker.split("=")
+    done = greencomm(["shortlist", str(SAMPLE / "submissions"), "--year", "2026", "-q", "-o", "名单.xlsx"], tmp_path,
+                     {key: value})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert processes_marked(marker) == []
+    # the check can fail: a process started with the marker is found while it runs
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], env={**os.environ, key: value})
+    try:
+        assert processes_marked(marker) == [sleeper.pid]
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_the_exit_handlers_run(tmp_path: Path) -> None:
+    """What a library registers to run at exit (openpyxl's temporary files, tempfile's folders, the
+    reading processes) still runs, after the command's own output."""
+    script = (
+        "import atexit, sys\n"
+        "from greencomm.cli import main\n"
+        "atexit.register(lambda: open('ran', 'w').write('handler'))\n"
+        "sys.argv = ['greencomm', 'rubric', '--json']\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, encoding="utf-8"
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) and (tmp_path / "ran").read_text() == "handler"
