@@ -42,7 +42,7 @@ class Checked:
 def check_inputs(inputs: Inputs, programme: Programme) -> Checked:
     submissions = inputs.submissions
     replaced_rows, replaced, found = superseded(submissions)
-    frame = submissions.frame.drop(replaced_rows)
+    frame = submissions.frame.drop(replaced_rows) if len(replaced_rows) else submissions.frame  # no copy for nothing
     found += [p for p in submissions.problems if p.file not in replaced]  # a replaced workbook no longer counts
     found += check_communities(frame, submissions, programme, cells_of(found))
     activities = inputs.activities

@@ -40,7 +40,7 @@ class Workbook:
 
 
 def _workbooks(part: Part) -> list[Workbook]:
-    frame = part.frame
+    frame = part.frame[["_file", "_district_key", "fill_date", "_key"]]  # what the rule reads, not every column
     out = []
     for file, rows in frame.groupby("_file", sort=True).groups.items():
         own = frame.loc[rows]

@@ -31,7 +31,7 @@ def check_communities(frame: pd.DataFrame, part: Part, programme: Programme, fla
 
     def add(code: str, mask: pd.Series, key: str, **params: Any) -> None:
         # plain dicts of only the flagged rows and the columns a message can use
-        for row in rows(frame[list(dict.fromkeys([*META, key, *MESSAGE_COLUMNS]))], mask).to_dict("records"):
+        for row in rows(frame, mask)[list(dict.fromkeys([*META, key, *MESSAGE_COLUMNS]))].to_dict("records"):
             at = where(part, row, key)
             if (at["file"], at["sheet"], at["cell"]) in flagged:
                 continue

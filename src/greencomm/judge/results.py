@@ -109,7 +109,9 @@ def find_community(results: Results, who: str) -> list[Any]:
 def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
     """Every community judged: points (reviewers' when the review sheets are given), vetoes,
     eligibility with Q3 for the title in play, ranks, status and reasons."""
-    frame = inputs.submissions.frame.drop(checked.set_aside)  # replaced workbooks, later copies
+    frame = inputs.submissions.frame
+    if len(checked.set_aside):  # replaced workbooks, later copies
+        frame = frame.drop(checked.set_aside)
     problems = list(checked.problems)
     reviewed = inputs.reviews is not None
     aggregated: dict[Any, Any] = {}

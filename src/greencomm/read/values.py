@@ -258,8 +258,13 @@ def distinct(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     """Each row's position among the distinct values, and the distinct values themselves, a blank
     (None) kept as None: pandas' factorize gives it back as NaN, which is truthy and no number a
     rule should ever see."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    return np.asarray(codes, dtype=np.int64), [None if isinstance(u, float) and u != u else u for u in uniques]
+    codes, uniques = pd.factorize(values)  # blanks coded -1 in the same pass (no second look for them)
+    found = np.asarray(codes, dtype=np.int64)
+    kept = list(uniques)
+    if len(found) and found.min() < 0:  # the blank, as the last distinct value
+        found[found < 0] = len(kept)
+        kept.append(None)
+    return found, kept
 
 
 def map_unique(series: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
