@@ -90,6 +90,14 @@ def _width(frame: pd.DataFrame, column: str, cap: int) -> float:
     return float(max(6, min(cap, math.ceil(max(display_width(v) for v in sample) / WRAP_SHARE) + 2)))
 
 
+def _each(series: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
+    """`fn` of each value, as objects. Series.map would take the texts it gives into Arrow's text
+    type, and `to_numpy` turn them back (a third of a second at 100,000 rows)."""
+    out = np.empty(len(series), dtype=object)
+    out[:] = [fn(v) for v in series.tolist()]
+    return out
+
+
 def _plain(value: Any) -> Any:
     """Values the writer takes: Decimal → float, lists → text."""
     if isinstance(value, Decimal):
@@ -382,11 +390,11 @@ def summary_sheet(results: Results) -> ResultSheet:
         columns[name] = points.categories[cat.id]
     columns["总分"] = points.total
     columns["评审项小计"] = points.review
-    columns["评审分来源"] = ordered.review_source.map(SOURCE_WORDS).to_numpy()
-    columns["一票否决"] = ordered.vetoes.map("、".join).to_numpy()
-    columns["资格不符"] = ordered.eligibility.map("、".join).to_numpy()
+    columns["评审分来源"] = _each(ordered.review_source, SOURCE_WORDS.get)
+    columns["一票否决"] = _each(ordered.vetoes, "、".join)
+    columns["资格不符"] = _each(ordered.eligibility, "、".join)
     columns["结果"] = ordered.status.to_numpy()
-    columns["原因"] = ordered.reasons.map("；".join).to_numpy()
+    columns["原因"] = _each(ordered.reasons, "；".join)
     columns["自评明显偏高"] = np.where(ordered.self_eval_flag.to_numpy(dtype=bool), "是", "")
     # 全市排名 … 社区名称 stay in view and print on every page (the header is read back as it is: no title)
     return ResultSheet("评分汇总", pd.DataFrame(columns), [*item_names, *cat_names, "总分", "评审项小计"], ["原因"],
@@ -634,11 +642,11 @@ def _shortlist_sheets(results: Results) -> list[ResultSheet]:
     sheets = []
     for status, title in lists:
         chosen = ordered[ordered.status == status]
-        extra = {**_applied(chosen, results), "评审分来源": chosen.review_source.map(SOURCE_WORDS).to_numpy()}
+        extra = {**_applied(chosen, results), "评审分来源": _each(chosen.review_source, SOURCE_WORDS.get)}
         sheets.append(ResultSheet(title, _list(chosen, results, extra), ["总分"],
                                   title=_list_title(results, status, len(chosen)), plain=True))  # fmt: skip
     failed = ordered[ordered.status == FAILED]
-    extra = {**_applied(failed, results), "原因": failed.reasons.map("；".join).to_numpy()}
+    extra = {**_applied(failed, results), "原因": _each(failed.reasons, "；".join)}
     sheets.append(ResultSheet("未通过", _list(failed, results, extra), ["总分"], ["原因"],
                         {n: STATUS_COLOURS[FAILED] for n in range(len(failed))},
                         title=_list_title(results, FAILED, len(failed)), plain=True))  # fmt: skip
