@@ -258,7 +258,7 @@ def test_display_width_counts_wide_characters_as_unicode_does() -> None:
     import sys
     import unicodedata
 
-    from greencomm.write.xlsx import display_width
+    from greencomm.write.text_width import display_width
 
     wrong = [
         f"U+{cp:04X}"
@@ -289,14 +289,14 @@ def test_display_width_counts_wide_characters_as_unicode_does() -> None:
 def test_the_lines_of_a_whole_column_are_each_values_lines(values: list[object], width: float) -> None:
     """wrapped_lines_of counts a column's lines at once (Arrow): the same as wrapped_lines value by
     value, line breaks, wide characters and numbers included; every code point is checked too."""
-    from greencomm.write.xlsx import wrapped_lines, wrapped_lines_of
+    from greencomm.write.text_width import wrapped_lines, wrapped_lines_of
 
     expected = [1 if v is None else wrapped_lines(str(v), width) for v in values]
     assert wrapped_lines_of(values, width).tolist() == expected
 
 
 def test_the_lines_of_every_code_point_are_counted_as_one_by_one() -> None:
-    from greencomm.write.xlsx import wrapped_lines, wrapped_lines_of
+    from greencomm.write.text_width import wrapped_lines, wrapped_lines_of
 
     points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     texts = ["".join(points[i : i + 7]) for i in range(0, len(points), 7)]

@@ -221,7 +221,7 @@ def evaluate(
     reviews, register, objections = read_stage.carried_inputs(
         workbook.expand_inputs(paths), reviews, register, objections
     )
-    _warm("pypinyin", "openpyxl")  # what judging and writing import, while the sheets are read
+    _warm("pypinyin")  # what judging imports (ties in pinyin order), while the sheets are read
     with _collector_paused():
         inputs = read_stage.read_inputs(paths, programme, reviews, register, password, objections)
         read_stage.stop_readers()  # the inputs are read: checking and judging need the memory more

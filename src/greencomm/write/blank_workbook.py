@@ -34,7 +34,7 @@ from greencomm.programme.layouts import (
 from greencomm.programme.rubric import Item, fmt
 from greencomm.read.values import EXCEL_EPOCH
 from greencomm.write.jinja import chinese_date, render_text
-from greencomm.write.xlsx import display_width, wrapped_lines
+from greencomm.write.text_width import display_width, wrapped_lines
 
 INSTRUCTIONS_TEMPLATE = "instructions.md.j2"
 HEADER_ROW = 3  # 申报汇总表: title, notes, then the header

@@ -49,7 +49,7 @@ from greencomm.programme.rubric import fmt
 from greencomm.read.values import map_unique
 from greencomm.write.joined_book import join, row_formats
 from greencomm.write.sheet_rows import Layout, Rows, data_rows
-from greencomm.write.xlsx import WRAP_SHARE, display_width, wrapped_lines, wrapped_lines_of
+from greencomm.write.text_width import WRAP_SHARE, display_width, wrapped_lines, wrapped_lines_of
 
 MARKER = "greencomm 评分结果"
 EXCEL_ROWS = 1_048_576
