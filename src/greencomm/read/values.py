@@ -255,9 +255,9 @@ def parse_text(value: object) -> Parsed:
 
 
 def distinct(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
-    """Each row's position among the distinct values, and the distinct values themselves, a blank
-    (None) kept as None: pandas' factorize gives it back as NaN, which is truthy and no number a
-    rule should ever see."""
+    """Each row's position among the distinct values, and the distinct values themselves; the blanks
+    (None, NaN) are one distinct value, None — never NaN, which is truthy and no number a rule
+    should ever see."""
     codes, uniques = pd.factorize(values)  # blanks coded -1 in the same pass (no second look for them)
     found = np.asarray(codes, dtype=np.int64)
     kept = list(uniques)
