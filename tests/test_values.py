@@ -173,3 +173,35 @@ def test_name_keys_is_name_key_for_every_code_point() -> None:
     names = ["社区" + "".join(points[i : i + 5]) for i in range(0, len(points), 5)]
     keys = name_keys(pd.Series(names, dtype=object)).tolist()
     assert keys == [name_key(n) for n in names]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.just(float("nan")),
+            st.text(max_size=3),
+            st.integers(-5, 5),
+            st.decimals(allow_nan=False, allow_infinity=False, places=2),
+        ),
+        max_size=30,
+    )
+)
+def test_distinct_gives_each_row_its_value_and_blanks_as_none(values: list[object]) -> None:
+    """Each row points at a value equal to its own (a blank — None or NaN — at None, never NaN),
+    and every distinct value is listed once."""
+    import numpy as np
+
+    from greencomm.read.values import distinct
+
+    codes, uniques = distinct(np.array(values, dtype=object))
+    assert len(codes) == len(values)
+    for code, value in zip(codes.tolist(), values, strict=True):
+        found = uniques[code]
+        if value is None or value != value:
+            assert found is None
+        else:
+            assert found == value and found is not None
+    present = [u for u in uniques if u is not None]
+    assert len(present) == len({(type(u) is str, u) for u in present})  # listed once (1 and 1.00 are one)
+    assert uniques.count(None) <= 1
