@@ -83,3 +83,20 @@ def test_the_exit_handlers_run(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) and (tmp_path / "ran").read_text() == "handler"
+
+
+def test_a_reader_that_stops_early_is_no_internal_error(tmp_path: Path) -> None:
+    """`greencomm … --json | head`: the reader goes away; greencomm says so once and exits 141
+    (128 + SIGPIPE, as a shell reports a process the closed pipe stopped), with no internal error,
+    no traceback, and no workbook half-written."""
+    command = [sys.executable, "-m", "greencomm", "shortlist", str(SAMPLE / "submissions"), "--year", "2026",
+               "--json", "-q", "-o", "名单.xlsx"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(10)  # the document has begun
+    process.stdout.close()  # and its reader is gone: the rest (the whole is 100 KB) outgrows the pipe's 64 KB
+    said = process.stderr.read().decode("utf-8")
+    assert process.wait(timeout=120) == 141, said
+    assert "标准输出在写完之前被关闭" in said
+    assert "内部错误" not in said and "Traceback" not in said
+    assert not list(tmp_path.glob("*.xlsx"))  # nothing half-written: the workbook was not saved

@@ -206,6 +206,26 @@ def _lang(value: str | None) -> str:
     return value
 
 
+INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as a shell reports it
+OUTPUT_CLOSED = 141  # the reader of standard output went away: 128 + SIGPIPE, as a shell reports it
+
+
+def _output_closed() -> None:
+    """Said once on stderr (when it is still open); what is left for stdout goes nowhere, so the
+    exit does not fail a second time on it."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    with contextlib.suppress(OSError, ValueError):
+        _err_console().print(
+            _say("[bold red]错误：[/]标准输出在写完之前被关闭（读取它的程序已退出），输出不完整",
+                 "[bold red]error:[/] standard output was closed before all was written (its reader exited):"
+                 " the output is incomplete"),
+            markup=True,
+        )  # fmt: skip
+
+
 @contextlib.contextmanager
 def _handled() -> Iterator[None]:
     """Program failures become `错误：…` on stderr and the contract's exit code, never a traceback."""
@@ -218,7 +238,10 @@ def _handled() -> Iterator[None]:
         _err_console().print(f"[bold red]{_say('错误：', 'error: ')}[/]{escape(said)}", markup=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+        raise typer.Exit(INTERRUPTED) from None
+    except BrokenPipeError:  # whoever read our output stopped reading (`| head`): no bug of ours
+        _output_closed()
+        raise typer.Exit(OUTPUT_CLOSED) from None
     except Exception as exc:  # a bug of ours: said plainly; the traceback only when asked for
         if os.environ.get("GREENCOMM_DEBUG"):
             raise
