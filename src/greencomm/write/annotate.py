@@ -4,9 +4,15 @@ encrypted) and the full problem list as a workbook."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import multiprocessing
+import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -27,6 +33,10 @@ from greencomm.write.xlsx import fit_columns, fit_row_heights, print_setup, set_
 
 ANNOTATE_MAX_ROWS = 20_000  # beyond this a copy is of no use to a district, and costly to load
 ANNOTATE_MAX_MB = LOAD_MAX_MB
+ANNOTATE_PROCESSES = 2  # copies made at once, each in a process of its own (the machine's two cores)
+PROCESS_ROWS = 2_000  # rows to annotate, all workbooks together, that pay for starting those processes
+PROCESS_MAX_ROWS = 5_000  # the largest workbook copied apart: openpyxl holds the whole of one in memory,
+# about 25 MB a thousand rows of 50 columns, beside the inputs the main process holds
 
 
 def too_large_to_annotate(source: Path | bytes, rows: int) -> bool:
@@ -202,28 +212,80 @@ def write_validation(
     frame = inputs.submissions.frame
     rows = frame["_file"].value_counts().to_dict() if len(frame) else {}
     sources = {path: source for part in inputs.parts for path, source in part.sources.items()}
-    names = community_names(inputs)
-    written: dict[Path, Path] = {}
+    names: dict[str, Communities] = defaultdict(dict)
+    for place, name in community_names(inputs).items():
+        names[place[0]][place] = name
+    jobs: list[_Job] = []
     too_large: list[Path] = []
-    failed: list[Problem] = []
     for path in files:
         found = by_file.get(path.name)
         if not found or any(p.refused for p in found) or path not in sources:
             continue
-        source = sources[path]
-        if too_large_to_annotate(source, rows.get(path.name, 0)):
+        if too_large_to_annotate(sources[path], rows.get(path.name, 0)):
             too_large.append(path)
             continue
-        try:
-            data = to_bytes(annotate(source, found, lang, names))
-        except Exception as exc:  # openpyxl raises many types for a part it cannot take (styles, properties)
-            detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-            failed.append(Problem("cannot-annotate", path.name, params={"detail": detail}))
-            continue
-        target = folder / annotated_name(path)
-        if target in written.values():  # 芙蓉区.xls and 芙蓉区.xlsx both sent: neither copy replaces the other
-            target = folder / f"{path.name}_问题标注.xlsx"
-        write_bytes(target, encrypt(data, password) if isinstance(source, bytes) and password else data, files)
-        written[path] = target
-    write_bytes(folder / "问题清单.xlsx", to_bytes(problem_list(sort_problems([*problems, *failed]), lang)), files)
+        jobs.append(_Job(path, sources[path], found, lang, names[path.name]))
+    with _annotating(jobs, [rows.get(job.path.name, 0) for job in jobs]) as made:
+        listed = to_bytes(problem_list(sort_problems(problems), lang))  # made meanwhile
+        written: dict[Path, Path] = {}
+        failed: list[Problem] = []
+        for job, data in zip(jobs, made, strict=True):
+            if isinstance(data, Problem):
+                failed.append(data)
+                continue
+            target = folder / annotated_name(job.path)
+            if target in written.values():  # 芙蓉区.xls and 芙蓉区.xlsx both sent: neither copy replaces the other
+                target = folder / f"{job.path.name}_问题标注.xlsx"
+            write_bytes(target, encrypt(data, password) if isinstance(job.source, bytes) and password else data, files)
+            written[job.path] = target
+    if failed:  # the list says which copies could not be made
+        listed = to_bytes(problem_list(sort_problems([*problems, *failed]), lang))
+    write_bytes(folder / "问题清单.xlsx", listed, files)
     return written, too_large, failed
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One workbook to annotate: what a process needs to make its copy."""
+
+    path: Path
+    source: Path | bytes
+    problems: list[Problem]
+    lang: str
+    names: Communities
+
+
+def _copy(job: _Job) -> bytes | Problem:
+    """The annotated copy's bytes, or the warning that it could not be made."""
+    try:
+        return to_bytes(annotate(job.source, job.problems, job.lang, job.names))
+    except Exception as exc:  # openpyxl raises many types for a part it cannot take (styles, properties)
+        detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return Problem("cannot-annotate", job.path.name, params={"detail": detail})
+
+
+@contextlib.contextmanager
+def _annotating(jobs: list[_Job], rows: list[int]) -> Iterator[Iterator[bytes | Problem]]:
+    """The copies, in the order of `jobs` (`rows`: the rows of each), as they are made: by two
+    processes of their own when there are several workbooks, enough rows to pay for starting them
+    (each copy is openpyxl loading, marking and saving a whole workbook: a second for 1,700 rows)
+    and none so large that two copies beside the inputs would pass a gigabyte; else here, one by
+    one. A process that dies leaves its copy to be made here."""
+    processes = min(ANNOTATE_PROCESSES, len(jobs), os.cpu_count() or 1)
+    if processes < 2 or sum(rows) < PROCESS_ROWS or max(rows) > PROCESS_MAX_ROWS:
+        yield (_copy(job) for job in jobs)
+        return
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = [pool.submit(_copy, job) for job in jobs]
+
+        def results() -> Iterator[bytes | Problem]:
+            for job, future in zip(jobs, futures, strict=True):
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    yield _copy(job)
+
+        yield results()
+    finally:  # copies no longer wanted (a file that could not be written) are not made
+        pool.shutdown(wait=True, cancel_futures=True)
