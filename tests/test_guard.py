@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from greencomm.read import scan
 from greencomm.read.guard import Limits
-from greencomm.read.scan import _far_pattern, column_letters, measure_sheet, scan_sheet
+from greencomm.read.scan import _far_pattern, column_letters, column_number, measure_sheet, scan_sheet
 
 
 def test_column_letters() -> None:
@@ -33,6 +33,28 @@ def test_a_row_past_the_limit_and_no_other(limit: int) -> None:
         if n > 0:
             for text in (f' r="A{n}"', f' r="A000{n}"', f'<row r="{n}"'):
                 assert bool(pattern.search(text.encode())) == (n > limit), (text, limit)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text("ABCGHSXZ", max_size=3),
+    st.text("0", max_size=3),
+    st.integers(0, 3_000_000),
+    st.integers(1, 2_000_000),
+    st.integers(1, 20_000),
+    st.booleans(),
+)
+def test_a_reference_is_far_exactly_when_past_a_limit(
+    letters: str, zeros: str, row: int, max_row: int, max_column: int, usual: bool
+) -> None:
+    """Either spelling of the pattern (its runs of letters and zeros taken whole) against the
+    numbers themselves."""
+    ref = f"{letters}{zeros}{row}"
+    text = f'<c r="{ref}">' if usual else f"<c r = '{ref}'>"
+    found = _far_pattern(max_row, max_column, usual=usual).search(text.encode())
+    far = (bool(letters) and column_number(letters) > max_column) or row > max_row
+    assert bool(found) == far, (ref, max_row, max_column)
+    assert found is None or found[1].decode() == ref
 
 
 SHEET = (
