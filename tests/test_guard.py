@@ -75,6 +75,16 @@ def test_the_facts_do_not_depend_on_the_chunks(chunk: int) -> None:
     assert facts.formulas == {"B1": False, "C40": True, "D40": False}
 
 
+@pytest.mark.parametrize("chunk", [1 << 22, 97])
+def test_facts_in_single_quotes_are_found(chunk: int) -> None:
+    """A writer that quotes its attributes with ' (the only ' in the part, or one of many)."""
+    single = SHEET.replace(b'"', b"'")
+    assert b'"' not in single
+    facts = measure_sheet(io.BytesIO(single), Limits(), chunk)
+    assert facts.errors == {f"B{r}": "#N/A" for r in range(2, 40)} and facts.merged == ["A2:A5", "B7:C7"]
+    assert facts.formulas == {"B1": False, "C40": True, "D40": False}
+
+
 @pytest.mark.parametrize("chunk", [1 << 22, 50, 13])
 def test_a_far_cell_is_named_whatever_the_chunks(chunk: int) -> None:
     far = SHEET.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')

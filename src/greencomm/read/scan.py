@@ -196,7 +196,8 @@ def _may_hold_formulas(text: bytes) -> bool:
 def _facts_of(text: bytes, facts: SheetFacts) -> None:
     if b"mergeCell" in text:
         facts.merged.extend(m[1].decode("ascii") for m in _MERGE.finditer(text))
-    if (b'"e"' in text or b"'e'" in text) and _ERROR_TYPE.search(text):  # literal searches first: fast
+    # literal searches first (fast), a single quote looked for at memory speed before 'e' is
+    if (b'"e"' in text or (b"'" in text and b"'e'" in text)) and _ERROR_TYPE.search(text):
         for tag in _ERROR_CELL.finditer(text):
             cell = _cell_at(text, tag.end())
             if cell is not None:
