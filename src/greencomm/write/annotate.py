@@ -87,14 +87,17 @@ def _mark_cells(book: Workbook, problems: Iterable[Problem], lang: str) -> None:
         target.comment = comment
 
 
-def community_names(inputs: Inputs) -> Communities:
-    """Which community each row read is about, so a problem list names it beside the cell."""
-    names: Communities = {}
+def community_names(inputs: Inputs) -> dict[str, Communities]:
+    """Which community each row read is about, file by file, so a problem list names it beside the
+    cell (and a copy made in a process of its own is sent its file's names alone)."""
+    names: dict[str, Communities] = defaultdict(dict)
     for part in inputs.parts:
         frame = part.frame
         if len(frame) and {"_file", "_sheet", "_row", "community"} <= set(frame.columns):
             rows = zip(frame["_file"], frame["_sheet"], frame["_row"], frame["community"], strict=True)
-            names.update(((f, s, int(r)), str(c)) for f, s, r, c in rows if c is not None)
+            for f, s, r, c in rows:
+                if c is not None:
+                    names[f][(f, s, int(r))] = str(c)
     return names
 
 
@@ -212,9 +215,7 @@ def write_validation(
     frame = inputs.submissions.frame
     rows = frame["_file"].value_counts().to_dict() if len(frame) else {}
     sources = {path: source for part in inputs.parts for path, source in part.sources.items()}
-    names: dict[str, Communities] = defaultdict(dict)
-    for place, name in community_names(inputs).items():
-        names[place[0]][place] = name
+    names = community_names(inputs)
     jobs: list[_Job] = []
     too_large: list[Path] = []
     for path in files:
