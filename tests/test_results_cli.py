@@ -230,3 +230,25 @@ def test_the_streamed_json_is_written_in_pieces_and_holds_every_community(
     document = json.loads("".join(pieces))
     assert document["communities"] == _reference_records(results)
     assert len(document["problems"]) == len(results.problems)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_the_json_goes_to_a_stream_of_any_encoding_as_the_same_document(
+    programme: Programme, tmp_path: Path, encoding: str
+) -> None:
+    """The communities go to a UTF-8 stream's bytes as Arrow made them; to a stream of another
+    encoding (a Windows console's GB18030) and to one without bytes beneath (StringIO) as text."""
+    import io
+
+    from greencomm import api
+
+    target = tmp_path / "名单.json"
+    with target.open("w", encoding=encoding) as stream:
+        api.shortlist([SUBMISSIONS], programme, reviews=[REVIEWS], register=REGISTER, output=tmp_path / "名单.xlsx",
+                      json_to=stream)  # fmt: skip
+    as_text = io.StringIO()
+    api.shortlist([SUBMISSIONS], programme, reviews=[REVIEWS], register=REGISTER, output=tmp_path / "名单2.xlsx",
+                  json_to=as_text)  # fmt: skip
+    written = target.read_text(encoding=encoding)
+    assert written == as_text.getvalue()
+    assert json.loads(written) == to_json(evaluate([SUBMISSIONS], programme, reviews=[REVIEWS], register=REGISTER))

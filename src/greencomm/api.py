@@ -19,11 +19,11 @@ import functools
 import gc
 import importlib
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from greencomm.errors import EmptyInputError, ListsNotFinal, NothingWritten, RegisterError
 from greencomm.lazy import lazy
@@ -322,8 +322,9 @@ def _results_workbook(
         results.ordered()  # worked out once, before two threads read it
         with ThreadPoolExecutor(max_workers=1) as pool:
             building = pool.submit(make)
-            for text in records.results_json_text(results, lang):
-                json_to.write(text)
+            write = _utf8_writer(json_to)
+            for piece in records.results_json_bytes(results, lang):
+                write(piece)
             json_to.flush()
             book = building.result()
     target = atomic.write_bytes(output or Path(default), book, results.inputs.files)
@@ -332,6 +333,17 @@ def _results_workbook(
         csv = target.with_name(f"{target.stem}_得分明细.csv")
         files.append(atomic.write_bytes(csv, result_books.detail_csv(results), results.inputs.files))
     return Written(results, files)
+
+
+def _utf8_writer(stream: IO[str]) -> Callable[[bytes | memoryview], object]:
+    """How to write UTF-8 pieces to a text stream: to the bytes beneath it when it is UTF-8 (the
+    text layer flushed first), else decoded to its own text layer."""
+    binary = getattr(stream, "buffer", None)
+    encoding = getattr(stream, "encoding", None) or ""
+    if binary is not None and encoding.replace("-", "").replace("_", "").lower() == "utf8":
+        stream.flush()
+        return cast(Callable[[bytes | memoryview], object], binary.write)
+    return lambda piece: stream.write(bytes(piece).decode("utf-8"))
 
 
 def score(

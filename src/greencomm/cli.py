@@ -857,12 +857,20 @@ def rubric(
     Console(highlight=False).print(terminal.rubric_table(programme, default_lang()))
 
 
+# numpy's OpenBLAS keeps a thread per core that spins while it waits for work; greencomm does no
+# linear algebra, and on a machine of two cores those threads took about 4% of the CPU time of a
+# 100,000-community run from the reading processes and the writer. Set before numpy loads (the
+# reading processes inherit it); a value the user set stays.
+SINGLE_THREADED_MATHS = {"OPENBLAS_NUM_THREADS": "1"}
+
+
 def main() -> None:
     """The console script. Once a command is done and its files are written, the process leaves
     without freeing its objects one by one, as mypy does: at 100,000 communities that took half a
     second after the last file was written. The exit handlers still run (the reading processes are
     stopped, temporary files removed) and the output is flushed first. A crash leaves the usual way,
     with its traceback."""
+    os.environ.update(SINGLE_THREADED_MATHS | {k: v for k, v in os.environ.items() if k in SINGLE_THREADED_MATHS})
     try:
         app()
     except SystemExit as done:
