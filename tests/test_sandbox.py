@@ -12,6 +12,7 @@ import pytest
 
 from conftest import WriteBook
 from greencomm.errors import ReadFailed
+from greencomm.programme import Programme
 from greencomm.read.sandbox import POOL, Caps, Request, _Worker, read, read_sheet, reading_ahead
 
 T = TypeVar("T")
@@ -130,3 +131,40 @@ def test_a_read_asked_ahead_is_taken_once_and_a_second_read_asks_again(write_sub
         first = read(request)
         second = read(request)  # not waiting for an answer already taken
     assert first.table.equals(second.table)
+
+
+def test_workbooks_opened_ahead_are_read_as_without(programme: Programme, tmp_path: Path) -> None:
+    """The district workbooks opened and asked for before the stages load (`open_ahead`, as
+    evaluate does) give what reading them then gives: the same rows, the same problems — a file
+    that is no workbook among them too; an `ahead` for other files is let go and the files read."""
+    from greencomm.programme.layouts import SUBMISSION_SHEET
+    from greencomm.read.inputs import read_submissions
+    from greencomm.read.workbook import expand_inputs, open_ahead
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "submissions"
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    for book in sorted(sample.glob("*.xlsx"))[:3]:
+        (folder / book.name).write_bytes(book.read_bytes())
+    (folder / "损坏.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    listed = expand_inputs([folder])
+    plain, _ = read_submissions([folder], programme)
+    with open_ahead(listed, SUBMISSION_SHEET, programme.settings.limits) as ahead:
+        early, _ = read_submissions([folder], programme, ahead=ahead)
+    with open_ahead(listed[:1], SUBMISSION_SHEET, programme.settings.limits) as other:
+        mismatched, _ = read_submissions([folder], programme, ahead=other)
+    for part in (early, mismatched):
+        assert part.frame.equals(plain.frame)
+        assert [p.to_dict("en") for p in part.problems] == [p.to_dict("en") for p in plain.problems]
+        assert part.files == plain.files
+    assert any(p.file == "损坏.xlsx" for p in plain.problems)
+
+
+def test_readers_stopped_without_waiting_end_and_are_waited_for_later(write_submission: WriteBook) -> None:
+    request = Request(write_submission([]), "申报汇总表", "leave", Caps())
+    read(request)  # a worker now idle in the pool
+    POOL.shutdown(wait=False)
+    leaving = list(POOL._leaving)
+    assert leaving and all(w.process.stdin is None or w.process.stdin.closed for w in leaving)
+    POOL.shutdown()  # the next shutdown (at the latest greencomm's exit) waits for them
+    assert not POOL._leaving and all(not w.alive for w in leaving)

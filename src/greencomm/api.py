@@ -30,6 +30,7 @@ from greencomm.lazy import lazy
 from greencomm.problems import Problem
 from greencomm.programme import Programme
 from greencomm.programme import load_programme as _load_programme
+from greencomm.programme.layouts import SUBMISSION_SHEET
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,7 +99,7 @@ def load_programme(config: Path | None = None, year: int | None = None, reading:
     `reading`, the process that reads sheets is started first, so it is ready when the first sheet
     is asked for."""
     if reading:
-        read_stage.warm_reader()
+        workbook.warm_reader()
     return _load_programme(config, year)
 
 
@@ -218,12 +219,13 @@ def evaluate(
     the 公示's `objections`, when given). A result workbook of score, rank or shortlist may stand
     for the inputs it carries."""
     paths = list(paths)
-    reviews, register, objections = read_stage.carried_inputs(
-        workbook.expand_inputs(paths), reviews, register, objections
-    )
-    _warm("pypinyin")  # what judging imports (ties in pinyin order), while the sheets are read
+    listed = workbook.expand_inputs(paths)
+    # the district workbooks' sheets asked for first: they are read while the stages load
     with _collector_paused():
-        inputs = read_stage.read_inputs(paths, programme, reviews, register, password, objections)
+        with workbook.open_ahead(listed, SUBMISSION_SHEET, programme.settings.limits, password) as ahead:
+            reviews, register, objections = read_stage.carried_inputs(listed, reviews, register, objections)
+            _warm("pypinyin")  # what judging imports (ties in pinyin order), while the sheets are read
+            inputs = read_stage.read_inputs(paths, programme, reviews, register, password, objections, ahead=ahead)
         read_stage.stop_readers()  # the inputs are read: checking and judging need the memory more
         return judged.judge(inputs, check.check_inputs(inputs, programme), programme)
 

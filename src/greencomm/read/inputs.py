@@ -9,7 +9,6 @@ frames returned.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -37,18 +36,16 @@ from greencomm.programme.layouts import (
     review_columns,
     submission_columns,
 )
-from greencomm.programme.settings import Limits
 from greencomm.read.binary import unchecked
 from greencomm.read.guard import BINARY
 from greencomm.read.kinds import refuse_misplaced
 from greencomm.read.names import name_key, with_keys, workbook_district
-from greencomm.read.sandbox import POOL, Caps, give_back_memory, reading_ahead
+from greencomm.read.sandbox import POOL, give_back_memory
 from greencomm.read.scan import cell_position
 from greencomm.read.tables import (
     Table,
     blank_cells,
     fact_problems,
-    find_sheet,
     has_header,
     is_covered,
     joined_batches,
@@ -57,14 +54,17 @@ from greencomm.read.tables import (
     parse_table,
 )
 from greencomm.read.workbook import (
+    Ahead,
     Sheet,
     Workbook,
     expand_inputs,
+    find_sheet,
     is_result_workbook,
+    open_ahead,
     own_outputs,
     read_workbook,
     sheet_names,
-    sheet_request,
+    warm_reader,
 )
 
 META = ("_file", "_sheet", "_row")  # where each typed row came from
@@ -139,21 +139,14 @@ class Inputs:
 def stop_readers() -> None:
     """Stop the idle reading processes (about 70 MB each) and give back what Arrow kept of the sheets
     read (about 100 MB at 100,000 communities): once a command has read its inputs, the memory is
-    better spent on what it writes. A later read starts a process again (0.1 s)."""
-    POOL.shutdown()
+    better spent on what it writes. A later read starts a process again (0.1 s). The processes end
+    while the caller goes on."""
+    POOL.shutdown(wait=False)
     give_back_memory()
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.sheet, cell_position(p.cell) or (0, 0), p.code))
-
-
-def warm_reader(limits: Limits | None = None) -> None:
-    """Start the reading process while other work goes on (it takes 0.1 s to start): with the
-    programme's limits, or the default ones before the settings are read."""
-    limits = limits or Limits()
-    if os.environ.get("GREENCOMM_READER", "fastexcel") == "fastexcel":
-        POOL.warm(Caps.of(limits))
 
 
 def _open(path: Path, part: Part, programme: Programme, password: str | None) -> Workbook | None:
@@ -163,6 +156,14 @@ def _open(path: Path, part: Part, programme: Programme, password: str | None) ->
     except InputError as exc:
         part.problems.append(exc.problem)
         return None
+    return _opened(path, book, part)
+
+
+def _opened(path: Path, book: Workbook | InputError, part: Part) -> Workbook | None:
+    """A workbook opened (or the error that stopped it), noted in `part`."""
+    if isinstance(book, InputError):
+        part.problems.append(book.problem)
+        return None
     part.sources[path] = book.source
     part.modified[book.name] = path.stat().st_mtime
     if book.format in BINARY:  # said once per file: what an .xls, .xlsb or .ods cannot show
@@ -171,17 +172,16 @@ def _open(path: Path, part: Part, programme: Programme, password: str | None) ->
 
 
 def _open_all(
-    paths: list[Path], part: Part, programme: Programme, password: str | None
+    paths: list[Path], part: Part, programme: Programme, password: str | None, ahead: Ahead | None = None
 ) -> Iterator[tuple[Path, Workbook | None]]:
-    """Open every workbook and ask for its submission sheet at once: the reading processes read
-    them (two cores, two files), each holding the next file while it reads one, and the caller
-    takes each book in file order, working on one while the next are read. A sheet named otherwise
-    is looked for when its book's turn comes."""
-    books = [(path, _open(path, part, programme, password)) for path in paths]
-    named = [(book, find_sheet(book.visible_names, SUBMISSION_SHEET)) for _, book in books if book is not None]
-    requests = [r for book, name in named if name is not None and (r := sheet_request(book, name)) is not None]
-    with reading_ahead(requests, workers=min(4, os.cpu_count() or 1)):
-        yield from books
+    """Every workbook opened, its submission sheet read ahead (`open_ahead`, unless the caller has
+    already: `ahead`), in file order: the caller works on one while the next are read."""
+    if ahead is None or ahead.paths != paths:
+        if ahead is not None:
+            ahead.reading.close()
+        ahead = open_ahead(paths, SUBMISSION_SHEET, programme.settings.limits, password)
+    with ahead:
+        yield from ((path, _opened(path, book, part)) for path, book in zip(paths, ahead.books, strict=True))
 
 
 @dataclass
@@ -297,10 +297,15 @@ def _empty(columns: tuple[Column, ...]) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- district workbooks
 def read_submissions(
-    paths: Iterable[Path], programme: Programme, password: str | None = None, columns: tuple[Column, ...] = ()
+    paths: Iterable[Path],
+    programme: Programme,
+    password: str | None = None,
+    columns: tuple[Column, ...] = (),
+    ahead: Ahead | None = None,
 ) -> tuple[Part, pd.DataFrame]:
     """The 申报汇总表 of every workbook, one typed row per community, and their 创建活动 sheets; in
-    `columns` when given (a re-check workbook needs fewer: layouts.recheck_columns)."""
+    `columns` when given (a re-check workbook needs fewer: layouts.recheck_columns). `ahead`: the
+    workbooks already opened, their sheets being read (`open_ahead`)."""
     columns = columns or submission_columns(programme)
     part = Part(_empty(columns))
     paths = list(paths)
@@ -318,7 +323,7 @@ def read_submissions(
     waiting_cells = 0
     batches = []
     max_text = programme.settings.limits.max_text_chars
-    for path, book in _open_all(listed, part, programme, password):
+    for path, book in _open_all(listed, part, programme, password, ahead):
         part.files.append(path)
         if book is None:
             continue
@@ -491,10 +496,12 @@ def read_inputs(
     password: str | None = None,
     objections: Path | None = None,
     columns: tuple[Column, ...] = (),
+    ahead: Ahead | None = None,
 ) -> Inputs:
-    """Submissions (in `columns` when given), and the review sheets, register and objections when given."""
+    """Submissions (in `columns` when given), and the review sheets, register and objections when
+    given. `ahead`: the district workbooks already opened, their sheets being read (`open_ahead`)."""
     warm_reader(programme.settings.limits)
-    submissions, activities = read_submissions(paths, programme, password, columns)
+    submissions, activities = read_submissions(paths, programme, password, columns, ahead)
     inputs = Inputs(submissions, activities)
     if reviews is not None:
         inputs.reviews = read_reviews(reviews, programme, password)

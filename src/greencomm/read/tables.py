@@ -472,8 +472,3 @@ def blank_cells(frame: pd.DataFrame, table: Table, problems: list[Problem], star
         if problem.code in ("excel-error", "formula-not-calculated"):
             column, row = _ref(problem.cell)
             frame.at[start + int(np.searchsorted(table.rows, row)), keys[column]] = None
-
-
-def find_sheet(names: list[str], name: str) -> str | None:
-    wanted = header_base(name)
-    return next((s for s in names if header_base(s) == wanted), None)

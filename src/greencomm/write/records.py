@@ -120,6 +120,15 @@ def _record_buffers(results: Results) -> Iterator[memoryview]:
     files = results.frame["_file"].to_numpy()[at]
     rows = results.frame["_row"].to_numpy()[at]
     items, cats = list(scores.cents.columns), list(scores.category_cents.columns)
+    # every kind of points, a column each: items, categories, total, review subtotal (int64 cents)
+    cents = np.column_stack(
+        [
+            scores.cents.to_numpy(np.int64),
+            scores.category_cents.to_numpy(np.int64),
+            scores.total_cents.to_numpy(np.int64),
+            scores.review_cents.to_numpy(np.int64),
+        ]
+    )
     caches: dict[str, dict[Any, str]] = {}
 
     def column(name: str, values: Any) -> Any:
@@ -131,15 +140,13 @@ def _record_buffers(results: Results) -> Iterator[memoryview]:
     for start in range(0, len(ordered), BLOCK):
         part = ordered.iloc[start : start + BLOCK]
         cut = slice(start, start + BLOCK)
-        points = scores.aligned(part.index)  # a block's points at a time
         table = {name: column(name, part[name].to_numpy()) for name in _FROM_TABLE}
         table["rank"] = integers(part["rank"].to_numpy())
         table["district_rank"] = integers(part["district_rank"].to_numpy())
         flags = pa.array(part["self_eval_flag"].to_numpy(dtype=bool))
         table["self_eval_flag"] = pc.if_else(flags, "true", "false")
-        every = [*(points.items[i] for i in items), *(points.categories[c] for c in cats), points.total, points.review]
-        texts = column("points", np.concatenate(every))  # every kind of points of the block, encoded in one go
-        each = [texts.slice(n * len(part), len(part)) for n in range(len(every))]
+        texts = column("points", cents[at[cut]].T.ravel() / 100)  # the block's points, a kind after another
+        each = [texts.slice(n * len(part), len(part)) for n in range(cents.shape[1])]
         table["items"] = _objects(items, each[: len(items)])
         table["categories"] = _objects(cats, each[len(items) : len(items) + len(cats)])
         table["total"], table["review_subtotal"] = each[-2:]

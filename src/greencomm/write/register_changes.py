@@ -24,8 +24,7 @@ from greencomm.errors import RegisterError
 from greencomm.programme.layouts import CHANGE_FIELDS, CHANGES_SHEET
 from greencomm.read.inputs import Part
 from greencomm.read.scan import UNSAFE
-from greencomm.read.tables import find_sheet
-from greencomm.read.workbook import read_workbook
+from greencomm.read.workbook import find_sheet, read_workbook
 from greencomm.write.atomic import atomic_write
 from greencomm.write.register import (
     MAIN,
