@@ -1,5 +1,5 @@
 """A year of district workbooks as districts produce them, for the benchmarks: values drawn per row
-(percentages with up to two decimals, counts, populations, dates — nearly every row different),
+(names, percentages with up to two decimals, counts, populations, dates — nearly every row different),
 several producers each with its own habits (85.34%, 0.8534, "85.34", full-width digits, 是/√/Y,
 2021年), split over as many files as asked. Written by a Rust-backed writer, so 100,000 rows take
 seconds.
@@ -24,6 +24,28 @@ ROOT = Path(__file__).resolve().parents[1]
 DISTRICTS = ["芙蓉区", "天心区", "岳麓区", "开福区", "雨花区", "望城区"]
 TYPES = ["老城区社区", "商品房小区", "城中村或农民新村", "单位大院", "混合型"]
 FULL_WIDTH = str.maketrans("0123456789.%", "０１２３４５６７８９．％")
+# community names as cities name them: two or three characters of place names, a kind of place, 社区
+PLACE = (
+    "东南西北中新老金银玉青绿红白桃李杏柳松竹梅兰荷菊枫桂樱湘江河湖山岭坡塘洲岛湾港桥园林苑庭府亭阁楼台泉"
+    "井溪渡口门坊市营屯堡寨庄村镇城关坪田垅冲岗峰岩石沙月星光明华盛兴隆安宁康泰和平丰裕福祥瑞德仁义礼智信"
+    "文武书香"
+)
+KIND = ["", "", "", "路", "街", "花园", "新村", "里", "苑", "湾", "坊", "巷", "家园"]
+SURNAME = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚"
+    "卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉鹏飞斌宇浩凯健俊帆帅旭宁婷雪琳晶欣"
+
+
+def _name(rng: random.Random, taken: set[str]) -> str:
+    """A community's name drawn for the row, never one already given (a second community of one
+    name in a district is a resubmission to greencomm, not a new community)."""
+    while True:
+        name = "".join(rng.choice(PLACE) for _ in range(rng.choice((2, 2, 3)))) + rng.choice(KIND) + "社区"
+        if name not in taken:
+            taken.add(name)
+            return name
 
 
 def _producers() -> list[dict[str, Callable[[random.Random, float], Any]]]:
@@ -37,7 +59,7 @@ def _producers() -> list[dict[str, Callable[[random.Random, float], Any]]]:
     ]
 
 
-def _row(rng: random.Random, n: int, district: str, producer: dict[str, Any]) -> dict[str, Any]:
+def _row(rng: random.Random, n: int, district: str, producer: dict[str, Any], taken: set[str]) -> dict[str, Any]:
     households = rng.randint(800, 9000)
     population = households * rng.randint(22, 34) // 10
     complaints = rng.randint(0, 6)
@@ -50,7 +72,7 @@ def _row(rng: random.Random, n: int, district: str, producer: dict[str, Any]) ->
         "序号": n + 1,
         "所属区": district,
         "所属街道": f"{district[:-1]}第{rng.randint(1, 12)}街道",
-        "社区名称": f"第{n:06d}号社区",
+        "社区名称": _name(rng, taken),
         "社区类型": rng.choice(TYPES),
         "户数": households,
         "常住人口": population,
@@ -93,7 +115,7 @@ def _row(rng: random.Random, n: int, district: str, producer: dict[str, Any]) ->
         "E6 居民满意率(%)": pct(62, 99),
         "F1 特色创建项目(自评分)": round(rng.uniform(1, 6), 1),
         "F2 上级表彰或媒体推广": rng.choice(["无", "区市级", "省级及以上"]),
-        "联系人": f"联系人{n % 997}",
+        "联系人": rng.choice(SURNAME) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
         "联系电话": f"1{rng.randint(3, 9)}{rng.randint(0, 999999999):09d}",
         "填报日期": dt.date(2026, 9, 1) + dt.timedelta(days=rng.randint(0, 28)),
         "自评总分": round(rng.uniform(70, 98), 1),
@@ -107,11 +129,12 @@ def make(rows: int, files: int, folder: Path, seed: int = 2026) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     per_file = -(-rows // files)
     paths = []
+    taken: set[str] = set()
     for f in range(files):
         district = DISTRICTS[f % len(DISTRICTS)]
         producer = producers[f % len(producers)]
         first, last = f * per_file, min(rows, (f + 1) * per_file)
-        records = [_row(rng, n, district, producer) for n in range(first, last)]
+        records = [_row(rng, n, district, producer, taken) for n in range(first, last)]
         path = folder / f"{f:04d}-{district}.xlsx"
         rustpy_xlsxwriter.write_worksheet(records, str(path), sheet_name="申报汇总表")
         paths.append(path)

@@ -120,7 +120,7 @@ def paired(first: Callable[[], Cell], second: Callable[[], Cell], repeat: int) -
 
 
 def dataset(rows: int, files: int, repeated: bool) -> Path:
-    folder = DATA / f"{'repeated' if repeated else 'per-row'}-{rows}x{files}"
+    folder = DATA / f"{'repeated' if repeated else f'per-row-v{DATA_VERSION}'}-{rows}x{files}"
     if not folder.exists():
         work = folder.with_name(folder.name + ".part")
         shutil.rmtree(work, ignore_errors=True)
@@ -131,6 +131,7 @@ def dataset(rows: int, files: int, repeated: bool) -> Path:
     return folder
 
 
+DATA_VERSION = 2  # of make_year.py's per-row years: a new version makes the data again (2: names drawn per row)
 Results = dict[tuple[int, int], dict[str, Cell]]
 RATIO = "ratio"  # in a size's cells: (the headline ÷ the bare read, pair by pair; 0)
 

@@ -252,3 +252,10 @@ def test_the_json_goes_to_a_stream_of_any_encoding_as_the_same_document(
     written = target.read_text(encoding=encoding)
     assert written == as_text.getvalue()
     assert json.loads(written) == to_json(evaluate([SUBMISSIONS], programme, reviews=[REVIEWS], register=REGISTER))
+
+
+def test_the_inputs_hashed_in_a_thread_while_judging_are_their_sha256(programme: Programme) -> None:
+    results = evaluate([SUBMISSIONS], programme, reviews=[REVIEWS], register=REGISTER)
+    assert results.inputs._hashing is not None  # started once the inputs were read
+    expected = [{"file": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in results.inputs.files]
+    assert results.inputs.hashes == expected and len(expected) > 3

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from greencomm.programme.headers import header_base, header_key
-from greencomm.read.names import name_key, name_keys
+from greencomm.read.names import SEPARATOR, joined_keys, name_key, name_keys
 from greencomm.read.values import (
     parse_date,
     parse_integer,
@@ -164,6 +164,19 @@ def test_name_keys_is_name_key_for_every_value(names: list[str | None]) -> None:
     """The vectorised keys (pyarrow NFKC and trim) are the scalar ones, whatever the text."""
     keys = name_keys(pd.Series(names, dtype=object)).tolist()
     assert keys == [None if n is None else name_key(n) for n in names]
+
+
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.none(), st.text(max_size=6)), st.one_of(st.none(), st.text(max_size=6), st.integers())),
+        max_size=20,
+    )
+)
+def test_joined_keys_are_the_parts_keys_joined_none_when_a_part_is_blank(pairs: list[tuple[object, object]]) -> None:
+    district = pd.Series([d for d, _ in pairs], dtype=object)
+    community = pd.Series([c for _, c in pairs], dtype=object)
+    expected = [None if d is None or c is None else f"{name_key(d)}{SEPARATOR}{name_key(c)}" for d, c in pairs]
+    assert joined_keys(district, community).tolist() == expected
 
 
 def test_name_keys_is_name_key_for_every_code_point() -> None:

@@ -226,6 +226,7 @@ def evaluate(
             reviews, register, objections = read_stage.carried_inputs(listed, reviews, register, objections)
             _warm("pypinyin")  # what judging imports (ties in pinyin order), while the sheets are read
             inputs = read_stage.read_inputs(paths, programme, reviews, register, password, objections, ahead=ahead)
+        inputs.hash_ahead()  # for the provenance, on the core that checking and judging leave
         read_stage.stop_readers()  # the inputs are read: checking and judging need the memory more
         return judged.judge(inputs, check.check_inputs(inputs, programme), programme)
 
@@ -317,7 +318,7 @@ def _results_workbook(
     results = _communities(paths, programme, reviews, register, password, objections)
     build, default = WORKBOOKS[kind]
     make = functools.partial(getattr(result_books, build), results, lang)
-    results.inputs.hashes  # noqa: B018 - the files hashed now, in one go: among the writing threads each file waits for Python's lock
+    results.inputs.hashes  # noqa: B018 - the files hashed (evaluate started it) before the writing threads start
     if json_to is None:
         book = make()
     else:  # the workbook's writer works outside Python's lock: the JSON is written meanwhile

@@ -10,6 +10,7 @@ frames returned.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -125,9 +126,22 @@ class Inputs:
     def files(self) -> list[Path]:
         return [f for part in self.parts for f in part.files]
 
+    _hashing: Future[list[dict[str, str]]] | None = field(default=None, init=False, repr=False)
+
+    def hash_ahead(self) -> None:
+        """Start hashing the input files in a thread of their own (hashlib works outside Python's
+        lock): checking and judging, meanwhile, use one core of two."""
+        if self._hashing is None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="greencomm-hashes")
+            self._hashing = pool.submit(self._hashed)
+            pool.shutdown(wait=False)  # its thread ends with the hashing
+
     @cached_property
     def hashes(self) -> list[dict[str, str]]:
         """sha256 of every input file, for the provenance of the results."""
+        return self._hashing.result() if self._hashing is not None else self._hashed()
+
+    def _hashed(self) -> list[dict[str, str]]:
         import hashlib
 
         return [

@@ -53,10 +53,9 @@ def name_keys(names: pd.Series) -> pd.Series:
 
 def joined_keys(*parts: pd.Series) -> pd.Series:
     """One key per row from several names (each as name_key); None when a part is blank."""
-    # Plain lists: Series.map would infer pandas' string dtype and turn None into NaN.
-    cleaned = [name_keys(p).tolist() for p in parts]
-    keys = [None if None in combo else SEPARATOR.join(combo) for combo in zip(*cleaned, strict=True)]
-    return pd.Series(keys, index=parts[0].index, dtype=object)
+    cleaned = [pa.array(name_keys(p).to_numpy(dtype=object), type=pa.string(), from_pandas=True) for p in parts]
+    keys = pc.binary_join_element_wise(*cleaned, SEPARATOR)  # null where a part is: emit_null
+    return pd.Series(keys.to_numpy(zero_copy_only=False), index=parts[0].index, dtype=object)
 
 
 def with_keys(frame: pd.DataFrame) -> pd.DataFrame:
