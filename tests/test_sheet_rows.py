@@ -11,7 +11,6 @@ import re
 import zipfile
 import zlib
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -40,10 +39,8 @@ def _both(frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> tuple[bytes, 
     """The workbook of a list and the carried sheet, written in one call and with its rows made apart."""
     made: list[bool] = []
 
-    def spy(
-        frame: pd.DataFrame, layout: sheet_rows.Layout = sheet_rows.PLAIN, threads: int = 1
-    ) -> sheet_rows.Rows | None:
-        rows = sheet_rows.data_rows(frame, layout, threads)
+    def spy(frame: pd.DataFrame, layout: sheet_rows.Layout = sheet_rows.PLAIN) -> sheet_rows.Rows | None:
+        rows = sheet_rows.data_rows(frame, layout)
         if layout.top == 0:  # the carried sheet (the list has a title)
             made.append(rows is not None)
         return rows
@@ -85,7 +82,6 @@ def test_rows_made_apart_are_the_rows_the_writer_writes(data: st.DataObject) -> 
     value = data.draw(st.sampled_from([VALUE, PLAIN_VALUE]))
     rows = data.draw(st.lists(st.lists(value, min_size=width, max_size=width), min_size=1, max_size=12))
     frame = pd.DataFrame(rows, columns=[f"列{n}" for n in range(width)], dtype=object)
-    monkeypatch.setattr(sheet_rows, "BLOCK_ROWS", data.draw(st.integers(1, 13)))  # runs side by side, joined
     try:
         whole, apart, made = _both(frame, monkeypatch)
     finally:
@@ -172,10 +168,8 @@ def test_rows_of_a_list_with_coloured_and_tall_rows_are_the_rows_the_writer_writ
     monkeypatch = pytest.MonkeyPatch()
     made: list[bool] = []
 
-    def spy(
-        frame: pd.DataFrame, layout: sheet_rows.Layout = sheet_rows.PLAIN, threads: int = 1
-    ) -> sheet_rows.Rows | None:
-        rows = sheet_rows.data_rows(frame, layout, threads)
+    def spy(frame: pd.DataFrame, layout: sheet_rows.Layout = sheet_rows.PLAIN) -> sheet_rows.Rows | None:
+        rows = sheet_rows.data_rows(frame, layout)
         made.append(rows is not None)
         return rows
 
@@ -192,31 +186,3 @@ def test_rows_of_a_list_with_coloured_and_tall_rows_are_the_rows_the_writer_writ
     assert _parts(apart) == _parts(whole)
     laid = bool(colours)  # else its wrapped column has a format of its own: the writer writes it all
     assert made == ([all(_is_plain(v) for v in frame.to_numpy().ravel())] if laid else [])
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    rows=st.lists(st.lists(PLAIN_VALUE, min_size=3, max_size=3), max_size=40),
-    block=st.integers(1, 9),
-    threads=st.integers(1, 5),
-    colours=st.booleans(),
-)
-def test_rows_made_in_runs_side_by_side_are_the_rows_made_in_one(
-    rows: list[list[object]], block: int, threads: int, colours: bool
-) -> None:
-    """However the rows are cut into runs (each its own deflated stream, ended by a sync flush),
-    joined they inflate to the same XML, with its CRC, size and last row."""
-    frame = pd.DataFrame(rows, columns=["甲", "乙", "丙"], dtype=object)
-    formats = np.array([n % 3 - 1 for n in range(len(frame))]) if colours else None
-    layout = sheet_rows.Layout(top=1, formats=formats)
-    monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setattr(sheet_rows, "BLOCK_ROWS", block)
-    try:
-        one, runs = sheet_rows.data_rows(frame, layout), sheet_rows.data_rows(frame, layout, threads)
-    finally:
-        monkeypatch.undo()
-    assert one is not None and runs is not None
-    xml = zlib.decompressobj(-15).decompress(runs.deflated)
-    assert xml == zlib.decompressobj(-15).decompress(one.deflated)
-    assert (runs.crc, runs.size, runs.count, runs.last, runs.top) == (one.crc, one.size, one.count, one.last, one.top)
-    assert runs.crc == zlib.crc32(xml) and runs.size == len(xml)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the rubric's document needs no results: `greencomm rubric -
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode  # without indent: the C encoder
 _STRING = json.encoder.encode_basestring  # the C function the encoder calls for text (ensure_ascii=False)
 _NUMBER = repr  # finite numbers: the encoder writes int.__repr__ and float.__repr__
-BLOCK = 16_384  # communities encoded at a time (about 16 MB of text): the document is never whole in memory
+BLOCK = 4096  # communities encoded at a time (about 4 MB of text): the document is never whole in memory
 
 
 def _fragments(values: Any, cache: dict[Any, str]) -> pa.Array:

@@ -48,7 +48,7 @@ from greencomm.programme.layouts import (
 from greencomm.programme.rubric import fmt
 from greencomm.read.values import map_unique
 from greencomm.write.joined_book import join, row_formats
-from greencomm.write.sheet_rows import PLAIN, Layout, Rows, data_rows
+from greencomm.write.sheet_rows import Layout, Rows, data_rows
 from greencomm.write.text_width import WRAP_SHARE, display_width, wrapped_lines, wrapped_lines_of
 
 MARKER = "greencomm 评分结果"
@@ -177,7 +177,7 @@ class BookWriter:
             if sheet.frame.size >= APART_CELLS:
                 self.prepared[sheet.name] = _prepare(sheet, self.looks)
                 if _plain_sheet(sheet, self.prepared[sheet.name][1]):
-                    self.making[sheet.name] = self.pool.submit(data_rows, sheet.frame, PLAIN, ROW_THREADS)
+                    self.making[sheet.name] = self.pool.submit(data_rows, sheet.frame)
 
     def finish(self, sheets: Sequence[ResultSheet]) -> bytes:
         if not self.making:  # nothing started: the large ones among these start now
@@ -352,7 +352,6 @@ def _options(data: list[tuple[str, Any]], each: dict[str, dict[str, Any]]) -> Op
 Options = dict[str, dict[str, Any]]  # the writer's per-sheet options, by sheet name
 LAID_CELLS = 100_000  # a sheet this large has its rows made apart once the rest is written (formats by number)
 APART_CELLS = 1_000_000  # a sheet this large has its rows made apart (write/sheet_rows.py, write/joined_book.py)
-ROW_THREADS = 2  # …in as many runs side by side: on two cores, the one left while the rest of the book is made
 
 
 def _plain_sheet(sheet: ResultSheet, options: dict[str, Any]) -> bool:

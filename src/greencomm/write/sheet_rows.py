@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,55 +76,22 @@ class _Unplain(Exception):
 PLAIN = Layout()  # a header in the first row, rows without a format or height of their own
 
 
-def data_rows(frame: pd.DataFrame, layout: Layout = PLAIN, threads: int = 1) -> Rows | None:
+def data_rows(frame: pd.DataFrame, layout: Layout = PLAIN) -> Rows | None:
     """The rows of `frame` under its header, as the writer writes them; None when a value is one
-    it writes otherwise (see the module's doc). With `threads`, a large frame's rows are made in
-    as many runs side by side (Arrow and ISA-L work outside Python's lock), their deflated streams
-    and checksums joined after."""
+    it writes otherwise (see the module's doc)."""
     columns = [frame[c].to_numpy() for c in frame.columns]
     letters = [column_letters(n + 1) for n in range(len(columns))]
-    runs = _runs(len(frame), threads)
-    if len(runs) > 1:
-        with ThreadPoolExecutor(max_workers=len(runs), thread_name_prefix="greencomm-rows") as pool:
-            made = list(pool.map(lambda run: _deflated(columns, letters, run, layout), runs))
-    else:
-        made = [_deflated(columns, letters, run, layout) for run in runs]
-    if any(run is None for run in made):
-        return None
-    deflated, crc, size, last = [], 0, 0, 0
-    for run in made:
-        assert run is not None
-        deflated.append(run[0])
-        crc, size = isal_zlib.crc32_combine(crc, run[1], run[2]), size + run[2]
-        last = run[3] or last
-    return Rows(b"".join(deflated), crc, size, len(frame), last or layout.top + 1, layout.top)
-
-
-def _runs(rows: int, threads: int) -> list[tuple[int, int]]:
-    """Rows 0…rows cut into at most `threads` runs of whole blocks (one run when there are fewer)."""
-    blocks = max(1, -(-rows // BLOCK_ROWS))
-    each = -(-blocks // max(1, min(threads, blocks)))
-    return [(start, min(rows, start + each * BLOCK_ROWS)) for start in range(0, max(rows, 1), each * BLOCK_ROWS)]
-
-
-def _deflated(
-    columns: Sequence[np.ndarray], letters: Sequence[str], run: tuple[int, int], layout: Layout
-) -> tuple[bytes, int, int, int] | None:
-    """Rows start…stop (the `run`) as XML deflated (raw, ended by a sync flush), its CRC-32 and size, and the
-    last of them written (its sheet row; 0 when none is); None when a value is one the writer
-    writes otherwise."""
-    start, stop = run
     packer = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
-    deflated, crc, size, last = [], 0, 0, 0
+    deflated, crc, size, last = [], 0, 0, layout.top + 1
     try:
-        for first in range(start, stop, BLOCK_ROWS):
-            xml, valued = _block(columns, letters, first, min(stop, first + BLOCK_ROWS), layout)
+        for start in range(0, len(frame), BLOCK_ROWS):
+            xml, valued = _block(columns, letters, start, min(len(frame), start + BLOCK_ROWS), layout)
             deflated.append(packer.compress(xml))
             crc, size, last = isal_zlib.crc32(xml, crc), size + len(xml), valued or last
     except (_Unplain, *_CONVERSION):
         return None
     deflated.append(packer.flush(isal_zlib.Z_SYNC_FLUSH))
-    return b"".join(deflated), crc, size, last
+    return Rows(b"".join(deflated), crc, size, len(frame), last, layout.top)
 
 
 def height_text(points: float) -> str:
