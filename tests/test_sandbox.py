@@ -168,3 +168,18 @@ def test_readers_stopped_without_waiting_end_and_are_waited_for_later(write_subm
     assert leaving and all(w.process.stdin is None or w.process.stdin.closed for w in leaving)
     POOL.shutdown()  # the next shutdown (at the latest greencomm's exit) waits for them
     assert not POOL._leaving and all(not w.alive for w in leaving)
+
+
+def test_warming_starts_no_reader_while_one_of_the_same_caps_is_reading() -> None:
+    """evaluate's reads are under way when read_inputs warms the reader: no third process."""
+    POOL.shutdown()
+    caps = Caps(max_read_seconds=77)
+    lent = POOL.acquire(caps)
+    try:
+        POOL.warm(caps)
+        assert not [w for w in POOL._idle if w.caps == caps]
+    finally:
+        POOL.release(lent)
+    POOL.warm(caps)
+    assert [w for w in POOL._idle if w.caps == caps] == [lent]
+    POOL.shutdown()

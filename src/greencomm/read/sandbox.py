@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -243,6 +244,7 @@ class _Pool:
 
     def __init__(self) -> None:
         self._idle: list[_Worker] = []
+        self._lent: weakref.WeakSet[_Worker] = weakref.WeakSet()  # acquired, not yet released
         self._leaving: list[_Worker] = []  # told to end, not yet waited for
         self._lock = threading.Lock()
         atexit.register(self.shutdown)
@@ -252,21 +254,27 @@ class _Pool:
             while self._idle:
                 worker = self._idle.pop()
                 if worker.alive and worker.caps == caps:
+                    self._lent.add(worker)
                     return worker
                 worker.stop()
-        return _Worker(caps)
+        worker = _Worker(caps)
+        with self._lock:
+            self._lent.add(worker)
+        return worker
 
     def warm(self, caps: Caps) -> None:
-        """Start a worker now, so it has imported its reader by the time the first sheet is asked for."""
+        """Start a worker now, so it has imported its reader by the time the first sheet is asked
+        for — unless one of these caps is already there, idle or reading."""
         with self._lock:
-            if any(w.caps == caps for w in self._idle):
+            if any(w.caps == caps and w.alive for w in [*self._idle, *self._lent]):
                 return
         with contextlib.suppress(ReadFailed):  # the read itself will say so
             self.release(_Worker(caps))
 
     def release(self, worker: _Worker) -> None:
-        if worker.alive:
-            with self._lock:
+        with self._lock:
+            self._lent.discard(worker)
+            if worker.alive:
                 self._idle.append(worker)
 
     def shutdown(self, wait: bool = True) -> None:
