@@ -13,6 +13,7 @@ Calls that write take the output path; those that only compute (`validate` witho
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import functools
@@ -342,8 +343,7 @@ def _utf8_writer(stream: IO[str]) -> Callable[[bytes | memoryview], object]:
     """How to write UTF-8 pieces to a text stream: to the bytes beneath it when it is UTF-8 (the
     text layer flushed first), else decoded to its own text layer."""
     binary = getattr(stream, "buffer", None)
-    encoding = getattr(stream, "encoding", None) or ""
-    if binary is not None and encoding.replace("-", "").replace("_", "").lower() == "utf8":
+    if binary is not None and codecs.lookup(getattr(stream, "encoding", None) or "ascii").name == "utf-8":
         stream.flush()
         return cast(Callable[[bytes | memoryview], object], binary.write)
     return lambda piece: stream.write(bytes(piece).decode("utf-8"))

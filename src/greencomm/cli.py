@@ -870,7 +870,8 @@ def main() -> None:
     second after the last file was written. The exit handlers still run (the reading processes are
     stopped, temporary files removed) and the output is flushed first. A crash leaves the usual way,
     with its traceback."""
-    os.environ.update(SINGLE_THREADED_MATHS | {k: v for k, v in os.environ.items() if k in SINGLE_THREADED_MATHS})
+    for name, value in SINGLE_THREADED_MATHS.items():
+        os.environ.setdefault(name, value)
     try:
         app()
     except SystemExit as done:

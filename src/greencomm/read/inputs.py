@@ -62,8 +62,8 @@ from greencomm.read.workbook import (
     find_sheet,
     is_result_workbook,
     open_ahead,
+    opened_or_why,
     own_outputs,
-    read_workbook,
     sheet_names,
     warm_reader,
 )
@@ -165,12 +165,7 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 def _open(path: Path, part: Part, programme: Programme, password: str | None) -> Workbook | None:
     """The workbook, through the guard; a file that cannot be read is a problem, and the batch goes on."""
-    try:
-        book = read_workbook(path, password=password, limits=programme.settings.limits)
-    except InputError as exc:
-        part.problems.append(exc.problem)
-        return None
-    return _opened(path, book, part)
+    return _opened(path, opened_or_why(path, password, programme.settings.limits), part)
 
 
 def _opened(path: Path, book: Workbook | InputError, part: Part) -> Workbook | None:

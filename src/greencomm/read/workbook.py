@@ -432,6 +432,14 @@ def warm_reader(limits: Limits | None = None) -> None:
         POOL.warm(Caps.of(limits))
 
 
+def opened_or_why(path: Path, password: str | None, limits: Limits) -> Workbook | InputError:
+    """The workbook through the guard, or the error that stops it (the batch goes on)."""
+    try:
+        return read_workbook(path, password=password, limits=limits)
+    except InputError as exc:
+        return exc
+
+
 @dataclass
 class Ahead:
     """Workbooks opened through the guard, in file order, each with the error that stopped it
@@ -456,12 +464,7 @@ def open_ahead(
     (each holding the next file while it reads one) while the caller goes on — with loading the
     rest of greencomm, at first (pandas alone takes 0.2 s), then with each sheet as it comes. A
     sheet named otherwise is looked for later, when its book's turn comes."""
-    books: list[Workbook | InputError] = []
-    for path in paths:
-        try:
-            books.append(read_workbook(path, password=password, limits=limits))
-        except InputError as exc:
-            books.append(exc)
+    books = [opened_or_why(path, password, limits) for path in paths]
     named = [(book, find_sheet(book.visible_names, sheet)) for book in books if isinstance(book, Workbook)]
     requests = [r for book, name in named if name is not None and (r := sheet_request(book, name)) is not None]
     ahead = Ahead(list(paths), books)
