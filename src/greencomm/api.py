@@ -215,10 +215,13 @@ def evaluate(
     register: Path | None = None,
     password: str | None = None,
     objections: Path | None = None,
+    meanwhile: Callable[[Inputs, set[str]], object] | None = None,
 ) -> Results:
     """Read, check and judge: every community's points, vetoes, eligibility, ranks and status (after
     the 公示's `objections`, when given). A result workbook of score, rank or shortlist may stand
-    for the inputs it carries."""
+    for the inputs it carries. `meanwhile(inputs, replaced)` is called once the inputs are checked,
+    before they are judged, with the workbooks a newer one of their district replaced: to start
+    work (in a thread) that needs no more (the inputs a result workbook carries)."""
     paths = list(paths)
     listed = workbook.expand_inputs(paths)
     # the district workbooks' sheets asked for first: they are read while the stages load
@@ -229,7 +232,10 @@ def evaluate(
             inputs = read_stage.read_inputs(paths, programme, reviews, register, password, objections, ahead=ahead)
         inputs.hash_ahead()  # for the provenance, on the core that checking and judging leave
         read_stage.stop_readers()  # the inputs are read: checking and judging need the memory more
-        return judged.judge(inputs, check.check_inputs(inputs, programme), programme)
+        checked = check.check_inputs(inputs, programme)
+        if meanwhile is not None:
+            meanwhile(inputs, checked.replaced)
+        return judged.judge(inputs, checked, programme)
 
 
 def _warm(*modules: str) -> None:
@@ -265,10 +271,11 @@ def _communities(
     register: Path | None,
     password: str | None,
     objections: Path | None = None,
+    meanwhile: Callable[[Inputs, set[str]], object] | None = None,
 ) -> Results:
     """The results, for a command that goes on to write from them: not one community read is an
     error whose problems say why."""
-    results = evaluate(paths, programme, reviews, register, password, objections)
+    results = evaluate(paths, programme, reviews, register, password, objections, meanwhile)
     read_stage.stop_readers()  # the inputs are read: writing needs the memory more
     if results.table.empty:
         raise EmptyInputError("没有可读取的社区，未写出任何文件 / no community could be read; nothing written",
@@ -316,21 +323,26 @@ def _results_workbook(
     json_to: IO[str] | None = None,
     objections: Path | None = None,
 ) -> Written:
-    results = _communities(paths, programme, reviews, register, password, objections)
     build, default = WORKBOOKS[kind]
-    make = functools.partial(getattr(result_books, build), results, lang)
-    results.inputs.hashes  # noqa: B018 - the files hashed (evaluate started it) before the writing threads start
-    if json_to is None:
-        book = make()
-    else:  # the workbook's writer works outside Python's lock: the JSON is written meanwhile
-        results.ordered()  # worked out once, before two threads read it
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            building = pool.submit(make)
-            write = _utf8_writer(json_to)
-            for piece in records.results_json_bytes(results, lang):
-                write(piece)
-            json_to.flush()
-            book = building.result()
+    with result_books.BookWriter() as writer:
+
+        def carry(inputs: Inputs, replaced: set[str]) -> None:  # the inputs' sheets made while they are judged
+            writer.carry(functools.partial(result_books.carried_sheets, programme, inputs, replaced))
+
+        results = _communities(paths, programme, reviews, register, password, objections, carry)
+        make = functools.partial(getattr(result_books, build), results, lang, writer)
+        results.inputs.hashes  # noqa: B018 - the files hashed (evaluate started it) before the writing threads start
+        if json_to is None:
+            book = make()
+        else:  # the workbook's writer works outside Python's lock: the JSON is written meanwhile
+            results.ordered()  # worked out once, before two threads read it
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                building = pool.submit(make)
+                write = _utf8_writer(json_to)
+                for piece in records.results_json_bytes(results, lang):
+                    write(piece)
+                json_to.flush()
+                book = building.result()
     target = atomic.write_bytes(output or Path(default), book, results.inputs.files)
     files = [target]
     if kind == "score" and not result_books.detail_fits(results):  # more rows of detail than a sheet holds

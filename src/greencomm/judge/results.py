@@ -46,8 +46,7 @@ class Results:
     def standing(self) -> pd.DataFrame:
         """The submitted rows that count: every workbook's but those replaced (later copies of a
         community included, to be found again when these results are read back)."""
-        frame = self.inputs.submissions.frame
-        return frame[~frame._file.isin(self.replaced)] if self.replaced else frame
+        return standing(self.inputs, self.replaced)
 
     @property
     def has_errors(self) -> bool:
@@ -90,6 +89,12 @@ class Results:
             for p in self.programme.settings.payers
         ]
         return {"demonstrations": count, "payers": payers, "total": sum(p["total"] for p in payers)}
+
+
+def standing(inputs: Inputs, replaced: set[str], frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows of `frame` (by default the submissions') of every workbook but those `replaced`."""
+    frame = inputs.submissions.frame if frame is None else frame
+    return frame[~frame._file.isin(replaced)] if replaced and len(frame) else frame
 
 
 def find_community(results: Results, who: str) -> list[Any]:
@@ -181,9 +186,7 @@ def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
         index=frame.index,
     )
     table = pd.concat([table, keys], axis=1)
-    activities = inputs.activities
-    if len(activities):
-        activities = activities[~activities._file.isin(checked.replaced)]
+    activities = standing(inputs, checked.replaced, inputs.activities)
     return Results(
         programme, reviewed, inputs, frame, scores, table, sort_problems(problems), activities, checked.replaced,
         hearing,

@@ -44,6 +44,7 @@ from greencomm.read.names import name_key, with_keys, workbook_district
 from greencomm.read.sandbox import POOL, give_back_memory
 from greencomm.read.scan import cell_position
 from greencomm.read.tables import (
+    Coded,
     Table,
     blank_cells,
     fact_problems,
@@ -96,6 +97,9 @@ class Part:
     carried: set[str] = field(default_factory=set)  # greencomm's own result workbooks read for the inputs they carry
     modified: dict[str, float] = field(default_factory=dict)  # file name → when it was last saved (st_mtime)
     changes: pd.DataFrame | None = None  # a register's 状态变更记录 (dated status changes), when it has one
+    # frame's columns as parsed, each distinct value once (tables.Coded, by batch of rows in order):
+    # what a result workbook carries is made from these (the columns every table has)
+    coded: dict[str, list[Coded]] = field(default_factory=dict)
 
     def address(self, file: str, sheet: str, key: str, row: int) -> str:
         """`F7` for the cell of column `key` in Excel row `row`; "" when the column is not in that table."""
@@ -242,12 +246,14 @@ def _parsed(
     start: int = 0,
 ) -> pd.DataFrame:
     """A table's parsed frame (its rows from row `start` of the frame given) with the sheet's own
-    word on its cells, and where it lies."""
+    word on its cells, and where it lies. A column with a cell blanked so is no longer as parsed:
+    it leaves `part.coded`."""
     book, sheet, table = found.book, found.sheet, found.table
     frame, cell_problems = parsed
     facts, covered = fact_problems(sheet, table, columns, book.recalculate)
     if facts:  # the sheet's own word on a cell comes first: one problem per cell
-        blank_cells(frame, table, facts, start)
+        for key in blank_cells(frame, table, facts, start):
+            part.coded.pop(key, None)
         cell_problems = [p for p in cell_problems if not is_covered(p.cell, covered)]
     part.problems.extend(facts + cell_problems)
     last = int(table.rows.max()) if table.height else table.header_row
@@ -352,7 +358,7 @@ def read_submissions(
                 waiting, waiting_cells = [], 0
     if waiting or not batches:
         batches.append(parse_joined(waiting, columns, max_text))
-    joined, offsets, problems = joined_batches(batches)
+    joined, offsets, problems, part.coded = joined_batches(batches)
     activities = []
     n = 0  # the table being placed
     for book, located, act_sheet in found:
@@ -367,6 +373,8 @@ def read_submissions(
                 activities.append(_credit(acts, frame, book, programme))
     if n:  # a table was placed
         part.frame = with_keys(joined)
+    else:
+        part.coded = {}
     return part, pd.concat(activities, ignore_index=True) if activities else pd.DataFrame()
 
 

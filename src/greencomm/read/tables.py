@@ -263,6 +263,18 @@ def _judge(col: Column, raw: object, max_text: int = MAX_TEXT) -> tuple[Any, str
     return value, code, {}
 
 
+@dataclass(frozen=True)
+class Coded:
+    """A column's typed values as parsed, each distinct value once: row n holds
+    `uniques[codes[n]]` — or, for free text, the trimmed text itself as Arrow (`text`; a blank or
+    wrong cell is None in the values, whatever it holds here). What a result workbook carries is
+    made from these over whole columns (greencomm.write.result_books), not value by value."""
+
+    uniques: np.ndarray | None = None  # objects
+    codes: np.ndarray | None = None  # int64, into uniques
+    text: pa.Array | None = None
+
+
 def parse_column(col: Column, cells: pa.Array, max_text: int = MAX_TEXT) -> tuple[np.ndarray, CellProblems]:
     """Typed values of one column (an object array) and its problems as (position, code, raw,
     params), parsing each distinct text once; free text (names) is trimmed and checked in one
@@ -270,22 +282,28 @@ def parse_column(col: Column, cells: pa.Array, max_text: int = MAX_TEXT) -> tupl
     marks and overrides: Unicode category Cf) are taken out before anything else, and said so:
     pasted into a name they would make two copies of one community differ, or turn its name round
     in the documents."""
+    values, problems, _ = parse_coded(col, cells, max_text)
+    return values, problems
+
+
+def parse_coded(col: Column, cells: pa.Array, max_text: int = MAX_TEXT) -> tuple[np.ndarray, CellProblems, Coded]:
+    """`parse_column`, and the values as `Coded`."""
     formatted = np.flatnonzero(
         pc.fill_null(pc.match_substring_regex(cells, FORMAT), False).to_numpy(zero_copy_only=False)
     )
     if not len(formatted):
         return _parse_column(col, cells, max_text)
-    values, problems = _parse_column(col, pc.replace_substring_regex(cells, FORMAT, ""), max_text)
+    values, problems, coded = _parse_column(col, pc.replace_substring_regex(cells, FORMAT, ""), max_text)
     wrong = {n for n, *_ in problems}
     for n in formatted.tolist():
         if n not in wrong:  # one problem per cell: a worse one stands alone
             raw = cells[n].as_py()
             chars = "、".join(sorted({f"U+{ord(c):04X}" for c in raw if unicodedata.category(c) == "Cf"}))
             problems.append((n, "format-characters", raw, {"chars": chars}))
-    return values, problems
+    return values, problems, coded
 
 
-def _parse_column(col: Column, cells: pa.Array, max_text: int) -> tuple[np.ndarray, CellProblems]:
+def _parse_column(col: Column, cells: pa.Array, max_text: int) -> tuple[np.ndarray, CellProblems, Coded]:
     if col.type == "text":
         trimmed = pc.utf8_trim_whitespace(cells)
         values = np.asarray(trimmed.to_numpy(zero_copy_only=False), dtype=object)
@@ -302,7 +320,7 @@ def _parse_column(col: Column, cells: pa.Array, max_text: int) -> tuple[np.ndarr
             if (found := text_problem(raw, max_text)) is not None:
                 values[n] = None
                 problems.append((n, found[0], raw, found[1]))
-        return values, problems
+        return values, problems, Coded(text=trimmed)
     encoded = pc.dictionary_encode(cells)
     uniques: list[str | None] = [*encoded.dictionary.to_pylist(), None]
     # the common forms of the column's distinct texts at once; the rest one by one, exactly
@@ -321,7 +339,7 @@ def _parse_column(col: Column, cells: pa.Array, max_text: int) -> tuple[np.ndarr
             _, code, params = judged[codes[position]]
             assert code is not None
             problems.append((int(position), code, uniques[codes[position]], params))
-    return values[codes], problems
+    return values[codes], problems, Coded(values, codes)
 
 
 def parse_table(
@@ -336,17 +354,18 @@ def parse_tables(
     tables: list[Table], columns: tuple[Column, ...], max_text: int = MAX_TEXT
 ) -> list[tuple[pd.DataFrame, list[Problem]]]:
     """`parse_table` of several tables at once (see `parse_joined`), each table's frame apart."""
-    frame, offsets, problems = parse_joined(tables, columns, max_text)
+    frame, offsets, problems, _ = parse_joined(tables, columns, max_text)
     return [(frame.iloc[offsets[n] : offsets[n + 1]].reset_index(drop=True), problems[n]) for n in range(len(tables))]
 
 
-Joined = tuple[pd.DataFrame, np.ndarray, list[list[Problem]]]  # what parse_joined gives
+Joined = tuple[pd.DataFrame, np.ndarray, list[list[Problem]], dict[str, list[Coded]]]  # what parse_joined gives
 
 
 def parse_joined(tables: list[Table], columns: tuple[Column, ...], max_text: int = MAX_TEXT) -> Joined:
     """Several tables parsed as one: each column of all of them parsed together (a folder of 200
     small workbooks costs what one workbook of their rows costs). One frame of every table's rows in
-    order — table n's are rows offsets[n] to offsets[n + 1] — and each table's problems at its own cells."""
+    order — table n's are rows offsets[n] to offsets[n + 1] — each table's problems at its own cells,
+    and the columns every table has as `Coded` (a list of one)."""
     heights = [t.height for t in tables]
     offsets = np.cumsum([0, *heights])
     total = int(offsets[-1])
@@ -356,6 +375,7 @@ def parse_joined(tables: list[Table], columns: tuple[Column, ...], max_text: int
         "_row": np.concatenate([t.rows for t in tables]).astype(object) if tables else np.zeros(0, dtype=object),
     }
     problems: list[list[Problem]] = [[] for _ in tables]
+    coded: dict[str, list[Coded]] = {}
     for col in columns:
         having = [n for n, t in enumerate(tables) if col.key in t.cells]
         data[col.key] = np.full(total, None, dtype=object)
@@ -363,9 +383,10 @@ def parse_joined(tables: list[Table], columns: tuple[Column, ...], max_text: int
             continue
         parts = [tables[n].cells[col.key] for n in having]
         starts = np.cumsum([0, *(len(c) for c in parts)])
-        values, found = parse_column(col, _joined(parts), max_text)
+        values, found, form = parse_coded(col, _joined(parts), max_text)
         if len(having) == len(tables):
             data[col.key] = values
+            coded[col.key] = [form]
         else:
             for k, n in enumerate(having):
                 data[col.key][offsets[n] : offsets[n + 1]] = values[starts[k] : starts[k + 1]]
@@ -377,7 +398,7 @@ def parse_joined(tables: list[Table], columns: tuple[Column, ...], max_text: int
             shown = visible(clean_text(raw)) if raw is not None else None
             problems[having[k]].append(Problem(code, table.file, table.sheet, table.address(col.key, row), col.header,
                                                shown, {**extra, **params}))  # fmt: skip
-    return pd.DataFrame(data, dtype=object), offsets, problems
+    return pd.DataFrame(data, dtype=object), offsets, problems, coded
 
 
 def joined_batches(batches: list[Joined]) -> Joined:
@@ -385,10 +406,12 @@ def joined_batches(batches: list[Joined]) -> Joined:
     (each cell is parsed on its own text alone, so how the tables are batched changes nothing)."""
     if len(batches) == 1:
         return batches[0]
-    frame = pd.concat([frame for frame, _, _ in batches], ignore_index=True)
-    starts = np.cumsum([0, *(int(offsets[-1]) for _, offsets, _ in batches)])
-    offsets = np.concatenate([[0], *(o[1:] + start for (_, o, _), start in zip(batches, starts[:-1], strict=True))])
-    return frame, offsets, [problems for _, _, each in batches for problems in each]
+    frame = pd.concat([batch[0] for batch in batches], ignore_index=True)
+    starts = np.cumsum([0, *(int(batch[1][-1]) for batch in batches)])
+    offsets = np.concatenate([[0], *(b[1][1:] + start for b, start in zip(batches, starts[:-1], strict=True))])
+    coded = {key: [form for batch in batches for form in batch[3][key]]
+             for key in batches[0][3] if all(key in batch[3] for batch in batches)}  # fmt: skip
+    return frame, offsets, [problems for batch in batches for problems in batch[2]], coded
 
 
 def _joined(parts: list[pa.Array]) -> pa.Array:
@@ -464,11 +487,15 @@ def is_covered(cell: str, covered: list[tuple[int, int, int, int]]) -> bool:
     return any(c1 <= column <= c2 and r1 <= row <= r2 for c1, r1, c2, r2 in covered)
 
 
-def blank_cells(frame: pd.DataFrame, table: Table, problems: list[Problem], start: int = 0) -> None:
+def blank_cells(frame: pd.DataFrame, table: Table, problems: list[Problem], start: int = 0) -> set[str]:
     """No value in a cell whose formula was never calculated or holds an Excel error (a reader may
-    have seen a cached value, or the error's text). The table's rows begin at row `start` of the frame."""
+    have seen a cached value, or the error's text). The table's rows begin at row `start` of the
+    frame. The columns of the cells blanked."""
     keys = {index: key for key, index in table.columns.items()}
+    blanked = set()
     for problem in problems:
         if problem.code in ("excel-error", "formula-not-calculated"):
             column, row = _ref(problem.cell)
             frame.at[start + int(np.searchsorted(table.rows, row)), keys[column]] = None
+            blanked.add(keys[column])
+    return blanked

@@ -9,6 +9,7 @@ long per-item detail goes to a CSV beside the workbook when it would not fit one
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -23,12 +24,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import rustpy_xlsxwriter as rx
 
 from greencomm import __version__
-from greencomm.judge.results import Results
+from greencomm.judge.results import Results, standing
 from greencomm.judge.shortlist import DEMONSTRATION, FAILED, ONSITE, PENDING
 from greencomm.problems import LIST_HEADERS
+from greencomm.programme import Programme
 from greencomm.programme.layouts import (
     ACTIVITY_SHEET,
     CHANGES_SHEET,
@@ -46,6 +50,8 @@ from greencomm.programme.layouts import (
     submission_columns,
 )
 from greencomm.programme.rubric import fmt
+from greencomm.read.inputs import Inputs
+from greencomm.read.tables import Coded
 from greencomm.read.values import map_unique
 from greencomm.write.joined_book import join, row_formats
 from greencomm.write.sheet_rows import Layout, Rows, data_rows
@@ -86,8 +92,15 @@ class ResultSheet:
 def _width(frame: pd.DataFrame, column: str, cap: int) -> float:
     """Wide enough for the text on one line (a wide character is drawn a little wider than two
     units, hence WRAP_SHARE), up to `cap`; longer text wraps."""
-    sample = [column, *frame[column].head(WIDTH_SAMPLE).tolist()]
+    sample = [column, *_listed(frame[column].head(WIDTH_SAMPLE))]
     return float(max(6, min(cap, math.ceil(max(display_width(v) for v in sample) / WRAP_SHARE) + 2)))
+
+
+def _listed(series: pd.Series) -> list[Any]:
+    """A column's values as Python values, a blank as None (a column kept in Arrow included)."""
+    if isinstance(series.dtype, pd.ArrowDtype):
+        return list(series.array.to_numpy(dtype=object, na_value=None).tolist())
+    return list(series.tolist())
 
 
 def _each(series: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
@@ -112,7 +125,7 @@ def _row_lines(frame: pd.DataFrame, columns: Sequence[str], widths: dict[str, fl
     height the file leaves unset, so it would print the first line only (each value counted once)."""
     lines = np.ones(len(frame), dtype=np.int64)
     for c in columns:
-        lines = np.maximum(lines, wrapped_lines_of(frame[c].tolist(), widths[c]))
+        lines = np.maximum(lines, wrapped_lines_of(_listed(frame[c]), widths[c]))
     return lines
 
 
@@ -120,7 +133,7 @@ def _wrapped(frame: pd.DataFrame, sheet: ResultSheet, widths: dict[str, float]) 
     """Columns whose values are wider than the column: wrapped, or the next cell would cut them off."""
 
     def longest(c: str) -> float:
-        return max((display_width(v) for v in frame[c].head(WIDTH_SAMPLE)), default=0) / WRAP_SHARE
+        return max((display_width(v) for v in _listed(frame[c].head(WIDTH_SAMPLE))), default=0) / WRAP_SHARE
 
     return [c for c in frame.columns if c in sheet.wide or longest(c) + 1 > widths[c]]
 
@@ -156,14 +169,17 @@ def write_book(sheets: Sequence[ResultSheet]) -> bytes:
 
 
 class BookWriter:
-    """One result workbook being written: `start` (optional) sets the rows of its large plain
-    sheets being made in a thread at once, `finish` writes the rest and splices them in."""
+    """One result workbook being written: `carry` (optional) has the sheets of the inputs it carries
+    made in a thread, rows and all, while the results are still being judged; `start` (optional)
+    sets the rows of its large plain sheets being made in that thread at once; `finish` writes the
+    rest and splices them in."""
 
     def __init__(self) -> None:
         self.looks = _Looks()
         self.prepared: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
         self.pool = ThreadPoolExecutor(max_workers=1)
         self.making: dict[str, Future[Rows | None]] = {}
+        self.carrying: Future[list[ResultSheet]] | None = None
 
     def __enter__(self) -> BookWriter:
         return self
@@ -178,6 +194,26 @@ class BookWriter:
                 self.prepared[sheet.name] = _prepare(sheet, self.looks)
                 if _plain_sheet(sheet, self.prepared[sheet.name][1]):
                     self.making[sheet.name] = self.pool.submit(data_rows, sheet.frame)
+
+    def carry(self, make: Callable[[], list[ResultSheet]]) -> None:
+        """Start making the sheets `make` makes (the inputs carried), and the rows of the large ones,
+        in the writer's thread: `carried` gives them."""
+        self.carrying = self.pool.submit(self._carried, make)
+
+    def _carried(self, make: Callable[[], list[ResultSheet]]) -> list[ResultSheet]:
+        sheets = make()
+        for sheet in sheets:  # in this thread, one after another: the rows are made as `start` makes them
+            if sheet.frame.size >= APART_CELLS:
+                self.prepared[sheet.name] = prepared = _prepare(sheet, self.looks)
+                if _plain_sheet(sheet, prepared[1]):
+                    made: Future[Rows | None] = Future()
+                    made.set_result(data_rows(sheet.frame))
+                    self.making[sheet.name] = made
+        return sheets
+
+    def carried(self) -> list[ResultSheet] | None:
+        """The sheets `carry` started, once made; None when it was not called."""
+        return None if self.carrying is None else self.carrying.result()
 
     def finish(self, sheets: Sequence[ResultSheet]) -> bytes:
         if not self.making:  # nothing started: the large ones among these start now
@@ -365,10 +401,21 @@ def _write(data: list[tuple[str, Any]], options: Options) -> bytes:
     the writer holds the sheets' XML there too (about 100 MB more for 100,000 × 50 cells)."""
     names = {name for name, _ in data}
     chosen: dict[str, Any] = {key: {n: v for n, v in value.items() if n in names} for key, value in options.items()}
+    data = [(name, _objects(frame)) for name, frame in data]
     with tempfile.TemporaryDirectory(prefix="greencomm-") as folder:
         target = Path(folder) / "book.xlsx"
         rx.write_worksheets(data, str(target), **chosen, datetime_format="yyyy-mm-dd")
         return target.read_bytes()
+
+
+def _objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its columns kept in Arrow (the inputs a large year carries) as Python values,
+    a blank as None: what the writer takes."""
+    kept = [c for c in frame.columns if isinstance(frame[c].dtype, pd.ArrowDtype)]
+    if not kept:
+        return frame
+    return frame.assign(**{c: pd.Series(frame[c].array.to_numpy(dtype=object, na_value=None), index=frame.index,
+                                        dtype=object) for c in kept})  # fmt: skip
 
 
 # ---------------------------------------------------------------- score
@@ -506,6 +553,50 @@ def _converter(col: Column) -> Callable[[Any], Any]:
     return plain
 
 
+def _carried(col: Column, coded: list[Coded], values: pd.Series, keep: np.ndarray | None) -> pa.Array | None:
+    """`_canonical` over whole columns, from the column as parsed (`coded`, every row of the
+    submissions; `keep`: the rows that stand): each distinct value converted once and the rows
+    taking theirs by index, in Arrow — a large year's inputs are never turned back into Python
+    values one by one. Free text is blank where `values` is (a blank or wrong cell). None when the
+    values are not all text or all whole numbers (then `_canonical` writes them)."""
+    convert = _converter(col)
+    known: dict[Any, Any] = {}  # each distinct value converted once, whichever batch has it first
+
+    def text_of(value: Any) -> Any:
+        if value is None:
+            return None
+        if (text := known.get(value)) is None:
+            text = known[value] = convert(value)
+        return text
+
+    parts = []
+    free = False  # free text: its blanks are told by `values`
+    for form in coded:
+        if form.text is not None:
+            parts.append(form.text.cast(pa.string()))
+            free = True
+            continue
+        assert form.uniques is not None and form.codes is not None
+        shown = form.uniques.tolist() if col.type in AS_READ else [text_of(v) for v in form.uniques.tolist()]
+        kinds = {type(v) for v in shown} - {type(None)}
+        kind = pa.string() if kinds <= {str} else pa.int64() if kinds == {int} else None
+        if kind is None:
+            return None
+        try:
+            parts.append(pa.array(shown, kind).take(pa.array(form.codes)))
+        except (pa.ArrowInvalid, OverflowError):  # a whole number beyond 64 bits
+            return None
+    if len({part.type for part in parts}) > 1:
+        return None
+    arrow = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+    if keep is not None:
+        arrow = arrow.filter(pa.array(keep))
+    if len(arrow) != len(values) or not free:
+        return arrow if len(arrow) == len(values) else None
+    blank = values.isna().to_numpy(dtype=bool)
+    return pc.if_else(pa.array(blank), pa.scalar(None, arrow.type), arrow) if blank.any() else arrow
+
+
 def _canonical(col: Column, values: pd.Series) -> list[Any]:
     """Typed values written back so they read again as the same values, each distinct value
     converted once. Text, choices, phones, whole numbers and years are written as they are."""
@@ -516,16 +607,42 @@ def _canonical(col: Column, values: pd.Series) -> list[Any]:
     return converted
 
 
-def _embed(title: str, columns: Sequence[Column], frame: pd.DataFrame) -> ResultSheet:
-    data = {c.header: _canonical(c, frame[c.key]) if c.key in frame else [None] * len(frame) for c in columns}
-    return ResultSheet(title, pd.DataFrame(data, columns=[c.header for c in columns], dtype=object), plain=True)
+def _embed(
+    title: str,
+    columns: Sequence[Column],
+    frame: pd.DataFrame,
+    coded: dict[str, list[Coded]] | None = None,
+    keep: np.ndarray | None = None,
+) -> ResultSheet:
+    """A sheet of the inputs as read. A sheet large enough to have its rows made apart takes the
+    columns it can from `coded` (see `_carried`), kept in Arrow for the rows to be made from."""
+    whole = coded is not None and len(frame) * len(columns) >= APART_CELLS
+    data: dict[str, pd.Series] = {}
+    for c in columns:
+        if c.key not in frame:
+            data[c.header] = pd.Series([None] * len(frame), dtype=object)
+            continue
+        arrow = _carried(c, coded[c.key], frame[c.key], keep) if whole and coded and c.key in coded else None
+        data[c.header] = (pd.Series(pd.arrays.ArrowExtensionArray(arrow)) if arrow is not None
+                          else pd.Series(_canonical(c, frame[c.key]), dtype=object))  # fmt: skip
+    return ResultSheet(title, pd.DataFrame(data, columns=[c.header for c in columns]), plain=True)
 
 
 def input_sheets(results: Results) -> list[ResultSheet]:
-    programme, inputs = results.programme, results.inputs
-    sheets = [_embed(SUBMISSION_SHEET, submission_columns(programme), results.standing)]
-    if len(results.activities):
-        sheets.append(_embed(ACTIVITY_SHEET, activity_read_columns(programme), results.activities))
+    return carried_sheets(results.programme, results.inputs, results.replaced)
+
+
+def carried_sheets(programme: Programme, inputs: Inputs, replaced: set[str]) -> list[ResultSheet]:
+    """The sheets of the inputs as read, but the workbooks a newer one of their district `replaced`:
+    known once the inputs are checked, before they are judged."""
+    submitted = inputs.submissions
+    keep = ~submitted.frame._file.isin(replaced).to_numpy(dtype=bool) if replaced and len(submitted.frame) else None
+    sheets = [
+        _embed(SUBMISSION_SHEET, submission_columns(programme), standing(inputs, replaced), submitted.coded, keep)
+    ]
+    activities = standing(inputs, replaced, inputs.activities)
+    if len(activities):
+        sheets.append(_embed(ACTIVITY_SHEET, activity_read_columns(programme), activities))
     if inputs.reviews is not None:
         sheets.append(_embed(REVIEW_SHEET, review_columns(programme), inputs.reviews.frame))
     if inputs.register is not None:
@@ -537,20 +654,23 @@ def input_sheets(results: Results) -> list[ResultSheet]:
     return sheets
 
 
-def _finish(results: Results, lang: str, lead: Callable[[], list[ResultSheet]]) -> bytes:
+def _finish(results: Results, lang: str, lead: Callable[[], list[ResultSheet]], book: BookWriter | None) -> bytes:
     """The workbook: the sheets `lead` makes, the problems, how the results were made, and the
-    inputs carried — those made first, so that a large year's rows are being made while the rest are."""
-    with BookWriter() as book:
-        carried = input_sheets(results)
-        book.start(carried)
+    inputs carried — those made first (or by `book` while the results were judged), so that a large
+    year's rows are being made while the rest are."""
+    with contextlib.nullcontext(book) if book is not None else BookWriter() as writer:
+        if writer.carrying is None:
+            writer.carry(lambda: input_sheets(results))
         sheets = lead()
         if results.problems:
             sheets.append(problems_sheet(results, lang))
-        return book.finish([*sheets, *provenance_sheets(results), *carried])
+        carried = writer.carried()
+        assert carried is not None
+        return writer.finish([*sheets, *provenance_sheets(results), *carried])
 
 
-def scored_workbook(results: Results, lang: str = "zh") -> bytes:
-    return _finish(results, lang, lambda: _score_sheets(results))
+def scored_workbook(results: Results, lang: str = "zh", book: BookWriter | None = None) -> bytes:
+    return _finish(results, lang, lambda: _score_sheets(results), book)
 
 
 def _score_sheets(results: Results) -> list[ResultSheet]:
@@ -570,8 +690,8 @@ def _score_sheets(results: Results) -> list[ResultSheet]:
 
 
 # ---------------------------------------------------------------- rank
-def rank_workbook(results: Results, lang: str = "zh") -> bytes:
-    return _finish(results, lang, lambda: _rank_sheets(results))
+def rank_workbook(results: Results, lang: str = "zh", book: BookWriter | None = None) -> bytes:
+    return _finish(results, lang, lambda: _rank_sheets(results), book)
 
 
 def _rank_sheets(results: Results) -> list[ResultSheet]:
@@ -625,8 +745,8 @@ def _list_title(results: Results, status: str, count: int) -> str:
     return f"{programme.year}年{programme.settings.city}{heading}名单{stage}（{count}个）"
 
 
-def shortlist_workbook(results: Results, lang: str = "zh") -> bytes:
-    return _finish(results, lang, lambda: _shortlist_sheets(results))
+def shortlist_workbook(results: Results, lang: str = "zh", book: BookWriter | None = None) -> bytes:
+    return _finish(results, lang, lambda: _shortlist_sheets(results), book)
 
 
 def _shortlist_sheets(results: Results) -> list[ResultSheet]:

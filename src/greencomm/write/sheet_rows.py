@@ -79,7 +79,7 @@ PLAIN = Layout()  # a header in the first row, rows without a format or height o
 def data_rows(frame: pd.DataFrame, layout: Layout = PLAIN) -> Rows | None:
     """The rows of `frame` under its header, as the writer writes them; None when a value is one
     it writes otherwise (see the module's doc)."""
-    columns = [frame[c].to_numpy() for c in frame.columns]
+    columns = [_values(frame[c]) for c in frame.columns]
     letters = [column_letters(n + 1) for n in range(len(columns))]
     packer = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
     deflated, crc, size, last = [], 0, 0, layout.top + 1
@@ -94,6 +94,14 @@ def data_rows(frame: pd.DataFrame, layout: Layout = PLAIN) -> Rows | None:
     return Rows(b"".join(deflated), crc, size, len(frame), last, layout.top)
 
 
+def _values(series: pd.Series) -> np.ndarray | pa.Array:
+    """A column's values: as Arrow when it is kept in Arrow, else as they are."""
+    if isinstance(series.dtype, pd.ArrowDtype):
+        values = pa.array(series.array)
+        return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return series.to_numpy()
+
+
 def height_text(points: float) -> str:
     """A row's height as the writer writes it: in whole pixels (4 to 3 points), shown shortest."""
     shown = math.floor(points * 4 / 3 + 0.5) * 0.75
@@ -101,7 +109,7 @@ def height_text(points: float) -> str:
 
 
 def _block(
-    columns: Sequence[np.ndarray], letters: Sequence[str], start: int, stop: int, layout: Layout
+    columns: Sequence[np.ndarray | pa.Array], letters: Sequence[str], start: int, stop: int, layout: Layout
 ) -> tuple[memoryview, int]:
     """Rows start…stop (data rows counted from 0) as XML, and the last of them holding a value
     (its sheet row, counted from 1; 0 when none does)."""
@@ -159,29 +167,36 @@ def _marks(layout: Layout, start: int, stop: int) -> tuple[pa.Array, pa.Array] |
     return pa.array(own, pa.string()).take(chosen), pa.array(cells, pa.string()).take(chosen)
 
 
-def _column(values: np.ndarray, opening: list[object]) -> list[object] | pa.Array | None:
+def _column(values: np.ndarray | pa.Array, opening: list[object]) -> list[object] | pa.Array | None:
     """A column's cells: the pieces of each cell when every row has one, else the cells themselves
     (null where blank); None when no row has one. `opening`: the pieces before the cell's type."""
-    try:
-        array = pa.array(values, from_pandas=True)  # None, NaN, NA, NaT: blanks, as the writer takes them
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # text and numbers in one column: each kind apart
-        present = [None if v is None or v != v else v for v in values.tolist()]  # NaN: a blank
-        if not {type(v) for v in present} <= {str, int, float, type(None)}:
-            raise _Unplain from None
-        parts = [pa.array([v if type(v) is kind else None for v in present], pa_type)
-                 for kind, pa_type in ((str, pa.string()), (int, pa.int64()), (float, pa.float64()))]  # fmt: skip
-        return pc.coalesce(*(_joined(_cell(part, opening)) for part in parts))
+    array = values if isinstance(values, pa.Array) else _arrow(values)
+    if isinstance(array, list):
+        return pc.coalesce(*(_joined(_cell(part, opening)) for part in array))
     if pa.types.is_null(array.type):
         return None
-    mixed = values.dtype == object  # a column of floats holds no true among them
-    if pa.types.is_float64(array.type) and mixed and any(isinstance(v, bool | np.bool_) for v in values):
-        raise _Unplain  # Arrow takes true for 1.0 among fractions: the writer writes it as true
     pieces = _cell(array, opening)
     value = pieces[-2]
     assert isinstance(value, pa.Array)
     if value.null_count == 0:
         return pieces
     return None if value.null_count == len(value) else _joined(pieces)
+
+
+def _arrow(values: np.ndarray) -> pa.Array | list[pa.Array]:
+    """Python values in Arrow; a column of text and numbers as one array of each kind."""
+    try:
+        array = pa.array(values, from_pandas=True)  # None, NaN, NA, NaT: blanks, as the writer takes them
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # text and numbers in one column: each kind apart
+        present = [None if v is None or v != v else v for v in values.tolist()]  # NaN: a blank
+        if not {type(v) for v in present} <= {str, int, float, type(None)}:
+            raise _Unplain from None
+        return [pa.array([v if type(v) is kind else None for v in present], pa_type)
+                for kind, pa_type in ((str, pa.string()), (int, pa.int64()), (float, pa.float64()))]  # fmt: skip
+    mixed = values.dtype == object  # a column of floats holds no true among them
+    if pa.types.is_float64(array.type) and mixed and any(isinstance(v, bool | np.bool_) for v in values):
+        raise _Unplain  # Arrow takes true for 1.0 among fractions: the writer writes it as true
+    return array
 
 
 def _joined(pieces: list[object]) -> pa.Array:

@@ -1,0 +1,103 @@
+"""The inputs a result workbook carries (its 申报汇总表 and the rest), made while the results are
+judged: a large year's columns are made from the columns as parsed (read/tables.Coded), over whole
+columns in Arrow, and hold exactly what converting every typed value one by one gives."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from greencomm import api
+from greencomm.api import evaluate
+from greencomm.programme import load_programme
+from greencomm.write import result_books
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+
+
+def _drawn_year(folder: Path) -> Path:
+    """Values drawn per row by five producers (benchmarks/make_year.py), and a district that sent
+    its workbook again: the first copy is replaced by the second."""
+    spec = importlib.util.spec_from_file_location("make_year", ROOT / "benchmarks" / "make_year.py")
+    assert spec is not None and spec.loader is not None
+    make_year = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_year)
+    paths = make_year.make(600, 5, folder, seed=7)
+    shutil.copy(paths[1], folder / f"{paths[1].stem}（重新报送）.xlsx")
+    return folder
+
+
+def _cells(frame: pd.DataFrame) -> list[list[tuple[str, Any]]]:
+    """Every value with its type (1, 1.0 and True told apart), a blank as None."""
+    plain = result_books._objects(frame)
+    return [[(type(v).__name__, v) for v in plain[c].tolist()] for c in plain.columns]
+
+
+@pytest.mark.parametrize("source", ["submissions", "flawed", "green", "drawn"])
+def test_the_inputs_carried_from_the_columns_as_parsed_are_the_values_converted_one_by_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, source: str
+) -> None:
+    config = SAMPLE / "green" / "greencomm.toml" if source == "green" else None
+    folder = {"submissions": SAMPLE / "submissions", "flawed": SAMPLE / "flawed",
+              "green": SAMPLE / "green" / "submissions"}.get(source) or _drawn_year(tmp_path / "year")  # fmt: skip
+    results = evaluate([folder], load_programme(config, 2026))
+    coded = results.inputs.submissions.coded
+    assert coded, "the columns as parsed are kept"
+    if source == "drawn":
+        assert results.replaced and len(results.standing) < len(results.inputs.submissions.frame)
+    monkeypatch.setattr(result_books, "APART_CELLS", 1)  # every sheet large: its columns from `coded`
+    whole = result_books.input_sheets(results)
+    monkeypatch.setattr(results.inputs.submissions, "coded", {})
+    one_by_one = result_books.input_sheets(results)
+    assert [s.name for s in whole] == [s.name for s in one_by_one]
+    for made, converted in zip(whole, one_by_one, strict=True):
+        assert list(made.frame.columns) == list(converted.frame.columns)
+        assert _cells(made.frame) == _cells(converted.frame), made.name
+    submitted = whole[0].frame
+    in_arrow = [c for c in submitted.columns if isinstance(submitted[c].dtype, pd.ArrowDtype)]
+    assert len(in_arrow) >= len(submitted.columns) - 5  # a column some workbook lacks is converted one by one
+
+
+def test_a_column_with_a_cell_blanked_after_parsing_is_converted_one_by_one() -> None:
+    """An Excel error or a formula never calculated is blanked once the cells are parsed: that
+    column is no longer as parsed, and leaves `coded`."""
+    results = evaluate([SAMPLE / "flawed"], load_programme(None, 2026))
+    blanked = {p.field for p in results.problems if p.code in ("excel-error", "formula-not-calculated")}
+    keys = {c.header: c.key for c in result_books.submission_columns(results.programme)}
+    assert blanked and not {keys[h] for h in blanked if h in keys} & set(results.inputs.submissions.coded)
+
+
+def _parts(book: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(book)) as archive:
+        return {i.filename: archive.read(i) for i in archive.infolist() if i.filename != "docProps/core.xml"}
+
+
+def test_the_workbook_whose_inputs_are_made_while_judging_is_the_one_made_after(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`api.shortlist` has the carried sheets made once the inputs are checked, in a thread, while
+    they are judged: the workbook is the one made from the results afterwards."""
+    monkeypatch.setattr(result_books, "APART_CELLS", 100)
+    folder = _drawn_year(tmp_path / "year")
+    programme = load_programme(None, 2026)
+    started: list[set[str]] = []
+    carry = result_books.BookWriter.carry
+
+    def spy(self: result_books.BookWriter, make: Any) -> None:
+        started.append(make.args[2])  # the replaced workbooks it was told of
+        carry(self, make)
+
+    monkeypatch.setattr(result_books.BookWriter, "carry", spy)
+    written = api.shortlist([folder], programme, output=tmp_path / "名单.xlsx")
+    assert len(started) == 1 and started[0] == written.results.replaced != set()
+    monkeypatch.setattr(result_books.BookWriter, "carry", carry)
+    after = result_books.shortlist_workbook(written.results)
+    assert _parts((tmp_path / "名单.xlsx").read_bytes()) == _parts(after)
