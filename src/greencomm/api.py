@@ -324,13 +324,15 @@ def _results_workbook(
     objections: Path | None = None,
 ) -> Written:
     build, default = WORKBOOKS[kind]
-    with result_books.BookWriter() as writer:
+    with contextlib.ExitStack() as stack:
+        writers: list[result_books.BookWriter] = []  # made once the inputs are checked: the writer loads no sooner
 
         def carry(inputs: Inputs, replaced: set[str]) -> None:  # the inputs' sheets made while they are judged
-            writer.carry(functools.partial(result_books.carried_sheets, programme, inputs, replaced))
+            writers.append(stack.enter_context(result_books.BookWriter()))
+            writers[0].carry(functools.partial(result_books.carried_sheets, programme, inputs, replaced))
 
         results = _communities(paths, programme, reviews, register, password, objections, carry)
-        make = functools.partial(getattr(result_books, build), results, lang, writer)
+        make = functools.partial(getattr(result_books, build), results, lang, writers[0] if writers else None)
         results.inputs.hashes  # noqa: B018 - the files hashed (evaluate started it) before the writing threads start
         if json_to is None:
             book = make()

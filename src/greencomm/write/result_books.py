@@ -196,19 +196,13 @@ class BookWriter:
                     self.making[sheet.name] = self.pool.submit(data_rows, sheet.frame)
 
     def carry(self, make: Callable[[], list[ResultSheet]]) -> None:
-        """Start making the sheets `make` makes (the inputs carried), and the rows of the large ones,
-        in the writer's thread: `carried` gives them."""
+        """Start making the sheets `make` makes (the inputs carried), and then the rows of the large
+        ones, in the writer's thread: `carried` gives the sheets once made, their rows still being made."""
         self.carrying = self.pool.submit(self._carried, make)
 
     def _carried(self, make: Callable[[], list[ResultSheet]]) -> list[ResultSheet]:
         sheets = make()
-        for sheet in sheets:  # in this thread, one after another: the rows are made as `start` makes them
-            if sheet.frame.size >= APART_CELLS:
-                self.prepared[sheet.name] = prepared = _prepare(sheet, self.looks)
-                if _plain_sheet(sheet, prepared[1]):
-                    made: Future[Rows | None] = Future()
-                    made.set_result(data_rows(sheet.frame))
-                    self.making[sheet.name] = made
+        self.start(sheets)  # their rows made next in this thread, while the rest of the book is made
         return sheets
 
     def carried(self) -> list[ResultSheet] | None:
