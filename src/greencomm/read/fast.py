@@ -7,6 +7,7 @@ greencomm.read.values, which these agree with (tests/test_fast_read.py proves it
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -49,75 +50,112 @@ def _decimals(texts: list[str | None]) -> list[Decimal | None]:
     return [None if t is None else Decimal(t) for t in texts]
 
 
+@dataclass(frozen=True)
+class Verdicts:
+    """What the fast readings tell of each text of a column: `known` where they tell (elsewhere the
+    exact rules must), and there its typed value (None for a problem), its problem's code (None
+    for none) and the problem's details (None for none) — arrays, one entry a text."""
+
+    known: np.ndarray  # bool
+    values: np.ndarray  # objects
+    codes: np.ndarray  # objects: a problem code, or None
+    params: np.ndarray  # objects: a problem's details, or None
+
+    @classmethod
+    def none(cls, count: int) -> Verdicts:
+        return cls(np.zeros(count, dtype=bool), *(np.full(count, None, dtype=object) for _ in range(3)))
+
+
 def judge_column(col: Column, texts: pa.Array) -> list[Judged | None]:
     """For each text of the column (the distinct texts of a column, as a rule): what
     tables._judge would say, or None where this cannot tell and the exact rules must."""
+    verdicts = judge_texts(col, texts)
+    return [(verdicts.values[n], verdicts.codes[n], verdicts.params[n] or {}) if known else None
+            for n, known in enumerate(verdicts.known.tolist())]  # fmt: skip
+
+
+def judge_texts(col: Column, texts: pa.Array) -> Verdicts:
+    """`judge_column` as arrays, made over the whole column: Python touches a value only to make it."""
+    count = len(texts)
     if col.type == "phone":
         return _phones(texts)
     bounds = [_bound(col.above), _bound(col.maximum)]
     if any(b is not None and Fraction(b) != f for b, f in zip(bounds, (col.above, col.maximum), strict=True)):
-        return [None] * len(texts)  # a bound no decimal holds: the exact rules
+        return Verdicts.none(count)  # a bound no decimal holds: the exact rules
     text = pc.replace_substring_regex(pc.utf8_normalize(texts, "NFKC"), r"\s+", "")
-    percent = _mask(pc.ends_with(text, "%")) if col.type == "percent" else np.zeros(len(texts), dtype=bool)
+    percent = _mask(pc.ends_with(text, "%")) if col.type == "percent" else np.zeros(count, dtype=bool)
     body = pc.if_else(pa.array(percent), pc.replace_substring_regex(text, r"%$", ""), text)
     plain = _mask(pc.match_substring_regex(body, _PLAIN))
     if not plain.any():
-        return [None] * len(texts)
+        return Verdicts.none(count)
     body = pc.if_else(pa.array(plain), body, pa.scalar("0"))
     number = pc.cast(body, DECIMAL)
     negative = _mask(pc.less(number, pa.scalar(Decimal(0), DECIMAL)))
     if col.type == "percent":
-        return _percents(texts, body, number, plain, percent, negative)
-    out: list[Judged | None] = [None] * len(texts)
+        return _percents(body, number, plain, percent, negative)
+    verdicts = Verdicts.none(count)
     canonical = _canonical(body)
-    if col.type == "integer":
-        integral = _mask(pc.match_substring_regex(body, _INTEGRAL))
-        ints = pc.cast(pc.if_else(pa.array(integral), pc.replace_substring_regex(canonical, r"\..*$", ""),
-                                  pa.scalar("0")), pa.int64()).to_pylist()  # fmt: skip
-        values: list[Any] = ints
-    else:
-        integral = np.ones(len(texts), dtype=bool)
-        values = _decimals(canonical.to_pylist())
     above, maximum = bounds
-    low = _mask(pc.less_equal(number, pa.scalar(above, DECIMAL))) if above is not None else np.zeros(len(texts), bool)
-    high = _mask(pc.greater(number, pa.scalar(maximum, DECIMAL))) if maximum is not None else np.zeros(len(texts), bool)
-    wrong = "not-an-integer" if col.type == "integer" else None
-    span = {"range": f"{fmt(col.minimum or 0)}–{fmt(col.maximum)}"} if col.maximum is not None else {}
-    over = {"range": f"大于{fmt(col.above)}"} if col.above is not None else {}
-    for n in np.flatnonzero(plain).tolist():
-        if negative[n]:
-            out[n] = (None, "negative-number", {})
-        elif not integral[n]:
-            out[n] = (None, wrong, {})
-        elif low[n]:
-            out[n] = (None, "number-out-of-range", over)
-        elif high[n]:
-            out[n] = (None, "number-out-of-range", span)
-        else:
-            out[n] = (values[n], None, {})
-    return out
+    low = _mask(pc.less_equal(number, pa.scalar(above, DECIMAL))) if above is not None else np.zeros(count, bool)
+    high = _mask(pc.greater(number, pa.scalar(maximum, DECIMAL))) if maximum is not None else np.zeros(count, bool)
+    integral = (_mask(pc.match_substring_regex(body, _INTEGRAL)) if col.type == "integer"
+                else np.ones(count, dtype=bool))  # fmt: skip
+    # the first problem a text has, in the order the exact rules look
+    wrong = plain & negative
+    fraction = plain & ~negative & ~integral
+    under = plain & ~negative & integral & low
+    over = plain & ~negative & integral & ~low & high
+    good = plain & ~(negative | ~integral | low | high)
+    verdicts.known[:] = plain
+    verdicts.codes[wrong] = "negative-number"
+    verdicts.codes[fraction] = "not-an-integer"
+    verdicts.codes[under | over] = "number-out-of-range"
+    if under.any():
+        verdicts.params[under] = {"range": f"大于{fmt(col.above)}"} if col.above is not None else {}
+    if over.any() and col.maximum is not None:
+        verdicts.params[over] = {"range": f"{fmt(col.minimum or 0)}–{fmt(col.maximum)}"}
+    verdicts.params[wrong | fraction] = {}
+    shown = canonical.filter(pa.array(good))
+    if col.type == "integer":
+        made: list[Any] = pc.cast(pc.replace_substring_regex(shown, r"\..*$", ""), pa.int64()).to_pylist()
+    else:
+        made = _decimals(shown.to_pylist())
+    _place(verdicts.values, good, made)
+    return verdicts
+
+
+def _place(into: np.ndarray, where: np.ndarray, values: list[Any]) -> None:
+    """`values` into the entries `where` is true, in order."""
+    if values:
+        made = np.empty(len(values), dtype=object)
+        made[:] = values
+        into[where] = made
 
 
 def _percents(
-    texts: pa.Array, body: pa.Array, number: pa.Array, plain: np.ndarray, percent: np.ndarray, negative: np.ndarray
-) -> list[Judged | None]:
+    body: pa.Array, number: pa.Array, plain: np.ndarray, percent: np.ndarray, negative: np.ndarray
+) -> Verdicts:
     """`85%` and `85.34` are percentages; `0.85` (in [0, 1], without %) a fraction of one."""
     hundred = pa.scalar(Decimal(100), DECIMAL)
     fraction = ~percent & _mask(pc.less_equal(number, pa.scalar(Decimal(1), DECIMAL))) & ~negative
-    over = _mask(pc.greater(number, hundred)) | negative
+    over = plain & (_mask(pc.greater(number, hundred)) | negative)
+    good = plain & ~over
     scaled = pc.cast(pc.multiply(number, pa.scalar(Decimal(100), pa.decimal128(3, 0))), pa.string())
-    shown = _canonical(pc.if_else(pa.array(fraction), scaled, body))
-    values = _decimals(shown.to_pylist())
-    out: list[Judged | None] = [None] * len(texts)
-    for n in np.flatnonzero(plain).tolist():
-        out[n] = (None, "percent-out-of-range", {}) if over[n] else (values[n], None, {})
-    return out
+    shown = _canonical(pc.if_else(pa.array(fraction), scaled, body)).filter(pa.array(good))
+    verdicts = Verdicts.none(len(body))
+    verdicts.known[:] = plain
+    verdicts.codes[over] = "percent-out-of-range"
+    verdicts.params[over] = {}
+    _place(verdicts.values, good, _decimals(shown.to_pylist()))
+    return verdicts
 
 
-def _phones(texts: pa.Array) -> list[Judged | None]:
+def _phones(texts: pa.Array) -> Verdicts:
     """A mobile or a landline written plainly (separators allowed, no +86): the text as written."""
     text = pc.utf8_trim_whitespace(pc.utf8_normalize(texts, "NFKC"))
     digits = pc.replace_substring_regex(text, r"[\s\-—–()]", "")
     good = _mask(pc.match_substring_regex(digits, _MOBILE_OR_LANDLINE))
-    shown = text.to_pylist()
-    return [(shown[n], None, {}) if good[n] else None for n in range(len(texts))]
+    verdicts = Verdicts.none(len(texts))
+    verdicts.known[:] = good
+    _place(verdicts.values, good, text.filter(pa.array(good)).to_pylist())
+    return verdicts

@@ -26,7 +26,7 @@ from greencomm.problems import Problem
 from greencomm.programme.headers import header_base
 from greencomm.programme.layouts import Column
 from greencomm.programme.rubric import fmt
-from greencomm.read.fast import FAST_TYPES, judge_column
+from greencomm.read.fast import FAST_TYPES, Verdicts, judge_texts
 from greencomm.read.scan import cell_position, column_letters
 from greencomm.read.values import (
     CONTROL,
@@ -322,23 +322,24 @@ def _parse_column(col: Column, cells: pa.Array, max_text: int) -> tuple[np.ndarr
                 problems.append((n, found[0], raw, found[1]))
         return values, problems, Coded(text=trimmed)
     encoded = pc.dictionary_encode(cells)
-    uniques: list[str | None] = [*encoded.dictionary.to_pylist(), None]
+    texts = encoded.dictionary
+    last = len(texts)  # the last entry: a blank cell
     # the common forms of the column's distinct texts at once; the rest one by one, exactly
-    fast = judge_column(col, encoded.dictionary) if col.type in FAST_TYPES else [None] * (len(uniques) - 1)
-    judged = [
-        known if known is not None else _judge(col, raw, max_text)
-        for known, raw in zip([*fast, None], uniques, strict=True)
-    ]
-    codes = np.asarray(encoded.indices.fill_null(len(uniques) - 1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    values = np.empty(len(judged), dtype=object)
-    values[:] = [j[0] for j in judged]
+    fast = judge_texts(col, texts) if col.type in FAST_TYPES else Verdicts.none(last)
+    values = np.empty(last + 1, dtype=object)
+    code_of = np.empty(last + 1, dtype=object)  # each entry's problem code, or None
+    detail_of = np.empty(last + 1, dtype=object)
+    values[:last], code_of[:last], detail_of[:last] = fast.values, fast.codes, fast.params
+    rest = np.flatnonzero(~fast.known)
+    for k, raw in zip([*rest.tolist(), last], [*texts.take(pa.array(rest)).to_pylist(), None], strict=True):
+        values[k], code_of[k], detail_of[k] = _judge(col, raw, max_text)
+    codes = np.asarray(encoded.indices.fill_null(last).to_numpy(zero_copy_only=False), dtype=np.int64)
     problems = []
-    bad = [k for k, j in enumerate(judged) if j[1] is not None]
-    if bad:
-        for position in np.flatnonzero(np.isin(codes, bad)):
-            _, code, params = judged[codes[position]]
-            assert code is not None
-            problems.append((int(position), code, uniques[codes[position]], params))
+    bad = np.flatnonzero(code_of.astype(bool))
+    if len(bad):
+        for position in np.flatnonzero(np.isin(codes, bad)).tolist():
+            k = int(codes[position])
+            problems.append((position, code_of[k], texts[k].as_py() if k < last else None, detail_of[k]))
     return values[codes], problems, Coded(values, codes)
 
 
