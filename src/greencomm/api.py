@@ -219,9 +219,9 @@ def evaluate(
 ) -> Results:
     """Read, check and judge: every community's points, vetoes, eligibility, ranks and status (after
     the 公示's `objections`, when given). A result workbook of score, rank or shortlist may stand
-    for the inputs it carries. `meanwhile(inputs, replaced)` is called once the inputs are checked,
-    before they are judged, with the workbooks a newer one of their district replaced: to start
-    work (in a thread) that needs no more (the inputs a result workbook carries)."""
+    for the inputs it carries. `meanwhile(inputs, replaced)` is called once the inputs are read,
+    before they are checked and judged, with the workbooks a newer one of their district replaced:
+    to start work (in a thread) that needs no more (the inputs a result workbook carries)."""
     paths = list(paths)
     listed = workbook.expand_inputs(paths)
     # the district workbooks' sheets asked for first: they are read while the stages load
@@ -232,10 +232,9 @@ def evaluate(
             inputs = read_stage.read_inputs(paths, programme, reviews, register, password, objections, ahead=ahead)
         inputs.hash_ahead()  # for the provenance, on the core that checking and judging leave
         read_stage.stop_readers()  # the inputs are read: checking and judging need the memory more
-        checked = check.check_inputs(inputs, programme)
         if meanwhile is not None:
-            meanwhile(inputs, checked.replaced)
-        return judged.judge(inputs, checked, programme)
+            meanwhile(inputs, check.replaced_workbooks(inputs))
+        return judged.judge(inputs, check.check_inputs(inputs, programme), programme)
 
 
 def _warm(*modules: str) -> None:
@@ -325,9 +324,9 @@ def _results_workbook(
 ) -> Written:
     build, default = WORKBOOKS[kind]
     with contextlib.ExitStack() as stack:
-        writers: list[result_books.BookWriter] = []  # made once the inputs are checked: the writer loads no sooner
+        writers: list[result_books.BookWriter] = []  # made once the inputs are read: the writer loads no sooner
 
-        def carry(inputs: Inputs, replaced: set[str]) -> None:  # the inputs' sheets made while they are judged
+        def carry(inputs: Inputs, replaced: set[str]) -> None:  # the inputs’ sheets made while they are checked, judged
             writers.append(stack.enter_context(result_books.BookWriter()))
             writers[0].carry(functools.partial(result_books.carried_sheets, programme, inputs, replaced))
 

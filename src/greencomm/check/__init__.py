@@ -39,6 +39,11 @@ class Checked:
         return any(p.is_error for p in self.problems)
 
 
+def replaced_workbooks(inputs: Inputs) -> set[str]:
+    """The workbooks a newer one of their district replaced: known before the rest is checked."""
+    return superseded(inputs.submissions)[1]
+
+
 def check_inputs(inputs: Inputs, programme: Programme) -> Checked:
     submissions = inputs.submissions
     replaced_rows, replaced, found = superseded(submissions)

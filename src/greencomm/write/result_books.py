@@ -628,7 +628,7 @@ def input_sheets(results: Results) -> list[ResultSheet]:
 
 def carried_sheets(programme: Programme, inputs: Inputs, replaced: set[str]) -> list[ResultSheet]:
     """The sheets of the inputs as read, but the workbooks a newer one of their district `replaced`:
-    known once the inputs are checked, before they are judged."""
+    known once the inputs are read, before they are checked and judged."""
     submitted = inputs.submissions
     keep = ~submitted.frame._file.isin(replaced).to_numpy(dtype=bool) if replaced and len(submitted.frame) else None
     sheets = [
