@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q src  # as a wheel install does: bytecode even where PYTHONDONTWRITEBYTECODE is set
 	touch $(STAMP)
 
 ## demo: install, then run the year's work on sample_data/ into out/, and the 绿色社区 year into out/绿色社区/
@@ -78,6 +79,7 @@ docs: $(STAMP)
 
 ## bench: the national-scale benchmark (the CLI on 1k/10k/100k communities, per-row and repeated); writes BENCHMARKS.md. Not part of test.
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q src  # the program as installed: its bytecode current
 	$(BIN)/python benchmarks/run.py
 
 clean:
