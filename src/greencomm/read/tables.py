@@ -271,7 +271,7 @@ class Coded:
     made from these over whole columns (greencomm.write.result_books), not value by value."""
 
     uniques: np.ndarray | None = None  # objects
-    codes: np.ndarray | None = None  # int64, into uniques
+    codes: np.ndarray | None = None  # int32, into uniques (kept while the inputs are: half the memory of int64)
     text: pa.Array | None = None
 
 
@@ -333,7 +333,7 @@ def _parse_column(col: Column, cells: pa.Array, max_text: int) -> tuple[np.ndarr
     rest = np.flatnonzero(~fast.known)
     for k, raw in zip([*rest.tolist(), last], [*texts.take(pa.array(rest)).to_pylist(), None], strict=True):
         values[k], code_of[k], detail_of[k] = _judge(col, raw, max_text)
-    codes = np.asarray(encoded.indices.fill_null(last).to_numpy(zero_copy_only=False), dtype=np.int64)
+    codes = np.asarray(encoded.indices.fill_null(last).to_numpy(zero_copy_only=False), dtype=np.int32)
     problems = []
     bad = np.flatnonzero(code_of.astype(bool))
     if len(bad):

@@ -578,7 +578,7 @@ def _carried(col: Column, coded: list[Coded], values: pd.Series, keep: np.ndarra
             return None
         try:
             parts.append(pa.array(shown, kind).take(pa.array(form.codes)))
-        except (pa.ArrowInvalid, OverflowError):  # a whole number beyond 64 bits
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError):  # a whole number beyond 64 bits
             return None
     if len({part.type for part in parts}) > 1:
         return None

@@ -35,7 +35,7 @@ from isal import isal_zlib
 
 from greencomm.read.scan import column_letters
 
-BLOCK_ROWS = 10_000  # rows made and compressed at a time (about 25 MB of XML at 50 columns)
+BLOCK_ROWS = 5_000  # rows made and compressed at a time (about 12 MB of XML at 50 columns)
 CELL_CHARS = 32_767  # the most a cell holds: the writer refuses more
 WHOLE = 10**15  # whole numbers below this the writer writes as "2751.0" (its shortest float form)
 LEVEL = 1  # ISA-L's fastest
