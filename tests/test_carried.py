@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from greencomm import api
+from greencomm import api, check
 from greencomm.api import evaluate
 from greencomm.programme import load_programme
 from greencomm.write import result_books
@@ -83,21 +83,26 @@ def _parts(book: bytes) -> dict[str, bytes]:
 def test_the_workbook_whose_inputs_are_made_while_judging_is_the_one_made_after(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """`api.shortlist` has the carried sheets made once the inputs are checked, in a thread, while
-    they are judged: the workbook is the one made from the results afterwards."""
+    """`api.shortlist` has the carried sheets made once the inputs are read, in a thread, while they
+    are checked and judged: the workbook is the one made from the results afterwards."""
     monkeypatch.setattr(result_books, "APART_CELLS", 100)
     folder = _drawn_year(tmp_path / "year")
     programme = load_programme(None, 2026)
-    started: list[set[str]] = []
-    carry = result_books.BookWriter.carry
+    started: list[Any] = []
+    carry, check_inputs = result_books.BookWriter.carry, check.check_inputs
 
     def spy(self: result_books.BookWriter, make: Any) -> None:
         started.append(make.args[2])  # the replaced workbooks it was told of
         carry(self, make)
 
+    def checking(*args: Any) -> Any:
+        started.append("checked")
+        return check_inputs(*args)
+
     monkeypatch.setattr(result_books.BookWriter, "carry", spy)
+    monkeypatch.setattr(check, "check_inputs", checking)
     written = api.shortlist([folder], programme, output=tmp_path / "名单.xlsx")
-    assert len(started) == 1 and started[0] == written.results.replaced != set()
+    assert started == [written.results.replaced, "checked"] and written.results.replaced  # before checking
     monkeypatch.setattr(result_books.BookWriter, "carry", carry)
     after = result_books.shortlist_workbook(written.results)
     assert _parts((tmp_path / "名单.xlsx").read_bytes()) == _parts(after)
