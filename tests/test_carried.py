@@ -4,6 +4,7 @@ columns in Arrow, and hold exactly what converting every typed value one by one 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import io
 import shutil
@@ -106,3 +107,16 @@ def test_the_workbook_whose_inputs_are_made_while_judging_is_the_one_made_after(
     monkeypatch.setattr(result_books.BookWriter, "carry", carry)
     after = result_books.shortlist_workbook(written.results)
     assert _parts((tmp_path / "名单.xlsx").read_bytes()) == _parts(after)
+
+
+def test_a_small_year_has_its_carried_sheets_made_with_the_rest(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Below a million cells the carried sheets are made after judging, as the rest of the book:
+    made beside checking they would cost more of Python's lock than they save."""
+    started: list[Any] = []
+    carry = result_books.BookWriter.carry
+    monkeypatch.setattr(result_books.BookWriter, "carry", lambda self, make: (started.append(make), carry(self, make)))
+    written = api.shortlist([SAMPLE / "submissions"], load_programme(None, 2026), output=tmp_path / "名单.xlsx")
+    assert len(started) == 1 and not isinstance(started[0], functools.partial)  # `_finish`'s own, after judging
+    assert not result_books.carried_early(written.results.programme, written.results.inputs)

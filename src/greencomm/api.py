@@ -327,6 +327,8 @@ def _results_workbook(
         writers: list[result_books.BookWriter] = []  # made once the inputs are read: the writer loads no sooner
 
         def carry(inputs: Inputs, replaced: set[str]) -> None:  # the inputs’ sheets made while they are checked, judged
+            if not result_books.carried_early(programme, inputs):
+                return
             writers.append(stack.enter_context(result_books.BookWriter()))
             writers[0].carry(functools.partial(result_books.carried_sheets, programme, inputs, replaced))
 

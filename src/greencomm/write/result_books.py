@@ -626,6 +626,13 @@ def input_sheets(results: Results) -> list[ResultSheet]:
     return carried_sheets(results.programme, results.inputs, results.replaced)
 
 
+def carried_early(programme: Programme, inputs: Inputs) -> bool:
+    """Whether the inputs' sheets are worth making while the inputs are checked and judged: a
+    submissions sheet large enough to have its rows made apart. A smaller one is made after, as the
+    rest of the book is: made beside checking, it would cost more of Python's lock than it saves."""
+    return len(inputs.submissions.frame) * len(submission_columns(programme)) >= APART_CELLS
+
+
 def carried_sheets(programme: Programme, inputs: Inputs, replaced: set[str]) -> list[ResultSheet]:
     """The sheets of the inputs as read, but the workbooks a newer one of their district `replaced`:
     known once the inputs are read, before they are checked and judged."""
