@@ -232,9 +232,10 @@ def evaluate(
             inputs = read_stage.read_inputs(paths, programme, reviews, register, password, objections, ahead=ahead)
         inputs.hash_ahead()  # for the provenance, on the core that checking and judging leave
         read_stage.stop_readers()  # the inputs are read: checking and judging need the memory more
+        resubmitted = check.resubmissions(inputs)
         if meanwhile is not None:
-            meanwhile(inputs, check.replaced_workbooks(inputs))
-        return judged.judge(inputs, check.check_inputs(inputs, programme), programme)
+            meanwhile(inputs, resubmitted[1])
+        return judged.judge(inputs, check.check_inputs(inputs, programme, resubmitted), programme)
 
 
 def _warm(*modules: str) -> None:

@@ -39,14 +39,20 @@ class Checked:
         return any(p.is_error for p in self.problems)
 
 
-def replaced_workbooks(inputs: Inputs) -> set[str]:
-    """The workbooks a newer one of their district replaced: known before the rest is checked."""
-    return superseded(inputs.submissions)[1]
+Resubmissions = tuple[pd.Index, set[str], list[Problem]]  # rows set aside, files replaced, a warning per file
 
 
-def check_inputs(inputs: Inputs, programme: Programme) -> Checked:
+def resubmissions(inputs: Inputs) -> Resubmissions:
+    """The workbooks a newer one of their district replaced (and their rows, and why): known before
+    the rest is checked."""
+    return superseded(inputs.submissions)
+
+
+def check_inputs(inputs: Inputs, programme: Programme, resubmitted: Resubmissions | None = None) -> Checked:
+    """Every problem of the inputs; `resubmitted`: their `resubmissions`, when already found."""
     submissions = inputs.submissions
-    replaced_rows, replaced, found = superseded(submissions)
+    replaced_rows, replaced, warned = resubmitted or superseded(submissions)
+    found = list(warned)
     frame = submissions.frame.drop(replaced_rows) if len(replaced_rows) else submissions.frame  # no copy for nothing
     found += [p for p in submissions.problems if p.file not in replaced]  # a replaced workbook no longer counts
     found += check_communities(frame, submissions, programme, cells_of(found))

@@ -110,8 +110,8 @@ def judge_texts(col: Column, texts: pa.Array) -> Verdicts:
     verdicts.codes[wrong] = "negative-number"
     verdicts.codes[fraction] = "not-an-integer"
     verdicts.codes[under | over] = "number-out-of-range"
-    if under.any():
-        verdicts.params[under] = {"range": f"大于{fmt(col.above)}"} if col.above is not None else {}
+    if under.any() and col.above is not None:
+        verdicts.params[under] = {"range": f"大于{fmt(col.above)}"}
     if over.any() and col.maximum is not None:
         verdicts.params[over] = {"range": f"{fmt(col.minimum or 0)}–{fmt(col.maximum)}"}
     verdicts.params[wrong | fraction] = {}

@@ -373,8 +373,6 @@ def read_submissions(
                 activities.append(_credit(acts, frame, book, programme))
     if n:  # a table was placed
         part.frame = with_keys(joined)
-    else:
-        part.coded = {}
     return part, pd.concat(activities, ignore_index=True) if activities else pd.DataFrame()
 
 

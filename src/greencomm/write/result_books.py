@@ -96,11 +96,15 @@ def _width(frame: pd.DataFrame, column: str, cap: int) -> float:
     return float(max(6, min(cap, math.ceil(max(display_width(v) for v in sample) / WRAP_SHARE) + 2)))
 
 
-def _listed(series: pd.Series) -> list[Any]:
+def _python(series: pd.Series) -> np.ndarray:
     """A column's values as Python values, a blank as None (a column kept in Arrow included)."""
     if isinstance(series.dtype, pd.ArrowDtype):
-        return list(series.array.to_numpy(dtype=object, na_value=None).tolist())
-    return list(series.tolist())
+        return np.asarray(series.array.to_numpy(dtype=object, na_value=None))
+    return np.asarray(series.to_numpy())
+
+
+def _listed(series: pd.Series) -> list[Any]:
+    return list(_python(series).tolist())
 
 
 def _each(series: pd.Series, fn: Callable[[Any], Any]) -> np.ndarray:
@@ -408,8 +412,7 @@ def _objects(frame: pd.DataFrame) -> pd.DataFrame:
     kept = [c for c in frame.columns if isinstance(frame[c].dtype, pd.ArrowDtype)]
     if not kept:
         return frame
-    return frame.assign(**{c: pd.Series(frame[c].array.to_numpy(dtype=object, na_value=None), index=frame.index,
-                                        dtype=object) for c in kept})  # fmt: skip
+    return frame.assign(**{c: pd.Series(_python(frame[c]), index=frame.index, dtype=object) for c in kept})
 
 
 # ---------------------------------------------------------------- score
@@ -547,12 +550,13 @@ def _converter(col: Column) -> Callable[[Any], Any]:
     return plain
 
 
-def _carried(col: Column, coded: list[Coded], values: pd.Series, keep: np.ndarray | None) -> pa.Array | None:
+def _carried_column(col: Column, coded: list[Coded], values: pd.Series, at: np.ndarray | None) -> pa.Array | None:
     """`_canonical` over whole columns, from the column as parsed (`coded`, every row of the
-    submissions; `keep`: the rows that stand): each distinct value converted once and the rows
-    taking theirs by index, in Arrow — a large year's inputs are never turned back into Python
-    values one by one. Free text is blank where `values` is (a blank or wrong cell). None when the
-    values are not all text or all whole numbers (then `_canonical` writes them)."""
+    submissions; `at`: the positions of the rows that stand, None for all): each distinct value
+    converted once and the rows taking theirs by index, in Arrow — a large year's inputs are never
+    turned back into Python values one by one. Free text is blank where `values` is (a blank or
+    wrong cell). None when the values are not all text or all whole numbers (then `_canonical`
+    writes them)."""
     convert = _converter(col)
     known: dict[Any, Any] = {}  # each distinct value converted once, whichever batch has it first
 
@@ -583,10 +587,12 @@ def _carried(col: Column, coded: list[Coded], values: pd.Series, keep: np.ndarra
     if len({part.type for part in parts}) > 1:
         return None
     arrow = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
-    if keep is not None:
-        arrow = arrow.filter(pa.array(keep))
-    if len(arrow) != len(values) or not free:
-        return arrow if len(arrow) == len(values) else None
+    if at is not None:
+        arrow = arrow.take(pa.array(at))
+    if len(arrow) != len(values):
+        return None
+    if not free:
+        return arrow
     blank = values.isna().to_numpy(dtype=bool)
     return pc.if_else(pa.array(blank), pa.scalar(None, arrow.type), arrow) if blank.any() else arrow
 
@@ -606,17 +612,17 @@ def _embed(
     columns: Sequence[Column],
     frame: pd.DataFrame,
     coded: dict[str, list[Coded]] | None = None,
-    keep: np.ndarray | None = None,
+    at: np.ndarray | None = None,
 ) -> ResultSheet:
     """A sheet of the inputs as read. A sheet large enough to have its rows made apart takes the
-    columns it can from `coded` (see `_carried`), kept in Arrow for the rows to be made from."""
+    columns it can from `coded` (see `_carried_column`), kept in Arrow for the rows to be made from."""
     whole = coded is not None and len(frame) * len(columns) >= APART_CELLS
     data: dict[str, pd.Series] = {}
     for c in columns:
         if c.key not in frame:
             data[c.header] = pd.Series([None] * len(frame), dtype=object)
             continue
-        arrow = _carried(c, coded[c.key], frame[c.key], keep) if whole and coded and c.key in coded else None
+        arrow = _carried_column(c, coded[c.key], frame[c.key], at) if whole and coded and c.key in coded else None
         data[c.header] = (pd.Series(pd.arrays.ArrowExtensionArray(arrow)) if arrow is not None
                           else pd.Series(_canonical(c, frame[c.key]), dtype=object))  # fmt: skip
     return ResultSheet(title, pd.DataFrame(data, columns=[c.header for c in columns]), plain=True)
@@ -636,11 +642,9 @@ def carried_early(programme: Programme, inputs: Inputs) -> bool:
 def carried_sheets(programme: Programme, inputs: Inputs, replaced: set[str]) -> list[ResultSheet]:
     """The sheets of the inputs as read, but the workbooks a newer one of their district `replaced`:
     known once the inputs are read, before they are checked and judged."""
-    submitted = inputs.submissions
-    keep = ~submitted.frame._file.isin(replaced).to_numpy(dtype=bool) if replaced and len(submitted.frame) else None
-    sheets = [
-        _embed(SUBMISSION_SHEET, submission_columns(programme), standing(inputs, replaced), submitted.coded, keep)
-    ]
+    submitted, rows = inputs.submissions.frame, standing(inputs, replaced)
+    at = None if rows is submitted else submitted.index.get_indexer(rows.index)  # the rows that stand, by position
+    sheets = [_embed(SUBMISSION_SHEET, submission_columns(programme), rows, inputs.submissions.coded, at)]
     activities = standing(inputs, replaced, inputs.activities)
     if len(activities):
         sheets.append(_embed(ACTIVITY_SHEET, activity_read_columns(programme), activities))
