@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the rubric's document needs no results: `greencomm rubric -
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode  # without indent: the C encoder
 _STRING = json.encoder.encode_basestring  # the C function the encoder calls for text (ensure_ascii=False)
 _NUMBER = repr  # finite numbers: the encoder writes int.__repr__ and float.__repr__
+SPAN = 1_000_000  # points from the least to the most, in cents, worded in one table up to this many
 BLOCK = 4096  # communities encoded at a time (about 4 MB of text): the document is never whole in memory
 
 
@@ -35,7 +36,10 @@ def _fragments(values: Any, cache: dict[Any, str]) -> pa.Array:
     import pyarrow.compute as pc
 
     kind = values.dtype.kind
-    if kind in "fiu" or (kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")):
+    text = kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+    if text and (quoted := _quoted(pa.array(values, pa.string(), from_pandas=True))) is not None:
+        return quoted
+    if kind in "fiu" or text:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         encode = _STRING if kind == "O" else _NUMBER  # what the encoder does with each, without its overhead
         texts = list(map(encode, uniques.tolist()))  # C functions both: cheaper than looking them up
@@ -45,7 +49,8 @@ def _fragments(values: Any, cache: dict[Any, str]) -> pa.Array:
     if kind == "O" and all(type(v) is list for v in listed):  # vetoes, eligibility, reasons: lists of text
         lists = _texts_in_lists(listed)
         if lists is not None:
-            texts = _fragments(lists.flatten().to_numpy(zero_copy_only=False), cache)
+            flat = lists.flatten()
+            texts = _quoted(flat) or _fragments(flat.to_numpy(zero_copy_only=False), cache)
             joined = pc.binary_join(pa.ListArray.from_arrays(lists.offsets, texts), ", ")
             return pc.binary_join_element_wise("[", joined, "]", "")
     out = []
@@ -56,6 +61,30 @@ def _fragments(values: Any, cache: dict[Any, str]) -> pa.Array:
             text = _kept(cache, key, _ENCODE(v))
         out.append(text)
     return pa.array(out, pa.string())
+
+
+_ESCAPED = r'["\\\x00-\x1f]'  # what the encoder escapes in text (ensure_ascii=False): the rest goes as it is
+
+
+def _quoted(values: pa.Array) -> pa.Array | None:
+    """Text as the encoder writes it, by Arrow over the whole array, null as null — when nothing in
+    it needs escaping (a quote, a backslash, a control character); else None. Per-row text (names)
+    is mostly distinct: quoting it costs less than telling its values apart."""
+    import pyarrow.compute as pc
+
+    if pc.any(pc.match_substring_regex(values, _ESCAPED)).as_py():
+        return None
+    return pc.fill_null(pc.binary_join_element_wise('"', values, '"', ""), "null")
+
+
+def worded_cents(cents: Any) -> tuple[int, pa.Array | None]:
+    """Each number of cents from the least to the most in `cents`, worded once as the encoder writes
+    cents ÷ 100 (a float): the text of c is at c - least. None when they span more than SPAN."""
+    import pyarrow as pa
+
+    low = int(cents.min()) if cents.size else 0
+    span = int(cents.max()) - low + 1 if cents.size else 0
+    return low, pa.array([_NUMBER(c / 100) for c in range(low, low + span)], pa.string()) if span <= SPAN else None
 
 
 def _texts_in_lists(listed: list[list[Any]]) -> pa.ListArray | None:
@@ -130,6 +159,7 @@ def _record_buffers(results: Results) -> Iterator[memoryview]:
         ]
     )
     caches: dict[str, dict[Any, str]] = {}
+    low, worded = worded_cents(cents)
 
     def column(name: str, values: Any) -> Any:
         return _fragments(values, caches.setdefault(name, {}))
@@ -145,7 +175,8 @@ def _record_buffers(results: Results) -> Iterator[memoryview]:
         table["district_rank"] = integers(part["district_rank"].to_numpy())
         flags = pa.array(part["self_eval_flag"].to_numpy(dtype=bool))
         table["self_eval_flag"] = pc.if_else(flags, "true", "false")
-        texts = column("points", cents[at[cut]].T.ravel() / 100)  # the block's points, a kind after another
+        block = cents[at[cut]].T.ravel()  # the block's points, a kind after another
+        texts = worded.take(pa.array(block - low)) if worded is not None else column("points", block / 100)
         each = [texts.slice(n * len(part), len(part)) for n in range(cents.shape[1])]
         table["items"] = _objects(items, each[: len(items)])
         table["categories"] = _objects(cats, each[len(items) : len(items) + len(cats)])
