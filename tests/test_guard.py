@@ -4,6 +4,7 @@ a stream is read in."""
 import io
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given, settings
@@ -136,3 +137,63 @@ def test_a_text_of_many_fs_is_searched_as_it_is() -> None:
     many = b"<t>of fifty forms</t>" * (scan.FEW_F + 1)
     assert not scan._may_hold_formulas(many)
     assert scan._may_hold_formulas(many + b"<x:f>1</x:f>") and scan._may_hold_formulas(b"f" * 100 + b"<f>")
+
+
+def _head_by_elementtree(xml: bytes) -> list[tuple[int, int]] | str:
+    """The head cells as defusedxml's ElementTree parser finds them (what the reader did before it
+    used expat itself): the reference, or the kind of refusal."""
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    target = scan._FirstRow()
+    parser = DefusedXMLParser(target=target)
+    try:
+        for start in range(0, len(xml), 7):
+            parser.feed(xml[start : start + 7])
+        parser.close()
+    except scan._Enough:
+        pass
+    except scan.UNSAFE as exc:
+        return type(exc).__name__
+    except ElementTree.ParseError:
+        return "broken"
+    return target.found
+
+
+_MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+HEADS = [
+    f'<worksheet {_MAIN}><sheetData><row r="1"><c r="B1" t="inlineStr"><is><t>序号</t></is></c>'
+    '<c r="C1"><v>1</v></c><c r="D1" s="2"/></row><row r="2"><c r="A2"><v>2</v></c></row></sheetData></worksheet>',
+    f'<worksheet {_MAIN}><sheetData><row r="1" ht="30"/><row r="3"><c r="A3" s="1"/></row>'
+    '<row r="4"><c r="E4"><v></v></c><c r="F4"><f>1+1</f></c></row></sheetData></worksheet>',
+    '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+    "<x:row r='2'><x:c r='C2' t='s'><x:v>0</x:v></x:c></x:row></x:sheetData></x:worksheet>",
+    f'<!DOCTYPE worksheet><worksheet {_MAIN}><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
+    "</worksheet>",
+    f'<!DOCTYPE w [<!ENTITY a "aaaa">]><worksheet {_MAIN}><sheetData><row r="1"><c r="A1"><v>&a;</v></c></row>'
+    "</sheetData></worksheet>",
+    f'<!DOCTYPE w [<!ENTITY e SYSTEM "file:///etc/passwd">]><worksheet {_MAIN}><sheetData><row r="1">'
+    '<c r="A1"><v>&e;</v></c></row></sheetData></worksheet>',
+    f'<!DOCTYPE w SYSTEM "http://example.com/x.dtd"><worksheet {_MAIN}><sheetData><row r="1"><c r="A1"><v>&u;</v></c>'
+    "</row></sheetData></worksheet>",
+    f'<worksheet {_MAIN}><sheetData><row r="1"><c r="A1"><v>&u;</v></c></row></sheetData></worksheet>',
+    f'<worksheet {_MAIN}><sheetData><row r="1"><c r="A1"><v>1</c></row></sheetData></worksheet>',
+    f"<worksheet {_MAIN}><sheetData></sheetData></worksheet>",
+    f'<worksheet {_MAIN}><sheetData><row r="1"><c r="A1"><v>1</v></c>',
+]
+
+
+@pytest.mark.parametrize("xml", HEADS)
+def test_the_head_is_found_and_refused_as_defusedxml_finds_and_refuses_it(xml: str) -> None:
+    data = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + xml).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", data)
+    expected = _head_by_elementtree(data)
+    with zipfile.ZipFile(buffer) as archive:
+        try:
+            found: list[tuple[int, int]] | str = scan._head_cells(archive, "xl/worksheets/sheet1.xml")
+        except scan.UNSAFE as exc:
+            found = type(exc).__name__
+        except ElementTree.ParseError:
+            found = "broken"
+    assert found == expected

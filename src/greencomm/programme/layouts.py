@@ -7,7 +7,7 @@ and the scoring together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from fractions import Fraction
 from functools import cached_property
 
@@ -48,6 +48,13 @@ class Column:
     @property
     def base(self) -> str:
         return header_base(self.header)
+
+    def __hash__(self) -> int:  # a set of columns keys caches asked once per workbook: hashed once
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(astuple(self))
 
     @cached_property
     def accepted(self) -> frozenset[str]:
