@@ -142,7 +142,7 @@ def _headline(folder: Path, out: str) -> Callable[[], Cell]:
     return functools.partial(run, command, Path(out) / "名单.json")
 
 
-def shape(repeated: bool, sizes: list[tuple[int, int]], repeat: int) -> Results:
+def shape(repeated: bool, sizes: list[tuple[int, int]], repeat: int, pairs: int) -> Results:
     table: Results = {}
     for rows, files in sizes:
         folder = dataset(rows, files, repeated)
@@ -151,7 +151,7 @@ def shape(repeated: bool, sizes: list[tuple[int, int]], repeat: int) -> Results:
             for name, args in COMMANDS.items():
                 if name == HEADLINE:  # in turns with the bare read: their ratio is what the target is about
                     bare, cells[name], ratio = paired(functools.partial(bare_read, folder), _headline(folder, out),
-                                                      repeat)  # fmt: skip
+                                                      pairs)  # fmt: skip
                     cells["bare fastexcel read"], cells[RATIO] = bare, (ratio, 0.0)
                     continue
                 command = [*GREENCOMM, *(a.format(dir=folder, out=out) for a in args)]
@@ -164,11 +164,11 @@ def shape(repeated: bool, sizes: list[tuple[int, int]], repeat: int) -> Results:
     return table
 
 
-def many_files(repeat: int) -> float:
+def many_files(pairs: int) -> float:
     """10,000 communities as 200 workbooks ÷ as 6, the headline run in turns, pair by pair."""
     few, many = dataset(10_000, 6, False), dataset(10_000, 200, False)
     with tempfile.TemporaryDirectory(prefix="greencomm-bench-") as out:
-        _, _, ratio = paired(_headline(few, out), _headline(many, out), repeat)
+        _, _, ratio = paired(_headline(few, out), _headline(many, out), pairs)
     print(f"200 files ÷ 6 files: {ratio:.2f}", flush=True)
     return ratio
 
@@ -211,7 +211,7 @@ def machine() -> str:
 
 
 # ---------------------------------------------------------------- the report
-def _table(title: str, results: Results, repeat: int, files_ratio: float | None = None) -> list[str]:
+def _table(title: str, results: Results, pairs: int, files_ratio: float | None = None) -> list[str]:
     sizes = list(results)
     head = [f"{rows:,} in {files} files" for rows, files in sizes]
     lines = [f"### {title}", "", "| command | " + " | ".join(head) + " |", "| --- |" + " ---: |" * len(sizes)]
@@ -228,13 +228,13 @@ def _table(title: str, results: Results, repeat: int, files_ratio: float | None 
     ]  # fmt: skip
     if files_ratio is not None:
         lines += ["", f"10,000 communities as 200 workbooks ÷ as 6 workbooks ({HEADLINE}, run in turns, the median "
-                  f"of {repeat} pairs' ratios): **{files_ratio:.2f}** (target ≤ 1.25)"]  # fmt: skip
+                  f"of {pairs} pairs' ratios): **{files_ratio:.2f}** (target ≤ 1.25)"]  # fmt: skip
     return [*lines, ""]
 
 
 def render(
     per_row: Results, repeated: Results, files_ratio: float | None, starts: dict[str, float], docs: dict[str, Cell],
-    repeat: int,
+    repeat: int, pairs: int,
 ) -> str:  # fmt: skip
     lines = [
         "# Benchmarks",
@@ -242,7 +242,8 @@ def render(
         f"Measured {time.strftime('%Y-%m-%d')} by `make bench` (benchmarks/run.py) on {machine()}.",
         "",
         "Each command runs as a user runs it: `greencomm …` in a fresh process, its outputs written",
-        f"(`--json` to a file). Times are the median of {repeat} runs (validate, which writes an",
+        f"(`--json` to a file). Times are the median of {repeat} runs ({pairs} for the headline, run in",
+        "turns with the bare read; validate, which writes an",
         "annotated copy of every workbook, runs once); memory is the peak of all the",
         "command's processes together (greencomm and the processes it reads sheets in), sampled every",
         "10 ms. The bare read is fastexcel loading every sheet of the same files one after another,",
@@ -258,8 +259,8 @@ def render(
         "year looks like. **Repeated**: the sample year's rows repeated with unique names, about 25",
         "distinct values a column — what the caches make cheap.",
         "",
-        *_table("Values drawn per row", per_row, repeat, files_ratio),
-        *_table("The sample year's rows repeated", repeated, repeat),
+        *_table("Values drawn per row", per_row, pairs, files_ratio),
+        *_table("The sample year's rows repeated", repeated, pairs),
         "### Start-up (median of 5)",
         "",
         "| command | seconds |",
@@ -279,6 +280,7 @@ def render(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pairs", type=int, default=5, help="runs in turns behind each ratio (the noisiest figures)")
     parser.add_argument("--largest", type=int, default=100_000, help="leave out sizes above this (a quick run)")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
@@ -286,11 +288,11 @@ def main() -> int:
     sizes = [s for s in SIZES if s[0] <= args.largest]
     starts = startup()
     print(" ".join(f"{k}: {v:.2f} s" for k, v in starts.items()), flush=True)
-    per_row = shape(False, sizes, args.repeat)
-    files_ratio = many_files(args.repeat) if {(10_000, 6), (10_000, 200)} <= set(sizes) else None
-    repeated = shape(True, [s for s in sizes if s[1] == 6], args.repeat)
+    per_row = shape(False, sizes, args.repeat, args.pairs)
+    files_ratio = many_files(args.pairs) if {(10_000, 6), (10_000, 200)} <= set(sizes) else None
+    repeated = shape(True, [s for s in sizes if s[1] == 6], args.repeat, args.pairs)
     docs = documents(args.repeat)
-    args.out.write_text(render(per_row, repeated, files_ratio, starts, docs, args.repeat), encoding="utf-8")
+    args.out.write_text(render(per_row, repeated, files_ratio, starts, docs, args.repeat, args.pairs), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
 
