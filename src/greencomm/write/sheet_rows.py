@@ -194,7 +194,7 @@ def _arrow(values: np.ndarray) -> pa.Array | list[pa.Array]:
         return [pa.array([v if type(v) is kind else None for v in present], pa_type)
                 for kind, pa_type in ((str, pa.string()), (int, pa.int64()), (float, pa.float64()))]  # fmt: skip
     mixed = values.dtype == object  # a column of floats holds no true among them
-    if pa.types.is_float64(array.type) and mixed and any(isinstance(v, bool | np.bool_) for v in values):
+    if pa.types.is_float64(array.type) and mixed and {bool, np.bool_} & set(map(type, values.tolist())):
         raise _Unplain  # Arrow takes true for 1.0 among fractions: the writer writes it as true
     return array
 
