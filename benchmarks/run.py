@@ -110,13 +110,18 @@ def bare_read(folder: Path) -> Cell:
         return float(Path(out.name).read_text()), peak
 
 
-def paired(first: Callable[[], Cell], second: Callable[[], Cell], repeat: int) -> tuple[Cell, Cell, float]:
+Ratio = tuple[float, float, float]  # the median of the pairs' ratios, the lowest, the highest
+
+
+def paired(first: Callable[[], Cell], second: Callable[[], Cell], repeat: int) -> tuple[Cell, Cell, Ratio]:
     """Two measures taken in turns, `repeat` times: the median and peak of each, and the median of
     their ratios (second ÷ first, pair by pair), which a change in the shared machine's speed
-    between one run and the next leaves alone."""
+    between one run and the next leaves alone, with the lowest and highest ratio (how much it
+    changed within a pair)."""
     pairs = [(first(), second()) for _ in range(repeat)]
     cells = [(statistics.median(p[k][0] for p in pairs), max(p[k][1] for p in pairs)) for k in (0, 1)]
-    return cells[0], cells[1], statistics.median(b[0] / a[0] for a, b in pairs)
+    ratios = [b[0] / a[0] for a, b in pairs]
+    return cells[0], cells[1], (statistics.median(ratios), min(ratios), max(ratios))
 
 
 def dataset(rows: int, files: int, repeated: bool) -> Path:
@@ -134,6 +139,7 @@ def dataset(rows: int, files: int, repeated: bool) -> Path:
 DATA_VERSION = 2  # of make_year.py's per-row years: a new version makes the data again (2: names drawn per row)
 Results = dict[tuple[int, int], dict[str, Cell]]
 RATIO = "ratio"  # in a size's cells: (the headline ÷ the bare read, pair by pair; 0)
+RANGE = "ratio range"  # and the lowest and highest of the pairs' ratios
 
 
 def _headline(folder: Path, out: str) -> Callable[[], Cell]:
@@ -152,7 +158,8 @@ def shape(repeated: bool, sizes: list[tuple[int, int]], repeat: int, pairs: int)
                 if name == HEADLINE:  # in turns with the bare read: their ratio is what the target is about
                     bare, cells[name], ratio = paired(functools.partial(bare_read, folder), _headline(folder, out),
                                                       pairs)  # fmt: skip
-                    cells["bare fastexcel read"], cells[RATIO] = bare, (ratio, 0.0)
+                    cells["bare fastexcel read"], cells[RATIO] = bare, (ratio[0], 0.0)
+                    cells[RANGE] = (ratio[1], ratio[2])
                     continue
                 command = [*GREENCOMM, *(a.format(dir=folder, out=out) for a in args)]
                 times = 1 if name == "validate" else repeat  # validate annotates every workbook: once is enough
@@ -164,12 +171,12 @@ def shape(repeated: bool, sizes: list[tuple[int, int]], repeat: int, pairs: int)
     return table
 
 
-def many_files(pairs: int) -> float:
+def many_files(pairs: int) -> Ratio:
     """10,000 communities as 200 workbooks ÷ as 6, the headline run in turns, pair by pair."""
     few, many = dataset(10_000, 6, False), dataset(10_000, 200, False)
     with tempfile.TemporaryDirectory(prefix="greencomm-bench-") as out:
         _, _, ratio = paired(_headline(few, out), _headline(many, out), pairs)
-    print(f"200 files ÷ 6 files: {ratio:.2f}", flush=True)
+    print(f"200 files ÷ 6 files: {ratio[0]:.2f} ({ratio[1]:.2f}–{ratio[2]:.2f})", flush=True)
     return ratio
 
 
@@ -211,29 +218,34 @@ def machine() -> str:
 
 
 # ---------------------------------------------------------------- the report
-def _table(title: str, results: Results, pairs: int, files_ratio: float | None = None) -> list[str]:
+def _ranged(ratio: Ratio) -> str:
+    return f"**{ratio[0]:.2f}** ({ratio[1]:.2f}–{ratio[2]:.2f})"
+
+
+def _table(title: str, results: Results, pairs: int, files_ratio: Ratio | None = None) -> list[str]:
     sizes = list(results)
     head = [f"{rows:,} in {files} files" for rows, files in sizes]
     lines = [f"### {title}", "", "| command | " + " | ".join(head) + " |", "| --- |" + " ---: |" * len(sizes)]
-    for name in (n for n in results[sizes[0]] if n != RATIO):
+    for name in (n for n in results[sizes[0]] if n not in (RATIO, RANGE)):
         lines.append(f"| {name} | " + " | ".join(f"{results[s][name][0]:.2f} s · {results[s][name][1]:.0f} MB"
                                                  for s in sizes) + " |")  # fmt: skip
-    ratio = {s: results[s][RATIO][0] for s in sizes}
+    ratio = {s: (results[s][RATIO][0], *results[s][RANGE]) for s in sizes}
     per_k = {s: results[s][HEADLINE][0] / s[0] * 1000 for s in sizes}
     lines += [
-        f"| **{HEADLINE} ÷ bare read** (target ≤ 2 at 100,000) | " + " | ".join(f"**{ratio[s]:.2f}**" for s in sizes)
-        + " |",
+        f"| **{HEADLINE} ÷ bare read** (target ≤ 2 at 100,000; the pairs' lowest–highest) | "
+        + " | ".join(_ranged(ratio[s]) for s in sizes) + " |",
         f"| {HEADLINE}: seconds per 1,000 communities (linear if flat or falling) | "
         + " | ".join(f"{per_k[s]:.2f}" for s in sizes) + " |",
     ]  # fmt: skip
     if files_ratio is not None:
         lines += ["", f"10,000 communities as 200 workbooks ÷ as 6 workbooks ({HEADLINE}, run in turns, the median "
-                  f"of {pairs} pairs' ratios): **{files_ratio:.2f}** (target ≤ 1.25)"]  # fmt: skip
+                  f"of {pairs} pairs' ratios, their lowest–highest): {_ranged(files_ratio)} "
+                  "(target ≤ 1.25)"]  # fmt: skip
     return [*lines, ""]
 
 
 def render(
-    per_row: Results, repeated: Results, files_ratio: float | None, starts: dict[str, float], docs: dict[str, Cell],
+    per_row: Results, repeated: Results, files_ratio: Ratio | None, starts: dict[str, float], docs: dict[str, Cell],
     repeat: int, pairs: int,
 ) -> str:  # fmt: skip
     lines = [
