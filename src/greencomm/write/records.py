@@ -50,8 +50,10 @@ def _fragments(values: Any, cache: dict[Any, str]) -> pa.Array:
         lists = _texts_in_lists(listed)
         if lists is not None:
             flat = lists.flatten()
-            texts = _quoted(flat) or _fragments(flat.to_numpy(zero_copy_only=False), cache)
-            joined = pc.binary_join(pa.ListArray.from_arrays(lists.offsets, texts), ", ")
+            items = _quoted(flat)
+            if items is None:
+                items = _fragments(flat.to_numpy(zero_copy_only=False), cache)
+            joined = pc.binary_join(pa.ListArray.from_arrays(lists.offsets, items), ", ")
             return pc.binary_join_element_wise("[", joined, "]", "")
     out = []
     for v in listed:

@@ -194,7 +194,7 @@ class BookWriter:
     def start(self, sheets: Sequence[ResultSheet]) -> None:
         """Start making the rows of the large plain sheets among `sheets`."""
         for sheet in sheets:
-            if sheet.frame.size >= APART_CELLS:
+            if made_apart(*sheet.frame.shape):
                 self.prepared[sheet.name] = _prepare(sheet, self.looks)
                 if _plain_sheet(sheet, self.prepared[sheet.name][1]):
                     self.making[sheet.name] = self.pool.submit(data_rows, sheet.frame)
@@ -386,6 +386,11 @@ def _options(data: list[tuple[str, Any]], each: dict[str, dict[str, Any]]) -> Op
 Options = dict[str, dict[str, Any]]  # the writer's per-sheet options, by sheet name
 LAID_CELLS = 100_000  # a sheet this large has its rows made apart once the rest is written (formats by number)
 APART_CELLS = 1_000_000  # a sheet this large has its rows made apart (write/sheet_rows.py, write/joined_book.py)
+
+
+def made_apart(rows: int, columns: int) -> bool:
+    """Whether a sheet this large has its rows made apart."""
+    return rows * columns >= APART_CELLS
 
 
 def _plain_sheet(sheet: ResultSheet, options: dict[str, Any]) -> bool:
@@ -616,7 +621,7 @@ def _embed(
 ) -> ResultSheet:
     """A sheet of the inputs as read. A sheet large enough to have its rows made apart takes the
     columns it can from `coded` (see `_carried_column`), kept in Arrow for the rows to be made from."""
-    whole = coded is not None and len(frame) * len(columns) >= APART_CELLS
+    whole = coded is not None and made_apart(len(frame), len(columns))
     data: dict[str, pd.Series] = {}
     for c in columns:
         if c.key not in frame:
@@ -636,7 +641,7 @@ def carried_early(programme: Programme, inputs: Inputs) -> bool:
     """Whether the inputs' sheets are worth making while the inputs are checked and judged: a
     submissions sheet large enough to have its rows made apart. A smaller one is made after, as the
     rest of the book is: made beside checking, it would cost more of Python's lock than it saves."""
-    return len(inputs.submissions.frame) * len(submission_columns(programme)) >= APART_CELLS
+    return made_apart(len(inputs.submissions.frame), len(submission_columns(programme)))
 
 
 def carried_sheets(programme: Programme, inputs: Inputs, replaced: set[str]) -> list[ResultSheet]:
