@@ -4,6 +4,7 @@ type and values drawn to find the edges."""
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from fractions import Fraction
 
@@ -18,8 +19,8 @@ from greencomm.judge.scoring import _cents, reference_point
 from greencomm.programme import Programme, load_programme
 from greencomm.programme.layouts import submission_columns
 from greencomm.programme.rubric import Item
-from greencomm.read.fast import judge_column
-from greencomm.read.tables import _judge
+from greencomm.read.fast import _SPACES, judge_column
+from greencomm.read.tables import FORMAT, _judge, may_hold_format
 
 PROGRAMME = load_programme(year=2026)
 COLUMNS = {c.key: c for c in submission_columns(PROGRAMME)}
@@ -192,3 +193,61 @@ def test_tables_parsed_in_batches_as_they_are_read_are_the_tables_parsed_at_once
     pd.testing.assert_frame_equal(acts_once, acts_each)
     assert [p.to_dict("zh") for p in once.problems] == [p.to_dict("zh") for p in each.problems]
     assert once.places == each.places and len(once.frame) > 20
+
+
+# ---------------------------------------------------------------- format characters (Cf)
+def _regex_says(cells: pa.Array) -> bool:
+    import pyarrow.compute as pc
+
+    return bool(pc.any(pc.match_substring_regex(cells, FORMAT)).as_py())
+
+
+@functools.lru_cache(maxsize=1)
+def _every_character() -> pa.Array:
+    return pa.array([chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF])
+
+
+def test_the_spaces_left_out_are_what_the_regex_calls_space() -> None:
+    """Numbers are read with their white space (RE2's \\s) left out; a column none of whose bytes
+    is one of those characters skips the regex."""
+    import pyarrow.compute as pc
+
+    every = _every_character()
+    spaces = {ord(c) for c in every.filter(pc.match_substring_regex(every, r"\s")).to_pylist()}
+    assert spaces == set(np.flatnonzero(_SPACES).tolist())
+
+
+def test_every_format_character_the_regex_knows_is_looked_for() -> None:
+    """The byte test leaves the regex out only for a column without any character the regex (RE2,
+    the Unicode version Arrow was built with) calls a format character: every one of them, alone,
+    inside Chinese text, and at a column's end, makes the column looked at."""
+    import pyarrow.compute as pc
+
+    every = _every_character()
+    found = every.filter(pc.match_substring_regex(every, FORMAT)).to_pylist()
+    assert len(found) >= 163  # Unicode 14 has 163 (U+00AD, U+200B, U+FEFF …)
+    for char in found:
+        assert may_hold_format(pa.array([char])), hex(ord(char))
+        assert may_hold_format(pa.array(["芙蓉区", None, f"东{char}塘社区", "85%"])), hex(ord(char))
+        assert may_hold_format(pa.array(["芙蓉区", f"东塘{char}"]).slice(1)), hex(ord(char))
+
+
+def test_text_as_districts_write_it_needs_no_regex() -> None:
+    """What a year's columns hold — digits, Chinese, full-width forms, dashes and quotes — is told
+    to hold no format character by its bytes alone (else the test would cost what it saves)."""
+    column = pa.array(["芙蓉区", "东塘社区（一期）", "“绿色”—社区…", "８５．５％", "85.34%", "0731-84567890", "", None])
+    assert not may_hold_format(column)
+    assert not may_hold_format(pa.array(["85", "3.5"]))
+    assert not may_hold_format(pa.array([], pa.string()))
+    assert may_hold_format(pa.array([1, 2]))  # not text: looked at by the regex, which says
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=8), st.integers(0, 3))
+@settings(max_examples=300, deadline=None)
+def test_the_byte_test_never_misses_what_the_regex_finds(texts: list[str | None], cut: int) -> None:
+    cells = pa.array(texts, pa.string()).slice(min(cut, len(texts)))
+    if _regex_says(cells):
+        assert may_hold_format(cells)
+    large = cells.cast(pa.large_string())
+    if _regex_says(large):
+        assert may_hold_format(large)

@@ -23,6 +23,7 @@ Judged = tuple[Any, str | None, dict[str, str]]  # the typed value, or a problem
 FAST_TYPES = frozenset({"integer", "number", "percent", "phone"})
 _PLAIN = r"^[+-]?[0-9]{1,9}(\.[0-9]{1,9})?$"  # digits a decimal128(18, 9) holds exactly
 _ZERO = r"^[+-]?0*(\.0*)?$"
+_UNSHOWN = r"^\+|(\.[0-9]*[1-9])0+$|\.0+$"  # a plus sign, trailing zeros after the point, a point left bare
 _INTEGRAL = r"^[+-]?[0-9]+(\.0*)?$"
 _MOBILE_OR_LANDLINE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}[0-9]{7,8})$"
 DECIMAL = pa.decimal128(18, 9)
@@ -35,10 +36,21 @@ def _mask(array: pa.Array) -> np.ndarray:
 def _canonical(body: pa.Array) -> pa.Array:
     """The text of a plain number as values.normalise_decimal leaves it: no sign on zero, no
     trailing zeros after the point, no point left bare (85.50 → 85.5, 3.0 → 3, -0 → 0)."""
-    text = pc.replace_substring_regex(body, r"^\+", "")
-    text = pc.replace_substring_regex(text, r"(\.[0-9]*?)0+$", r"\1")
-    text = pc.replace_substring_regex(text, r"\.$", "")
+    text = pc.replace_substring_regex(body, _UNSHOWN, r"\1")  # one pass: a regex pass costs its cells, not its work
     return pc.if_else(pc.match_substring_regex(text, _ZERO), pa.scalar("0"), text)
+
+
+_SPACES = np.zeros(256, dtype=bool)
+_SPACES[[0x09, 0x0A, 0x0C, 0x0D, 0x20]] = True  # what RE2 calls \s
+
+
+def _unspaced(texts: pa.Array) -> pa.Array:
+    """The texts without their white space (RE2's \\s: tab, newline, form feed, return, space); the
+    regex is left out when no byte of the column is one (a year's numbers hold none)."""
+    data = texts.buffers()[2]
+    if pa.types.is_string(texts.type) and (data is None or not _SPACES[np.frombuffer(data, dtype=np.uint8)].any()):
+        return texts
+    return pc.replace_substring_regex(texts, r"\s+", "")
 
 
 def _bound(value: Fraction | None) -> Decimal | None:
@@ -82,9 +94,9 @@ def judge_texts(col: Column, texts: pa.Array) -> Verdicts:
     bounds = [_bound(col.above), _bound(col.maximum)]
     if any(b is not None and Fraction(b) != f for b, f in zip(bounds, (col.above, col.maximum), strict=True)):
         return Verdicts.none(count)  # a bound no decimal holds: the exact rules
-    text = pc.replace_substring_regex(pc.utf8_normalize(texts, "NFKC"), r"\s+", "")
+    text = _unspaced(pc.utf8_normalize(texts, "NFKC"))
     percent = _mask(pc.ends_with(text, "%")) if col.type == "percent" else np.zeros(count, dtype=bool)
-    body = pc.if_else(pa.array(percent), pc.replace_substring_regex(text, r"%$", ""), text)
+    body = pc.if_else(pa.array(percent), pc.utf8_slice_codeunits(text, 0, -1), text)  # the % at the end off
     plain = _mask(pc.match_substring_regex(body, _PLAIN))
     if not plain.any():
         return Verdicts.none(count)
