@@ -26,7 +26,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from xml.etree import ElementTree
 
 from isal import isal_zlib
@@ -73,7 +73,7 @@ def join(main: bytes, sheets: Mapping[str, Rows | None]) -> bytes | None:
     with zipfile.ZipFile(io.BytesIO(main)) as base:
         order, parts = _parts(base)
         book = base.read("xl/workbook.xml")
-        spliced: dict[str, tuple[bytes, int, int, int]] = {}
+        spliced: dict[str, tuple[list[bytes], int, int, int]] = {}
         for name, rows in sheets.items():
             part = _spliced(base.read(parts[name]), rows)
             if part is None:
@@ -89,7 +89,7 @@ def join(main: bytes, sheets: Mapping[str, Rows | None]) -> bytes | None:
                 book = book[: found.start(2)] + reach + book[found.end(2) :]
         if len(main) + sum(part[2] for part in spliced.values()) >= _ZIP32:  # beyond a plain zip
             return None
-        out = io.BytesIO()
+        out = _Pieces()
         entries = []
         for info in base.infolist():
             if info.filename == "xl/workbook.xml":
@@ -97,13 +97,33 @@ def join(main: bytes, sheets: Mapping[str, Rows | None]) -> bytes | None:
             elif info.filename in spliced:
                 entries.append(_write_entry(out, info.filename, info.date_time, *spliced[info.filename]))
             else:
-                entries.append(_write_entry(out, info.filename, info.date_time, _raw(main, info), info.CRC,
+                entries.append(_write_entry(out, info.filename, info.date_time, [_raw(main, info)], info.CRC,
                                             info.file_size, info.compress_type))  # fmt: skip
         _write_directory(out, entries)
-        return out.getvalue()
+        return out.joined()
 
 
-def _spliced(xml: bytes, rows: Rows | None) -> tuple[bytes, int, int, int] | None:
+class _Pieces:
+    """The workbook's bytes as the pieces they come in, joined once at the end: a large sheet's
+    rows (tens of megabytes, deflated) are copied once, where each copy of them cost a fresh
+    allocation's page faults."""
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes | memoryview] = []
+        self.size = 0
+
+    def write(self, piece: bytes | memoryview) -> None:
+        self.pieces.append(piece)
+        self.size += len(piece)
+
+    def tell(self) -> int:
+        return self.size
+
+    def joined(self) -> bytes:
+        return b"".join(self.pieces)
+
+
+def _spliced(xml: bytes, rows: Rows | None) -> tuple[list[bytes], int, int, int] | None:
     """A sheet's XML without the rows the writer repeats after its last row of cells; or, given
     `rows`, with them in the place of every row under its header (the sheet held by its header and
     a row of each look): deflated, its CRC, its size and the compression method; None when the
@@ -128,8 +148,8 @@ def _spliced(xml: bytes, rows: Rows | None) -> tuple[bytes, int, int, int] | Non
     if filters != 1:
         return None
     first, closing = zlib.compressobj(6, zlib.DEFLATED, -15), zlib.compressobj(6, zlib.DEFLATED, -15)
-    deflated = first.compress(head) + first.flush(zlib.Z_SYNC_FLUSH) + rows.deflated
-    deflated += closing.compress(tail) + closing.flush()
+    deflated = [first.compress(head) + first.flush(zlib.Z_SYNC_FLUSH), *rows.deflated,
+                closing.compress(tail) + closing.flush()]  # fmt: skip
     crc = isal_zlib.crc32_combine(isal_zlib.crc32_combine(zlib.crc32(head), rows.crc, rows.size), zlib.crc32(tail),
                                   len(tail))  # fmt: skip
     return deflated, crc, len(head) + rows.size + len(tail), zipfile.ZIP_DEFLATED
@@ -177,16 +197,16 @@ def _kept(xml: bytes, close: int, end: int) -> bytes | None:
     return b"".join(kept) if position == end else None
 
 
-def _raw(data: bytes, info: zipfile.ZipInfo) -> bytes:
-    """An entry's bytes as stored (compressed)."""
+def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """An entry's bytes as stored (compressed), where they lie in `data`."""
     start = stored_start(io.BytesIO(data), info)
-    return data[start : start + info.compress_size]
+    return memoryview(data)[start : start + info.compress_size]
 
 
-def _deflated(data: bytes) -> tuple[bytes, int, int, int]:
+def _deflated(data: bytes) -> tuple[list[bytes], int, int, int]:
     """A part rewritten, deflated by ISA-L (a sheet of lists at 100,000 communities is 70 MB of XML)."""
     packer = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
-    return packer.compress(data) + packer.flush(), isal_zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED
+    return [packer.compress(data), packer.flush()], isal_zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED
 
 
 _Entry = tuple[bytes, int, int, int, int, int, int, int]  # name, time, date, crc, sizes, method, offset
@@ -198,29 +218,31 @@ def _dos(date_time: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
 
 
 def _write_entry(
-    out: io.BytesIO,
+    out: _Pieces,
     name: str,
     date_time: tuple[int, int, int, int, int, int],
-    raw: bytes,
+    raw: Sequence[bytes | memoryview],
     crc: int,
     size: int,
     method: int,
 ) -> _Entry:
+    """An entry: its local header, then its stored bytes (`raw`, in pieces)."""
     encoded = name.encode("utf-8")
     time, date = _dos(date_time)
-    offset = out.tell()
-    out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, _flags(encoded), method, time, date, crc, len(raw), size,
+    offset, stored = out.tell(), sum(len(piece) for piece in raw)
+    out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, _flags(encoded), method, time, date, crc, stored, size,
                           len(encoded), 0))  # fmt: skip
     out.write(encoded)
-    out.write(raw)
-    return encoded, time, date, crc, len(raw), size, method, offset
+    for piece in raw:
+        out.write(piece)
+    return encoded, time, date, crc, stored, size, method, offset
 
 
 def _flags(encoded: bytes) -> int:
     return 0 if encoded.isascii() else 0x800  # bit 11: the name is UTF-8
 
 
-def _write_directory(out: io.BytesIO, entries: list[_Entry]) -> None:
+def _write_directory(out: _Pieces, entries: list[_Entry]) -> None:
     start = out.tell()
     for encoded, time, date, crc, compressed, size, method, offset in entries:
         out.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, _flags(encoded), method, time, date, crc,

@@ -52,7 +52,7 @@ _CONVERSION = (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError, Val
 class Rows:
     """A sheet's data rows as XML, deflated (raw, ended by a sync flush: more may follow)."""
 
-    deflated: bytes
+    deflated: tuple[bytes, ...]  # in the pieces it was made in: copied once, into the workbook
     crc: int  # CRC-32 of the XML
     size: int  # bytes of XML
     count: int  # data rows, blank ones included (the filter reaches the last)
@@ -91,7 +91,7 @@ def data_rows(frame: pd.DataFrame, layout: Layout = PLAIN) -> Rows | None:
     except (_Unplain, *_CONVERSION):
         return None
     deflated.append(packer.flush(isal_zlib.Z_SYNC_FLUSH))
-    return Rows(b"".join(deflated), crc, size, len(frame), last, layout.top)
+    return Rows(tuple(deflated), crc, size, len(frame), last, layout.top)
 
 
 def _values(series: pd.Series) -> np.ndarray | pa.Array:
