@@ -578,6 +578,8 @@ class Problem:
     field: str = ""
     value: Any = None
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # each template filled once: the problem list sheet and --json both word every problem
+    _filled: dict[str, str] = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def severity(self) -> Severity:
@@ -588,8 +590,11 @@ class Problem:
         return self.severity == "error"
 
     def _fill(self, template: str) -> str:
-        shown = "" if self.value is None else str(self.value)
-        return template.format_map(_Default({"field": self.field, "value": shown, **self.params}))
+        if (text := self._filled.get(template)) is None:
+            shown = "" if self.value is None else str(self.value)
+            text = self._filled[template] = template.format_map(_Default({"field": self.field, "value": shown,
+                                                                            **self.params}))  # fmt: skip
+        return text
 
     def text(self, lang: str = "zh") -> str:
         _, zh, en, _, _ = CATALOGUE[self.code]
