@@ -93,6 +93,45 @@ def test_a_far_cell_is_named_whatever_the_chunks(chunk: int) -> None:
     assert measure_sheet(io.BytesIO(far), Limits(), 1 << 22).far == "XFD1048576"
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text("ABCGHSXZ", max_size=3),
+    st.text("0", max_size=3),
+    st.integers(0, 3_000_000),
+    st.integers(1, 2_000_000),
+    st.integers(1, 20_000),
+    st.sampled_from(['<c r="{}">', "<c r = '{}'>", '<c r ="{}">', "<c r='{}'>", '<row\tr=\n"{}"', '<c r="{}">']),
+    st.binary(max_size=40),
+)
+def test_re2_lets_through_only_what_the_searches_would_not_find(
+    letters: str, zeros: str, row: int, max_row: int, max_column: int, spelled: str, noise: bytes
+) -> None:
+    """The shortcut for a large piece of XML (RE2, over the whole piece) says "clear" only when
+    Python's searches find no reference beyond the limits in any spelling — whatever bytes are
+    around it (invalid UTF-8 included) — and says "clear" of a usual reference within them."""
+    text = noise + spelled.format(f"{letters}{zeros}{row}").encode() + noise
+    pattern = scan._unusual_or_far(max_row, max_column)
+    clear = scan._clear(text, pattern)
+    python = scan._far_pattern(max_row, max_column, usual=scan._spelling(text)).search(text)
+    if clear:
+        assert python is None and scan._spelling(text), text
+    far = (bool(letters) and column_number(letters) > max_column) or row > max_row
+    if spelled == '<c r="{}">' and not far and scan._spelling(noise):
+        assert clear, text
+
+
+@pytest.mark.parametrize("chunk", [1 << 22, 4096, 97])
+def test_the_facts_are_the_same_with_the_re2_shortcut(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Every piece looked at by RE2 first (the size it starts at lowered to one byte): the same facts,
+    far references named the same, in either spelling."""
+    far = SHEET.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
+    documents = [SHEET, SHEET.replace(b'"', b"'"), far, far.replace(b'"', b"'"), far.replace(b' r="X', b' r = "X')]
+    expected = [measure_sheet(io.BytesIO(xml), Limits(), chunk) for xml in documents]
+    monkeypatch.setattr(scan, "RE2_BYTES", 1)
+    assert [measure_sheet(io.BytesIO(xml), Limits(), chunk) for xml in documents] == expected
+    assert expected[2].far is not None and expected[4].far is not None
+
+
 def _zipped(xml: bytes, method: int = zipfile.ZIP_DEFLATED) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", method) as archive:
