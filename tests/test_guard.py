@@ -101,22 +101,37 @@ def test_a_far_cell_is_named_whatever_the_chunks(chunk: int) -> None:
     st.integers(1, 2_000_000),
     st.integers(1, 20_000),
     st.sampled_from(['<c r="{}">', "<c r = '{}'>", '<c r ="{}">', "<c r='{}'>", '<row\tr=\n"{}"', '<c r="{}">']),
-    st.binary(max_size=40),
+    st.binary(max_size=40)
+    | st.sampled_from(
+        [
+            b"<mergeCell ref='A1:B2'/>",
+            b'<c r="B2" t="e"><v>#N/A</v></c>',
+            b"<c r='B2' t='e'>",
+            b"<f>A1</f>",
+            b"<x:f>1</x:f>",
+            b"mergeCells",
+        ]
+    ),
 )
 def test_re2_lets_through_only_what_the_searches_would_not_find(
     letters: str, zeros: str, row: int, max_row: int, max_column: int, spelled: str, noise: bytes
 ) -> None:
     """The shortcut for a large piece of XML (RE2, over the whole piece) says "clear" only when
-    Python's searches find no reference beyond the limits in any spelling — whatever bytes are
-    around it (invalid UTF-8 included) — and says "clear" of a usual reference within them."""
+    Python's searches find no reference beyond the limits in any spelling and no fact (merged
+    range, error cell, formula) — whatever bytes are around it (invalid UTF-8 included) — and
+    says "clear" of a usual reference within them among plain bytes."""
     text = noise + spelled.format(f"{letters}{zeros}{row}").encode() + noise
-    pattern = scan._unusual_or_far(max_row, max_column)
+    pattern = scan._worth_searching(max_row, max_column)
     clear = scan._clear(text, pattern)
     python = scan._far_pattern(max_row, max_column, usual=scan._spelling(text)).search(text)
     if clear:
         assert python is None and scan._spelling(text), text
+        facts = scan.SheetFacts()
+        scan._facts_of(text, facts)
+        assert facts == scan.SheetFacts(), text
     far = (bool(letters) and column_number(letters) > max_column) or row > max_row
-    if spelled == '<c r="{}">' and not far and scan._spelling(noise):
+    plain = not any(part in noise for part in (b"mergeCell", b'"e"', b"'e'", b"<f", b":f"))
+    if spelled == '<c r="{}">' and not far and scan._spelling(noise) and plain:
         assert clear, text
 
 
@@ -125,11 +140,16 @@ def test_the_facts_are_the_same_with_the_re2_shortcut(monkeypatch: pytest.Monkey
     """Every piece looked at by RE2 first (the size it starts at lowered to one byte): the same facts,
     far references named the same, in either spelling."""
     far = SHEET.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
-    documents = [SHEET, SHEET.replace(b'"', b"'"), far, far.replace(b'"', b"'"), far.replace(b' r="X', b' r = "X')]
+    plain = b"<worksheet><sheetData>" + SHEET.split(b"<sheetData>")[1].split(b"<row r=")[0]  # no facts at all
+    plain += b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (r, r, r) for r in range(1, 400))
+    plain += b"</sheetData></worksheet>"
+    documents = [SHEET, SHEET.replace(b'"', b"'"), far, far.replace(b'"', b"'"), far.replace(b' r="X', b' r = "X'),
+                 plain, plain.replace(b"</sheetData>", b'<row r="2000000"/></sheetData>')]  # fmt: skip
     expected = [measure_sheet(io.BytesIO(xml), Limits(), chunk) for xml in documents]
     monkeypatch.setattr(scan, "RE2_BYTES", 1)
     assert [measure_sheet(io.BytesIO(xml), Limits(), chunk) for xml in documents] == expected
-    assert expected[2].far is not None and expected[4].far is not None
+    assert expected[2].far is not None and expected[4].far is not None and expected[6].far == "2000000"
+    assert expected[5] == scan.SheetFacts()
 
 
 def _zipped(xml: bytes, method: int = zipfile.ZIP_DEFLATED) -> bytes:

@@ -9,7 +9,8 @@ it still meets the memory cap of the isolated reader (greencomm.read.sandbox), w
 first: this module needs the standard library and defusedxml alone, so the reading process imports
 it in no time, and the scan of one file runs beside the reading of another. A large piece of XML is
 first passed over by RE2 (Arrow's, which the reading process has loaded for its reader): where it
-finds neither a far reference nor an unusual spelling, Python's searches are left out.
+finds nothing the searches look for (a far reference, an unusual spelling, a merged range, an error
+cell, a formula), they are left out.
 """
 
 from __future__ import annotations
@@ -124,10 +125,12 @@ RE2_BYTES = 1 << 20  # a piece of a sheet's XML this large is looked at by RE2 f
 
 
 @lru_cache(maxsize=8)
-def _unusual_or_far(max_row: int, max_column: int) -> str:
+def _worth_searching(max_row: int, max_column: int) -> str:
     """RE2's pattern for what sends a piece of XML to the searches below: a reference spelled
-    otherwise than ` r="…"`, or one so spelled beyond the limits."""
-    return f'{_UNUSUAL.pattern.decode()}| r="{_far_reference(max_row, max_column, whole=False)}"'
+    otherwise than ` r="…"`, one so spelled beyond the limits, or what `_facts_of` starts from (a
+    merged range, an error cell's type, a formula)."""
+    far = _far_reference(max_row, max_column, whole=False)
+    return f"""{_UNUSUAL.pattern.decode()}| r="{far}"|mergeCell|"e"|'e'|<f|:f"""
 
 
 def _clear(text: bytes, pattern: str) -> bool:
@@ -257,7 +260,7 @@ def measure_sheet(stream: Readable, limits: Bounds, chunk_size: int = 1 << 22) -
     200 MB of XML; the cell-level facts cost nothing in a sheet without formulas, errors or merges."""
     usual = _far_pattern(limits.max_rows + HEADER_ROWS, limits.max_columns)
     any_spelling = _far_pattern(limits.max_rows + HEADER_ROWS, limits.max_columns, usual=False)
-    either = _unusual_or_far(limits.max_rows + HEADER_ROWS, limits.max_columns)
+    worth = _worth_searching(limits.max_rows + HEADER_ROWS, limits.max_columns)
     facts = SheetFacts()
     carry = b""
     while True:
@@ -268,11 +271,12 @@ def measure_sheet(stream: Readable, limits: Bounds, chunk_size: int = 1 << 22) -
             if len(text) - cut > CARRY_MAX:  # no end in sight: a hostile run of bytes, scanned as it is
                 cut = len(text)
             text, carry = text[:cut], text[cut:]
-        if len(text) >= RE2_BYTES and _clear(text, either):  # neither an unusual spelling nor a far reference
-            found = None
-        else:
-            pattern = usual if _spelling(text) else any_spelling
-            found = pattern.search(text)
+        if len(text) >= RE2_BYTES and _clear(text, worth):  # nothing any search below would find
+            if not chunk:
+                return facts
+            continue
+        pattern = usual if _spelling(text) else any_spelling
+        found = pattern.search(text)
         if found:
             ref: bytes = found[1]
             cell = pattern.search(text, found.end(), found.end() + 256) if ref.isdigit() else None
