@@ -62,3 +62,31 @@ def test_a_sheet_written_apart_and_joined_is_the_sheet_written_in_one_call(
     sheet = book["申报汇总表"]
     assert sheet.max_row == len(results.standing) + 1 and sheet["A1"].font.b
     assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+
+
+@pytest.mark.parametrize("year", ["", "green"])
+def test_names_and_reasons_converted_once_write_what_the_python_values_write(
+    monkeypatch: pytest.MonkeyPatch, year: str
+) -> None:
+    """The workbook and `--json` take the results' names and reasons in Arrow, converted once
+    (Results.in_arrow): what they write is what the Python values write, names and reasons that
+    JSON must escape (a quote, a backslash) included."""
+    from greencomm.judge.results import Results
+    from greencomm.write import records
+
+    folder = SAMPLE / year
+    programme = load_programme(folder / "greencomm.toml" if year else None, 2026)
+
+    def written() -> tuple[dict[str, bytes], bytes]:
+        results = evaluate([folder / "submissions"], programme)
+        first, failed = results.table.index[0], results.table.index[results.table.status == "未通过"][0]
+        results.table.loc[first, "community"] = '幸福"里\\社区'
+        results.table.at[failed, "reasons"] = [*results.table.at[failed, "reasons"], '说明"见\\附件']
+        book = _parts(result_books.shortlist_workbook(results))
+        book.pop("docProps/core.xml")  # a timestamp
+        return book, b"".join(bytes(piece) for piece in records.results_json_bytes(results))
+
+    shared = written()
+    monkeypatch.setattr(Results, "in_arrow", lambda self, column: None)
+    assert written() == shared
+    assert '"幸福\\"里\\\\社区"'.encode() in shared[1]  # escaped as the encoder escapes it

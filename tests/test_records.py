@@ -74,3 +74,32 @@ def test_points_in_cents_are_worded_as_the_encoder_writes_cents_over_100(cents: 
         assert records._fragments(array / 100, {}).to_pylist() == expected
     else:
         assert worded.take(pa.array(array - low)).to_pylist() == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.none() | TEXT, max_size=30) | st.lists(LISTED, min_size=1, max_size=30), st.data())
+def test_a_block_of_a_column_held_in_arrow_is_encoded_as_the_encoder_does(values: list[Any], data: Any) -> None:
+    """Results.in_arrow holds text (blanks allowed) and lists of text in Arrow; a block of it is a
+    slice (a list array's offsets then start where the slice does)."""
+    from greencomm.judge.results import _in_arrow
+
+    array = _in_arrow(_column(values))
+    assert array is not None
+    start = data.draw(st.integers(0, len(values)))
+    stop = data.draw(st.integers(start, len(values)))
+    encoded = records._shared(array.slice(start, stop - start), {})
+    if encoded is None:  # text to escape: the block is encoded from its values as they are
+        assert not all(isinstance(v, list) for v in values) and any(_encoded(v) != f'"{v}"' for v in values if v)
+    else:
+        assert encoded.to_pylist() == [_encoded(v) for v in values[start:stop]]
+
+
+def test_only_text_and_lists_of_text_are_held_in_arrow() -> None:
+    from greencomm.judge.results import _in_arrow
+
+    assert _in_arrow(_column(["芙蓉区", None, float("nan")])).to_pylist() == ["芙蓉区", None, None]  # type: ignore[union-attr]
+    assert _in_arrow(_column([["a"], []])).to_pylist() == [["a"], []]  # type: ignore[union-attr]
+    assert _in_arrow(_column([1, "a"])) is None  # a number among the text
+    assert _in_arrow(_column([["a"], [None]])) is None  # a blank in a list: the encoder writes null
+    assert _in_arrow(_column([["a"], None])) is None
+    assert records._shared(None, {}) is None

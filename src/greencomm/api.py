@@ -325,6 +325,7 @@ def _results_workbook(
 ) -> Written:
     build, default = WORKBOOKS[kind]
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_collector_paused())  # writing makes as many small containers as judging
         writers: list[result_books.BookWriter] = []  # made once the inputs are read: the writer loads no sooner
 
         def carry(inputs: Inputs, replaced: set[str]) -> None:  # the inputs’ sheets made while they are checked, judged

@@ -6,10 +6,12 @@ written from (docs/rules.md#levels, #ordering).
 from __future__ import annotations
 
 import difflib
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from greencomm.check import Checked
 from greencomm.errors import UsageError
@@ -41,6 +43,8 @@ class Results:
     replaced: set[str] = field(default_factory=set)  # workbooks a newer one of their district replaced
     hearing: Hearing | None = None  # the objections raised during the 公示, when given
     _order: pd.Index | None = field(default=None, init=False, repr=False)  # ordered(), worked out once
+    _arrow: dict[str, pa.Array | None] = field(default_factory=dict, init=False, repr=False)  # in_arrow()'s
+    _arrow_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @property
     def standing(self) -> pd.DataFrame:
@@ -69,13 +73,27 @@ class Results:
     def ordered(self) -> pd.DataFrame:
         """Rows in rank order; ties in pinyin order of 社区名称 (which decides nothing). Only the
         names of tied rows are put into pinyin: a rank of its own needs none."""
+        return self.table.loc[self._rank_order()]
+
+    def _rank_order(self) -> pd.Index:
         if self._order is None:
             tied = self.table["rank"].duplicated(keep=False)
             py = pd.Series("", index=self.table.index, dtype=object)
             py[tied] = self.table.community[tied].map(pinyin_key)
             frame = pd.DataFrame({"rank": self.table["rank"], "_py": py})
             self._order = frame.sort_values(["rank", "_py"], kind="mergesort").index
-        return self.table.loc[self._order]
+        return self._order
+
+    def in_arrow(self, column: str) -> pa.Array | None:
+        """A column of `ordered()` in Arrow, when it holds text (blanks allowed) or lists of text
+        (none blank): converted once for every writer — the workbook and `--json` write the same
+        names and reasons from two threads, and 100,000 communities' reasons are 350,000 texts to
+        convert. None for a column of other values; the writers take those as they are."""
+        with self._arrow_lock:
+            if column not in self._arrow:
+                at = self.table.index.get_indexer(self._rank_order())  # one column taken, not the table
+                self._arrow[column] = _in_arrow(self.table[column].to_numpy()[at])
+            return self._arrow[column]
 
     @property
     def confirmed(self) -> pd.DataFrame:
@@ -89,6 +107,17 @@ class Results:
             for p in self.programme.settings.payers
         ]
         return {"demonstrations": count, "payers": payers, "total": sum(p["total"] for p in payers)}
+
+
+def _in_arrow(values: Any) -> pa.Array | None:
+    """Text (None, NaN: a blank) or lists of text in Arrow; None for anything else."""
+    listed = values.tolist()
+    lists = bool(listed) and all(type(v) is list for v in listed)
+    try:
+        array = pa.array(listed, pa.list_(pa.string())) if lists else pa.array(values, pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a number, a date, a mix of kinds
+        return None
+    return None if lists and array.flatten().null_count else array
 
 
 def standing(inputs: Inputs, replaced: set[str], frame: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -33,7 +33,6 @@ def _fragments(values: Any, cache: dict[Any, str]) -> pa.Array:
     import numpy as np  # not at the top: the rubric's document needs neither
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     kind = values.dtype.kind
     text = kind == "O" and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
@@ -49,12 +48,7 @@ def _fragments(values: Any, cache: dict[Any, str]) -> pa.Array:
     if kind == "O" and all(type(v) is list for v in listed):  # vetoes, eligibility, reasons: lists of text
         lists = _texts_in_lists(listed)
         if lists is not None:
-            flat = lists.flatten()
-            items = _quoted(flat)
-            if items is None:
-                items = _fragments(flat.to_numpy(zero_copy_only=False), cache)
-            joined = pc.binary_join(pa.ListArray.from_arrays(lists.offsets, items), ", ")
-            return pc.binary_join_element_wise("[", joined, "]", "")
+            return _listed_texts(lists, cache)
     out = []
     for v in listed:
         key = (list, tuple(v)) if isinstance(v, list) else (v.__class__, v)
@@ -63,6 +57,34 @@ def _fragments(values: Any, cache: dict[Any, str]) -> pa.Array:
             text = _kept(cache, key, _ENCODE(v))
         out.append(text)
     return pa.array(out, pa.string())
+
+
+def _listed_texts(lists: pa.ListArray, cache: dict[Any, str]) -> pa.Array:
+    """Each list of text (none blank) as a JSON array, the texts quoted over the whole array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    flat = lists.flatten()
+    items = _quoted(flat)
+    if items is None:
+        items = _fragments(flat.to_numpy(zero_copy_only=False), cache)
+    offsets = lists.offsets  # a slice's start where its lists start in the whole: counted from its first
+    if len(offsets) and offsets[0].as_py():
+        offsets = pc.subtract(offsets, offsets[0])
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, items), ", ")
+    return pc.binary_join_element_wise("[", joined, "]", "")
+
+
+def _shared(values: pa.Array | None, cache: dict[Any, str]) -> pa.Array | None:
+    """A block of a column the results hold in Arrow (Results.in_arrow) as JSON text; None when it
+    is not there, or holds text to escape."""
+    import pyarrow as pa
+
+    if values is None:
+        return None
+    if isinstance(values, pa.ListArray):
+        return _listed_texts(values, cache)
+    return _quoted(values)
 
 
 _ESCAPED = r'["\\\x00-\x1f]'  # what the encoder escapes in text (ensure_ascii=False): the rest goes as it is
@@ -172,7 +194,11 @@ def _record_buffers(results: Results) -> Iterator[memoryview]:
     for start in range(0, len(ordered), BLOCK):
         part = ordered.iloc[start : start + BLOCK]
         cut = slice(start, start + BLOCK)
-        table = {name: column(name, part[name].to_numpy()) for name in _FROM_TABLE}
+        shared = {name: results.in_arrow(name) for name in _FROM_TABLE}  # converted once, for the workbook too
+        table = {}
+        for name, values in shared.items():
+            text = _shared(None if values is None else values.slice(start, len(part)), caches.setdefault(name, {}))
+            table[name] = column(name, part[name].to_numpy()) if text is None else text
         table["rank"] = integers(part["rank"].to_numpy())
         table["district_rank"] = integers(part["district_rank"].to_numpy())
         flags = pa.array(part["self_eval_flag"].to_numpy(dtype=bool))

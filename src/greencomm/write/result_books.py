@@ -54,7 +54,7 @@ from greencomm.read.inputs import Inputs
 from greencomm.read.tables import Coded
 from greencomm.read.values import map_unique
 from greencomm.write.joined_book import join, row_formats
-from greencomm.write.sheet_rows import Layout, Rows, data_rows
+from greencomm.write.sheet_rows import Layout, Rows, column_values, data_rows
 from greencomm.write.text_width import WRAP_SHARE, display_width, wrapped_lines, wrapped_lines_of
 
 MARKER = "greencomm 评分结果"
@@ -129,7 +129,9 @@ def _row_lines(frame: pd.DataFrame, columns: Sequence[str], widths: dict[str, fl
     height the file leaves unset, so it would print the first line only (each value counted once)."""
     lines = np.ones(len(frame), dtype=np.int64)
     for c in columns:
-        lines = np.maximum(lines, wrapped_lines_of(_listed(frame[c]), widths[c]))
+        values = frame[c]
+        texts = column_values(values) if isinstance(values.dtype, pd.ArrowDtype) else _listed(values)
+        lines = np.maximum(lines, wrapped_lines_of(texts, widths[c]))
     return lines
 
 
@@ -729,13 +731,36 @@ def _rank_sheets(results: Results) -> list[ResultSheet]:
 
 
 # ---------------------------------------------------------------- shortlist
-def _list(frame: pd.DataFrame, results: Results, extra: dict[str, Any]) -> pd.DataFrame:
-    """A list's rows as plain values (text, numbers, blanks: the writer takes them as they are)."""
-    return pd.DataFrame({
-        "序号": np.arange(1, len(frame) + 1), "所属区": frame.district.to_numpy(),
-        "所属街道": frame.street.to_numpy(), "社区名称": frame.community.to_numpy(),
+def _list(results: Results, frame: pd.DataFrame, at: np.ndarray, extra: dict[str, Any]) -> pd.DataFrame:
+    """A list's rows — `frame`, the rows `at` of the results in rank order — as plain values (text,
+    numbers, blanks: the writer takes them as they are); its names in Arrow where the results hold
+    them so (`_texts`)."""
+    columns = {
+        "序号": np.arange(1, len(frame) + 1), "所属区": _texts(results, frame, "district", at),
+        "所属街道": _texts(results, frame, "street", at), "社区名称": _texts(results, frame, "community", at),
         "总分": results.scores.aligned(frame.index).total, "全市排名": frame["rank"].to_numpy(), **extra,
-    }, dtype=object)  # fmt: skip
+    }  # fmt: skip
+    kept = {name: values for name, values in columns.items() if isinstance(values, pd.Series)}
+    table = pd.DataFrame({name: values for name, values in columns.items() if name not in kept}, dtype=object)
+    return table.assign(**{name: values.set_axis(table.index) for name, values in kept.items()})[list(columns)]
+
+
+def _texts(results: Results, frame: pd.DataFrame, column: str, at: np.ndarray) -> Any:
+    """A column of text of `frame`, the rows `at` in rank order: kept in Arrow when the results
+    hold it so (the rows are made from it as it is, no Python text in between), else as objects."""
+    values = results.in_arrow(column)
+    if values is None or isinstance(values, pa.ListArray):
+        return frame[column].to_numpy()
+    return pd.Series(pd.arrays.ArrowExtensionArray(values.take(pa.array(at, pa.int64()))))
+
+
+def _reasons(results: Results, frame: pd.DataFrame, at: np.ndarray) -> Any:
+    """The reasons of `frame`, the rows `at` in rank order, each row's joined by "；" (by Arrow when
+    the results hold them in it)."""
+    lists = results.in_arrow("reasons")
+    if not isinstance(lists, pa.ListArray):
+        return _each(frame.reasons, "；".join)
+    return pd.Series(pd.arrays.ArrowExtensionArray(pc.binary_join(lists.take(pa.array(at, pa.int64())), "；")))
 
 
 def _applied(frame: pd.DataFrame, results: Results) -> dict[str, Any]:
@@ -769,17 +794,20 @@ def _shortlist_sheets(results: Results) -> list[ResultSheet]:
         lists += [(DEMONSTRATION, "示范社区"), (PENDING, "待审定")]
     if results.reviewed or programme.two_tier:
         lists.append((programme.title, programme.title))
+    statuses = ordered.status.to_numpy()
     sheets = []
     for status, title in lists:
-        chosen = ordered[ordered.status == status]
+        at = np.flatnonzero(statuses == status)
+        chosen = ordered.iloc[at]
         extra = {**_applied(chosen, results), "评审分来源": _each(chosen.review_source, SOURCE_WORDS.get)}
-        sheets.append(ResultSheet(title, _list(chosen, results, extra), ["总分"],
-                                  title=_list_title(results, status, len(chosen)), plain=True))  # fmt: skip
-    failed = ordered[ordered.status == FAILED]
-    extra = {**_applied(failed, results), "原因": _each(failed.reasons, "；".join)}
-    sheets.append(ResultSheet("未通过", _list(failed, results, extra), ["总分"], ["原因"],
-                        {n: STATUS_COLOURS[FAILED] for n in range(len(failed))},
-                        title=_list_title(results, FAILED, len(failed)), plain=True))  # fmt: skip
+        sheets.append(ResultSheet(title, _list(results, chosen, at, extra), ["总分"],
+                                  title=_list_title(results, status, len(at)), plain=True))  # fmt: skip
+    at = np.flatnonzero(statuses == FAILED)
+    failed = ordered.iloc[at]
+    extra = {**_applied(failed, results), "原因": _reasons(results, failed, at)}
+    sheets.append(ResultSheet("未通过", _list(results, failed, at, extra), ["总分"], ["原因"],
+                        {n: STATUS_COLOURS[FAILED] for n in range(len(at))},
+                        title=_list_title(results, FAILED, len(at)), plain=True))  # fmt: skip
     money = results.money()
     if money["payers"] and programme.two_tier:  # no money, no money sheet
         rows = [[p["payer"], money["demonstrations"], p["per_community"], p["total"]] for p in money["payers"]]

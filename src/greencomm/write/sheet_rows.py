@@ -79,7 +79,7 @@ PLAIN = Layout()  # a header in the first row, rows without a format or height o
 def data_rows(frame: pd.DataFrame, layout: Layout = PLAIN) -> Rows | None:
     """The rows of `frame` under its header, as the writer writes them; None when a value is one
     it writes otherwise (see the module's doc)."""
-    columns = [_values(frame[c]) for c in frame.columns]
+    columns = [column_values(frame[c]) for c in frame.columns]
     letters = [column_letters(n + 1) for n in range(len(columns))]
     packer = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
     deflated, crc, size, last = [], 0, 0, layout.top + 1
@@ -94,7 +94,7 @@ def data_rows(frame: pd.DataFrame, layout: Layout = PLAIN) -> Rows | None:
     return Rows(tuple(deflated), crc, size, len(frame), last, layout.top)
 
 
-def _values(series: pd.Series) -> np.ndarray | pa.Array:
+def column_values(series: pd.Series) -> np.ndarray | pa.Array:
     """A column's values: as Arrow when it is kept in Arrow, else as they are."""
     if isinstance(series.dtype, pd.ArrowDtype):
         values = pa.array(series.array)

@@ -61,16 +61,20 @@ _LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines br
 _UNCOMMON = r"[^\x00-\x7f\x{3000}-\x{303e}\x{4e00}-\x{9fff}\x{ff01}-\x{ff60}]"
 
 
-def wrapped_lines_of(values: Sequence[Any], width: float) -> np.ndarray:
+def wrapped_lines_of(values: Sequence[Any] | pa.Array, width: float) -> np.ndarray:
     """`wrapped_lines` of every value of a column (None takes one line), over the whole column at
     once: a result workbook of 100,000 communities wraps 100,000 reasons. A text that breaks into
     lines of its own is counted one by one (rare); the rest by Arrow: a text of ASCII and the wide
     characters Chinese is written in has its wide characters counted from its size in bytes, any
     other is searched with the expression display_width uses."""
-    try:  # a column of text (and blanks) goes to Arrow as it is
-        texts = pa.array(values, pa.string())
-    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers among the text: each as str() shows it
-        texts = pa.array([v if v is None or isinstance(v, str) else str(v) for v in values], pa.string())
+    if isinstance(values, pa.Array) and (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        texts = values.cast(pa.string())  # a column kept in Arrow
+    else:
+        try:  # a column of text (and blanks) goes to Arrow as it is
+            texts = pa.array(values, pa.string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers among the text: each as str() shows it
+            listed = values.to_pylist() if isinstance(values, pa.Array) else values
+            texts = pa.array([v if v is None or isinstance(v, str) else str(v) for v in listed], pa.string())
     room = max((width - 1) * WRAP_SHARE, 1)
     chars = np.asarray(pc.fill_null(pc.utf8_length(texts), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
     size = np.asarray(pc.fill_null(pc.binary_length(texts), 0).to_numpy(zero_copy_only=False), dtype=np.int64)
