@@ -43,6 +43,7 @@ class Results:
     replaced: set[str] = field(default_factory=set)  # workbooks a newer one of their district replaced
     hearing: Hearing | None = None  # the objections raised during the 公示, when given
     _order: pd.Index | None = field(default=None, init=False, repr=False)  # ordered(), worked out once
+    _ordered: pd.DataFrame | None = field(default=None, init=False, repr=False)  # and taken once
     _arrow: dict[str, pa.Array | None] = field(default_factory=dict, init=False, repr=False)  # in_arrow()'s
     _arrow_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
@@ -72,8 +73,12 @@ class Results:
 
     def ordered(self) -> pd.DataFrame:
         """Rows in rank order; ties in pinyin order of 社区名称 (which decides nothing). Only the
-        names of tied rows are put into pinyin: a rank of its own needs none."""
-        return self.table.loc[self._rank_order()]
+        names of tied rows are put into pinyin: a rank of its own needs none. Taken once (the
+        workbook, `--json` and the documents all ask; 100,000 rows are worth not taking thrice):
+        read it, never change it."""
+        if self._ordered is None:
+            self._ordered = self.table.loc[self._rank_order()]
+        return self._ordered
 
     def _rank_order(self) -> pd.Index:
         if self._order is None:
