@@ -183,3 +183,28 @@ def test_warming_starts_no_reader_while_one_of_the_same_caps_is_reading() -> Non
     POOL.warm(caps)
     assert [w for w in POOL._idle if w.caps == caps] == [lent]
     POOL.shutdown()
+
+
+def test_a_folder_is_listed_once_a_run(monkeypatch: pytest.MonkeyPatch, programme: Programme, tmp_path: Path) -> None:
+    """evaluate lists each folder once — the workbooks to read, greencomm's own outputs left out
+    and the result workbooks among them from one look at each file (each look stats every file of
+    a folder of hundreds) — and reads what listing it again would read."""
+    from greencomm import api
+    from greencomm.read import workbook
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "submissions"
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    for book in sorted(sample.glob("*.xlsx"))[:3]:
+        (folder / book.name).write_bytes(book.read_bytes())
+    api.score([folder], programme, output=folder / "评分结果.xlsx")  # an output written into the inbox
+    looks: list[Path] = []
+    listed = workbook._workbooks_in
+    monkeypatch.setattr(workbook, "_workbooks_in", lambda path: looks.append(path) or listed(path))
+    results = api.evaluate([folder], programme)
+    assert looks == [folder]
+    assert results.inputs.submissions.files == sorted(folder.glob("[!评]*.xlsx"), key=lambda p: p.name)
+    assert [p.file for p in results.problems if p.code == "own-output-skipped"] == ["评分结果.xlsx"]
+    listing = workbook.list_inputs([folder])
+    assert listing.own == [(folder / "评分结果.xlsx", True)] and not listing.results
+    assert workbook.list_inputs([folder / "评分结果.xlsx"]).results == {folder / "评分结果.xlsx"}

@@ -223,11 +223,12 @@ def evaluate(
     before they are checked and judged, with the workbooks a newer one of their district replaced:
     to start work (in a thread) that needs no more (the inputs a result workbook carries)."""
     paths = list(paths)
-    listed = workbook.expand_inputs(paths)
+    listing = workbook.list_inputs(paths)
+    carried = [path for path in listing.workbooks if path in listing.results]
     # the district workbooks' sheets asked for first: they are read while the stages load
     with _collector_paused():
-        with workbook.open_ahead(listed, SUBMISSION_SHEET, programme.settings.limits, password) as ahead:
-            reviews, register, objections = read_stage.carried_inputs(listed, reviews, register, objections)
+        with workbook.open_ahead(listing, SUBMISSION_SHEET, programme.settings.limits, password) as ahead:
+            reviews, register, objections = read_stage.carried_inputs(carried, reviews, register, objections)
             _warm("pypinyin")  # what judging imports (ties in pinyin order), while the sheets are read
             inputs = read_stage.read_inputs(paths, programme, reviews, register, password, objections, ahead=ahead)
         inputs.hash_ahead()  # for the provenance, on the core that checking and judging leave

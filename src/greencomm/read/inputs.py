@@ -62,9 +62,9 @@ from greencomm.read.workbook import (
     expand_inputs,
     find_sheet,
     is_result_workbook,
+    list_inputs,
     open_ahead,
     opened_or_why,
-    own_outputs,
     sheet_names,
     warm_reader,
 )
@@ -324,11 +324,13 @@ def read_submissions(
     columns = columns or submission_columns(programme)
     part = Part(_empty(columns))
     paths = list(paths)
-    for skipped, result in own_outputs(paths):
+    kept = ahead.listing if ahead is not None else None  # the paths listed once for the run
+    listing = kept if kept is not None and kept.given == tuple(paths) else list_inputs(paths)
+    for skipped, result in listing.own:
         kind = ("评分结果", "a result workbook") if result else ("问题清单", "a problem list")
         part.problems.append(Problem("own-output-skipped", skipped.name, params={"kind": kind[0], "kind_en": kind[1]}))
-    listed = expand_inputs(paths)
-    part.carried = {p.name for p in listed if is_result_workbook(p)}
+    listed = listing.workbooks
+    part.carried = {p.name for p in listed if p in listing.results}
     if not listed:
         part.problems.append(Problem("no-workbooks", params={"paths": "、".join(str(p) for p in paths)}))
     # each workbook's table found as it is read; the tables parsed together, column by column, a

@@ -391,31 +391,53 @@ def _workbooks_in(folder: Path) -> list[tuple[Path, tuple[str, ...]]]:
     return sorted(found)
 
 
-def expand_inputs(paths: Iterable[Path]) -> list[Path]:
+@dataclass(frozen=True)
+class Listing:
+    """What the paths given hold: the `workbooks` to read, greencomm's own outputs found in the
+    folders and left out (`own`), and which of the workbooks are results of score, rank or
+    shortlist — each folder listed once (a run asks all three of a folder of hundreds of
+    workbooks, and each look costs a stat of every file)."""
+
+    given: tuple[Path, ...]  # the paths listed
+    workbooks: list[Path]
+    own: list[tuple[Path, bool]]  # each with whether it is a result workbook (else a problem list)
+    results: frozenset[Path]
+
+
+def list_inputs(paths: Iterable[Path]) -> Listing:
     """Files as given and the workbooks directly inside folders, sorted by name (so results and the
     'later duplicate' never depend on the order of the command line). Office lock files are
     skipped, and so are greencomm's own outputs found in a folder (an output written into the
     inbox must not come back as a submission); a file named on the command line is taken as it is."""
+    given = tuple(paths)
     found: dict[Path, None] = {}
-    for path in paths:
+    own: list[tuple[Path, bool]] = []
+    results: set[Path] = set()
+    for path in given:
         if path.is_dir():
-            found.update((child, None) for child, names in _workbooks_in(path) if not _is_own(names))
+            for child, names in _workbooks_in(path):
+                if _is_own(names):
+                    own.append((child, _is_result(names)))
+                else:
+                    found[child] = None
+                    if _is_result(names):
+                        results.add(child)
         elif path.exists():
             if not path.name.startswith("~$"):
                 found[path] = None
+                if is_result_workbook(path):
+                    results.add(path)
         else:
             raise UsageError(f"{path}: 文件或文件夹不存在 / no such file or folder")
-    return sorted(found, key=lambda p: (p.name, str(p)))
-
-
-def own_outputs(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
-    """greencomm's own outputs inside the folders given, which expand_inputs leaves out, each with
-    whether it is a result workbook (else a problem list)."""
-    return sorted(
-        ((child, _is_result(names)) for path in paths if path.is_dir() for child, names in _workbooks_in(path)
-         if _is_own(names)),
-        key=lambda found: (found[0].name, str(found[0])),
+    return Listing(
+        given, sorted(found, key=lambda p: (p.name, str(p))), sorted(own, key=lambda o: (o[0].name, str(o[0]))),
+        frozenset(results),
     )  # fmt: skip
+
+
+def expand_inputs(paths: Iterable[Path]) -> list[Path]:
+    """The workbooks among `paths` (see `list_inputs`)."""
+    return list_inputs(paths).workbooks
 
 
 def find_sheet(names: list[str], name: str) -> str | None:
@@ -449,6 +471,7 @@ class Ahead:
     paths: list[Path]
     books: list[Workbook | InputError]
     reading: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    listing: Listing | None = None  # what the paths given held, when the workbooks came from there
 
     def __enter__(self) -> Ahead:
         return self
@@ -458,15 +481,18 @@ class Ahead:
 
 
 def open_ahead(
-    paths: list[Path], sheet: str, limits: Limits, password: str | None = None, workers: int | None = None
+    paths: list[Path] | Listing, sheet: str, limits: Limits, password: str | None = None, workers: int | None = None
 ) -> Ahead:
     """Open every workbook and ask for its sheet `sheet` at once: the reading processes read them
     (each holding the next file while it reads one) while the caller goes on — with loading the
     rest of greencomm, at first (pandas alone takes 0.2 s), then with each sheet as it comes. A
-    sheet named otherwise is looked for later, when its book's turn comes."""
+    sheet named otherwise is looked for later, when its book's turn comes. Given a `Listing`, its
+    workbooks, and the listing kept for the caller that reads them."""
+    listing = paths if isinstance(paths, Listing) else None
+    paths = paths.workbooks if isinstance(paths, Listing) else paths
     books = [opened_or_why(path, password, limits) for path in paths]
     named = [(book, find_sheet(book.visible_names, sheet)) for book in books if isinstance(book, Workbook)]
     requests = [r for book, name in named if name is not None and (r := sheet_request(book, name)) is not None]
-    ahead = Ahead(list(paths), books)
+    ahead = Ahead(list(paths), books, listing=listing)
     ahead.reading.enter_context(reading_ahead(requests, workers or min(4, os.cpu_count() or 1)))
     return ahead
