@@ -42,9 +42,10 @@ class Results:
     activities: pd.DataFrame = field(default_factory=pd.DataFrame)  # of the workbooks that count
     replaced: set[str] = field(default_factory=set)  # workbooks a newer one of their district replaced
     hearing: Hearing | None = None  # the objections raised during the 公示, when given
-    _order: pd.Index | None = field(default=None, init=False, repr=False)  # ordered(), worked out once
-    _ordered: pd.DataFrame | None = field(default=None, init=False, repr=False)  # and taken once
-    _arrow: dict[str, pa.Array | None] = field(default_factory=dict, init=False, repr=False)  # in_arrow()'s
+    # worked out once, when first asked: the rank order, the rows in it, columns of it in Arrow
+    _order: pd.Index | None = field(default=None, init=False, repr=False, compare=False)
+    _ordered: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
+    _arrow: dict[str, pa.Array | None] = field(default_factory=dict, init=False, repr=False, compare=False)
     _arrow_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @property
