@@ -71,6 +71,8 @@ def test_names_and_reasons_converted_once_write_what_the_python_values_write(
     """The workbook and `--json` take the results' names and reasons in Arrow, converted once
     (Results.in_arrow): what they write is what the Python values write, names and reasons that
     JSON must escape (a quote, a backslash) included."""
+    import pyarrow as pa
+
     from greencomm.judge.results import Results
     from greencomm.write import records
 
@@ -82,6 +84,7 @@ def test_names_and_reasons_converted_once_write_what_the_python_values_write(
         first, failed = results.table.index[0], results.table.index[results.table.status == "未通过"][0]
         results.table.loc[first, "community"] = '幸福"里\\社区'
         results.table.at[failed, "reasons"] = [*results.table.at[failed, "reasons"], '说明"见\\附件']
+        results.reason_lists = pa.array(results.table.reasons.tolist(), pa.list_(pa.string()))  # as judging makes them
         book = _parts(result_books.shortlist_workbook(results))
         book.pop("docProps/core.xml")  # a timestamp
         return book, b"".join(bytes(piece) for piece in records.results_json_bytes(results))

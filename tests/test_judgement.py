@@ -382,3 +382,57 @@ def test_results_do_not_depend_on_row_or_file_order(
     results = by_name(evaluate(books, programme))
     got = {n: (r.status, r["rank"], r.district_rank, str(r.total)) for n, r in results.items()}
     assert got == {name: expected for name, (_, expected) in ROWS.items()}
+
+
+SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+@pytest.mark.parametrize("year", ["", "green"])  # two tiers with money; one tier without
+@pytest.mark.parametrize("stage", ["before", "after"])
+def test_reasons_made_in_arrow_are_the_reasons_listed(year: str, stage: str) -> None:
+    """judge words every row's reasons once, as Python lists and as Arrow lists put together over
+    the columns (what the workbook and --json take): row for row the same, in the same order."""
+    folder = SAMPLE_DATA / year
+    programme = load_programme(folder / "greencomm.toml" if year else None, 2026)
+    reviews = [folder / "reviews"] if stage == "after" else None
+    register = SAMPLE_DATA / "register.xlsx" if stage == "after" and not year else None
+    results = evaluate([folder / "submissions", SAMPLE_DATA / "flawed"], programme, reviews, register)
+    assert results.reason_lists is not None
+    listed = results.table.reasons.tolist()
+    assert results.reason_lists.to_pylist() == listed
+    assert any(len(r) >= 2 for r in listed)  # rows with several reasons among them
+    assert results.in_arrow("reasons").to_pylist() == results.ordered().reasons.tolist()  # type: ignore[union-attr]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_reasons_put_together_in_arrow_keep_each_rows_order(data: st.DataObject) -> None:
+    """Vetoes, then eligibility (lists, for the rows told why), then each other kind in turn (a
+    text for some rows): the Arrow lists are what appending them row by row gives."""
+    import numpy as np
+
+    from greencomm.judge import shortlist
+
+    n = data.draw(st.integers(0, 12))
+    visit = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    words = st.lists(st.lists(st.text(max_size=3), max_size=3), min_size=1, max_size=4)
+    listed = []
+    for _ in range(2):
+        kinds = data.draw(words)
+        codes = np.array(data.draw(st.lists(st.integers(0, len(kinds) - 1), min_size=n, max_size=n)), dtype=np.int64)
+        listed.append(shortlist._Listed(codes, kinds))
+    sparse = []
+    for _ in range(data.draw(st.integers(0, 4))):
+        rows = np.array(sorted(data.draw(st.sets(st.sampled_from(np.flatnonzero(visit).tolist())))
+                               if visit.any() else []), dtype=np.int64)  # fmt: skip
+        texts = data.draw(st.lists(st.text(max_size=4), min_size=1, max_size=3))
+        codes = np.array(data.draw(st.lists(st.integers(0, len(texts) - 1), min_size=len(rows), max_size=len(rows))),
+                         dtype=np.int64)  # fmt: skip
+        sparse.append(shortlist._Sparse(rows, codes, texts))
+    expected: list[list[str]] = [[] for _ in range(n)]
+    for i in np.flatnonzero(visit).tolist():
+        expected[i] = [*listed[0].words[listed[0].codes[i]], *listed[1].words[listed[1].codes[i]]]
+    for kind in sparse:
+        for i, code in zip(kind.rows.tolist(), kind.codes.tolist(), strict=True):
+            expected[i].append(kind.texts[code])
+    assert shortlist._in_arrow(n, visit, listed, sparse).to_pylist() == expected

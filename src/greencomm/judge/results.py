@@ -42,6 +42,7 @@ class Results:
     activities: pd.DataFrame = field(default_factory=pd.DataFrame)  # of the workbooks that count
     replaced: set[str] = field(default_factory=set)  # workbooks a newer one of their district replaced
     hearing: Hearing | None = None  # the objections raised during the 公示, when given
+    reason_lists: pa.ListArray | None = None  # table.reasons in Arrow, row for row (None: converted when asked)
     # worked out once, when first asked: the rank order, the rows in it, columns of it in Arrow
     _order: pd.Index | None = field(default=None, init=False, repr=False, compare=False)
     _ordered: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
@@ -98,7 +99,9 @@ class Results:
         with self._arrow_lock:
             if column not in self._arrow:
                 at = self.table.index.get_indexer(self._rank_order())  # one column taken, not the table
-                self._arrow[column] = _in_arrow(self.table[column].to_numpy()[at])
+                made = self.reason_lists if column == "reasons" else None  # judging made them in Arrow
+                self._arrow[column] = made.take(pa.array(at)) if made is not None else _in_arrow(
+                    self.table[column].to_numpy()[at])  # fmt: skip
             return self._arrow[column]
 
     @property
@@ -191,10 +194,12 @@ def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
         index=frame.index,
         dtype=object,
     )
-    why = reasons(frame, scores, status, veto, eligibility, candidate, reviewed, programme, blocks.held)
+    told = reasons(frame, scores, status, veto, eligibility, candidate, reviewed, programme, blocks.held)
+    why, reason_lists = told.lists, told.arrow
     if hearing is not None and hearing.withdrawn:  # the finding is the reason: it met the level otherwise
         found = hearing.withdrawn
         why = pd.Series([[found[n]] if n in found else r for n, r in why.items()], index=why.index, dtype=object)
+        reason_lists = None  # converted from the lists when asked
     flag_over = round(programme.settings.review.self_eval_flag * 100)
     table = pd.DataFrame(
         {
@@ -224,5 +229,5 @@ def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
     activities = standing(inputs, checked.replaced, inputs.activities)
     return Results(
         programme, reviewed, inputs, frame, scores, table, sort_problems(problems), activities, checked.replaced,
-        hearing,
+        hearing, reason_lists,
     )  # fmt: skip

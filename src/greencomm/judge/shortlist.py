@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from greencomm.check.eligibility import applies_for_demonstration
 from greencomm.judge.levels import threshold_cents
 from greencomm.judge.scoring import REVIEW, Scores, format_cents
 from greencomm.programme import Programme
 from greencomm.programme.rubric import fmt
-from greencomm.read.values import map_unique
+from greencomm.read.values import distinct
 
 # The statuses; a community that gets the title has the title's name as its status (节能环保社区,
 # 绿色社区…: Programme.title).
@@ -87,6 +89,15 @@ def _category_words(name: str, cents: np.ndarray, words: str) -> Callable[[int],
     return lambda i: f"{name}得分 {format_cents(cents[i])} {words}"
 
 
+@dataclass(frozen=True)
+class Reasons:
+    """Every row's reasons: as Python lists (the table's column), and the same lists in Arrow for
+    the writers (made over the columns, not converted text by text)."""
+
+    lists: pd.Series
+    arrow: pa.ListArray
+
+
 def reasons(
     frame: pd.DataFrame,
     scores: Scores,
@@ -97,9 +108,9 @@ def reasons(
     reviewed: bool,
     programme: Programme,
     title_held: pd.Series,
-) -> pd.Series:
+) -> Reasons:
     """Every reason a community did not get what it applied for, in words. Each kind of reason is
-    worked out for all rows at once; the rows then take theirs in one pass."""
+    worked out for all rows at once, each distinct text once; the rows then take theirs."""
     rubric, levels, quotas = programme.rubric, programme.levels, programme.settings.quotas
     veto_names = {v.id: v.name for v in rubric.vetoes}
     n = len(frame)
@@ -109,32 +120,23 @@ def reasons(
     not_titled = np.isin(got, [programme.title, FAILED])
     demo_miss = applied_demo & not_titled
     visit = (got == FAILED) | (got == PENDING) | demo_miss
-    parts: list[list[list[str]]] = []  # vetoes and eligibility: a list for every row
-    veto_keys = pd.Series([tuple(v) for v in vetoes.tolist()], dtype=object)
-    parts.append(map_unique(veto_keys, lambda vs: [f"一票否决 {v}：{veto_names[v]}" for v in vs]).tolist())
+    veto_keys = pd.Series([tuple(v) for v in vetoes.tolist()], dtype=object).to_numpy()
     facts = pd.Series([(tuple(e), h) for e, h in zip(eligibility.tolist(), title_held.tolist(), strict=True)],
-                      dtype=object)  # fmt: skip
+                      dtype=object).to_numpy()  # fmt: skip
 
     def eligibility_words(codes_held: tuple[tuple[str, ...], str]) -> list[str]:
         codes, held = codes_held
         return [f"资格 {q}：{rubric.eligibility[q].name}" + (f"（{held}）" if q == "Q3" else "") for q in codes]
 
-    parts.append(map_unique(facts, eligibility_words).tolist())
+    # vetoes, then eligibility: a list for every row, worded once for each distinct value
+    listed = [_Listed.of(veto_keys, lambda vs: [f"一票否决 {v}：{veto_names[v]}" for v in vs]),
+              _Listed.of(facts, eligibility_words)]  # fmt: skip
+    sparse: list[_Sparse] = []  # the other reasons: only for the rows that have them
 
-    sparse: list[dict[int, str]] = []  # the other reasons: only for the rows that have them
-    constant = np.zeros(n, dtype=np.int64)
-
-    def when(mask: np.ndarray, text: Callable[[int], str], by: np.ndarray = constant) -> None:
+    def when(mask: np.ndarray, text: Callable[[int], str], by: np.ndarray | None = None) -> None:
         """`text(i)` for the rows of `mask` that are told why; rows equal in `by` (the figure the
         text shows) share one text, worked out once."""
-        rows = np.flatnonzero(mask & visit)
-        said: dict[int, str] = {}
-        out: dict[int, str] = {}
-        for i, key in zip(rows.tolist(), by[rows].tolist(), strict=True):
-            if (words := said.get(key)) is None:
-                words = said[key] = text(i)
-            out[i] = words
-        sparse.append(out)
+        sparse.append(_Sparse.of(np.flatnonzero(mask & visit), text, by))
 
     pass_words, demo_words = fmt(levels.pass_total), fmt(levels.demonstration_total)
     # a one-tier programme judges scores only after the on-site review
@@ -162,8 +164,72 @@ def reasons(
     when(got == PENDING, lambda i: tie)
     joined: list[list[str]] = [[] for _ in range(n)]
     for i in np.flatnonzero(visit).tolist():
-        joined[i] = [*parts[0][i], *parts[1][i]]
+        joined[i] = [*listed[0].words[listed[0].codes[i]], *listed[1].words[listed[1].codes[i]]]
     for kind in sparse:  # each kind of reason in turn: a row's reasons keep their order
-        for i, words in kind.items():
-            joined[i].append(words)
-    return pd.Series(joined, index=frame.index, dtype=object)
+        for i, code in zip(kind.rows.tolist(), kind.codes.tolist(), strict=True):
+            joined[i].append(kind.texts[code])
+    return Reasons(pd.Series(joined, index=frame.index, dtype=object), _in_arrow(n, visit, listed, sparse))
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """A list of words for every row: row i's are `words[codes[i]]`."""
+
+    codes: np.ndarray
+    words: list[list[str]]
+
+    @classmethod
+    def of(cls, keys: np.ndarray, word: Callable[[Any], list[str]]) -> _Listed:
+        codes, uniques = distinct(keys)
+        return cls(codes, [word(u) for u in uniques])
+
+
+@dataclass(frozen=True)
+class _Sparse:
+    """One kind of reason: the `rows` (ascending) that have it, each the text `texts[codes[n]]`."""
+
+    rows: np.ndarray
+    codes: np.ndarray
+    texts: list[str]
+
+    @classmethod
+    def of(cls, rows: np.ndarray, text: Callable[[int], str], by: np.ndarray | None) -> _Sparse:
+        keys = by[rows] if by is not None else np.zeros(len(rows), dtype=np.int64)
+        codes, uniques = pd.factorize(keys)  # in the order the rows first show them
+        first = np.zeros(len(uniques), dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the earliest row wins, written last
+        return cls(rows, np.asarray(codes, dtype=np.int64), [text(int(rows[f])) for f in first.tolist()])
+
+
+def _in_arrow(n: int, visit: np.ndarray, listed: list[_Listed], sparse: list[_Sparse]) -> pa.ListArray:
+    """The rows' lists of reasons as Arrow lists, put together over whole columns (a row's vetoes,
+    its eligibility, then each other kind in turn, as `reasons` lists them): every distinct text in
+    one array, each reason placed as its number there, the texts taken once at the end."""
+    texts: list[str] = []
+    counts = np.zeros(n, dtype=np.int64)
+    placed: list[tuple[np.ndarray, np.ndarray]] = []  # (the reasons' texts by number, their rows) in order
+    for kind in listed:  # each row's list: its distinct list's words, numbered
+        lengths = np.array([len(w) for w in kind.words], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)])[:-1] + len(texts)
+        texts += [word for words in kind.words for word in words]
+        rows = np.flatnonzero(visit & (lengths[kind.codes] > 0))
+        each = lengths[kind.codes[rows]]
+        within = np.arange(int(each.sum())) - np.repeat(np.cumsum(each) - each, each)  # a word's place in its list
+        placed.append((np.repeat(starts[kind.codes[rows]], each) + within, np.repeat(rows, each)))
+        counts[rows] += each
+    for other in sparse:
+        placed.append((other.codes + len(texts), other.rows))
+        texts += other.texts
+        counts[other.rows] += 1
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    numbers = np.zeros(int(offsets[-1]), dtype=np.int64)
+    filled = offsets[:-1].copy()  # where each row's next reason goes
+    for texts_of, rows in placed:  # a row appears once per kind but several times in a list's words:
+        order = np.argsort(rows, kind="stable")  # its words go one after another, in their order
+        rows, texts_of = rows[order], texts_of[order]
+        first = np.concatenate([[True], rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, dtype=bool)
+        run_start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0)) if len(rows) else rows
+        numbers[filled[rows] + np.arange(len(rows)) - run_start] = texts_of
+        np.add.at(filled, rows, 1)
+    values = pa.array(texts, pa.string()).take(pa.array(numbers))
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int64()).cast(pa.int32()), values)
