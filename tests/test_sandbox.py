@@ -208,3 +208,23 @@ def test_a_folder_is_listed_once_a_run(monkeypatch: pytest.MonkeyPatch, programm
     listing = workbook.list_inputs([folder])
     assert listing.own == [(folder / "评分结果.xlsx", True)] and not listing.results
     assert workbook.list_inputs([folder / "评分结果.xlsx"]).results == {folder / "评分结果.xlsx"}
+
+
+def test_judging_modules_imported_first_leave_checking_whole(tmp_path: Path) -> None:
+    """A script that imports the API, then a judging module, then evaluates (the check package's
+    `eligibility` is also the name of its submodule: whichever import binds it last, checking must
+    not call a module)."""
+    import subprocess
+    import sys
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "submissions"
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from greencomm import api\n"
+        "from greencomm.judge import shortlist, results\n"
+        "r = api.evaluate([Path(sys.argv[1])], api.load_programme(None, 2026))\n"
+        "print(len(r.table))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(sample)], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip().splitlines()[-1]) > 0

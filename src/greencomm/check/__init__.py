@@ -14,7 +14,8 @@ import pandas as pd
 from greencomm.check.cells import cells_of
 from greencomm.check.duplicates import duplicate_communities, duplicate_reviews
 from greencomm.check.duplicates import duplicate_register_entries as duplicate_register_entries  # for the API
-from greencomm.check.eligibility import Eligibility, eligibility, eligibility_problems
+from greencomm.check.eligibility import Eligibility, eligibility_problems
+from greencomm.check.eligibility import eligibility as eligibility_facts  # the name `eligibility` is the submodule's
 from greencomm.check.resubmissions import superseded
 from greencomm.check.reviews import check_reviews
 from greencomm.check.submissions import check_activities, check_communities
@@ -65,7 +66,7 @@ def check_inputs(inputs: Inputs, programme: Programme, resubmitted: Resubmission
     held = inputs.register
     # Q3 goes by each title's current status, 状态变更记录 applied (docs/rules.md#register)
     register = current_titles(held.frame, held.changes) if held is not None else None
-    facts = eligibility(frame, programme, register)
+    facts = eligibility_facts(frame, programme, register)
     found += eligibility_problems(frame, submissions, programme, facts, cells_of(found))
     if inputs.reviews is not None:
         found += check_reviews(inputs.reviews, programme, frame)
