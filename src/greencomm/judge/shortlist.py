@@ -205,31 +205,29 @@ def _in_arrow(n: int, visit: np.ndarray, listed: list[_Listed], sparse: list[_Sp
     """The rows' lists of reasons as Arrow lists, put together over whole columns (a row's vetoes,
     its eligibility, then each other kind in turn, as `reasons` lists them): every distinct text in
     one array, each reason placed as its number there, the texts taken once at the end."""
-    texts: list[str] = []
     counts = np.zeros(n, dtype=np.int64)
-    placed: list[tuple[np.ndarray, np.ndarray]] = []  # (the reasons' texts by number, their rows) in order
-    for kind in listed:  # each row's list: its distinct list's words, numbered
-        lengths = np.array([len(w) for w in kind.words], dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(lengths)])[:-1] + len(texts)
-        texts += [word for words in kind.words for word in words]
-        rows = np.flatnonzero(visit & (lengths[kind.codes] > 0))
-        each = lengths[kind.codes[rows]]
-        within = np.arange(int(each.sum())) - np.repeat(np.cumsum(each) - each, each)  # a word's place in its list
-        placed.append((np.repeat(starts[kind.codes[rows]], each) + within, np.repeat(rows, each)))
-        counts[rows] += each
+    sizes = []
+    for kind in listed:  # how many words each row's list of this kind holds
+        size = np.array([len(w) for w in kind.words], dtype=np.int64)[kind.codes] * visit
+        sizes.append(size)
+        counts += size
     for other in sparse:
-        placed.append((other.codes + len(texts), other.rows))
-        texts += other.texts
         counts[other.rows] += 1
     offsets = np.concatenate([[0], np.cumsum(counts)])
     numbers = np.zeros(int(offsets[-1]), dtype=np.int64)
     filled = offsets[:-1].copy()  # where each row's next reason goes
-    for texts_of, rows in placed:  # a row appears once per kind but several times in a list's words:
-        order = np.argsort(rows, kind="stable")  # its words go one after another, in their order
-        rows, texts_of = rows[order], texts_of[order]
-        first = np.concatenate([[True], rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, dtype=bool)
-        run_start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0)) if len(rows) else rows
-        numbers[filled[rows] + np.arange(len(rows)) - run_start] = texts_of
-        np.add.at(filled, rows, 1)
+    texts: list[str] = []
+    for kind, size in zip(listed, sizes, strict=True):  # a row's words one after another, in their order
+        starts = np.concatenate([[0], np.cumsum([len(w) for w in kind.words])])[:-1].astype(np.int64) + len(texts)
+        texts += [word for words in kind.words for word in words]
+        rows = np.flatnonzero(size)
+        each = size[rows]
+        within = np.arange(int(each.sum())) - np.repeat(np.cumsum(each) - each, each)  # a word's place in its list
+        numbers[np.repeat(filled[rows], each) + within] = np.repeat(starts[kind.codes[rows]], each) + within
+        filled[rows] += each
+    for other in sparse:
+        numbers[filled[other.rows]] = other.codes + len(texts)
+        texts += other.texts
+        filled[other.rows] += 1
     values = pa.array(texts, pa.string()).take(pa.array(numbers))
     return pa.ListArray.from_arrays(pa.array(offsets, pa.int64()).cast(pa.int32()), values)

@@ -191,10 +191,10 @@ def _record_buffers(results: Results) -> Iterator[memoryview]:
     def integers(values: Any) -> Any:
         return pc.cast(pa.array(values, pa.int64()), pa.string())
 
+    shared = {name: results.in_arrow(name) for name in _FROM_TABLE}  # converted once, for the workbook too
     for start in range(0, len(ordered), BLOCK):
         part = ordered.iloc[start : start + BLOCK]
         cut = slice(start, start + BLOCK)
-        shared = {name: results.in_arrow(name) for name in _FROM_TABLE}  # converted once, for the workbook too
         table = {}
         for name, values in shared.items():
             text = _shared(None if values is None else values.slice(start, len(part)), caches.setdefault(name, {}))
