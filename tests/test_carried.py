@@ -13,11 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from greencomm import api, check
 from greencomm.api import evaluate
 from greencomm.programme import load_programme
+from greencomm.programme.layouts import submission_columns
+from greencomm.read.tables import parse_coded
 from greencomm.write import result_books
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,6 +70,36 @@ def test_the_inputs_carried_from_the_columns_as_parsed_are_the_values_converted_
     submitted = whole[0].frame
     in_arrow = [c for c in submitted.columns if isinstance(submitted[c].dtype, pd.ArrowDtype)]
     assert len(in_arrow) >= len(submitted.columns) - 5  # a column some workbook lacks is converted one by one
+
+
+# numbers and percentages as districts type them, and the texts whose form read is not the form
+# written back: zeros leading or trailing, below 10⁻⁶ (1E-7), a fraction of one for a percentage
+EDGES = ["007.5", "00", "0.0000001", "0.000001", "0.0000012", "-0.0000005", "120", "100", "85.50", "0.8534",
+         "0.00000001", "3.0", "-0", "+5", "８５．５", "1e3", "", "0.10"]  # fmt: skip
+typed_number = st.one_of(
+    st.integers(0, 9)
+    .flatmap(lambda places: st.decimals(min_value=-50, max_value=99999, places=places, allow_nan=False))
+    .map(lambda d: format(d, "f")),
+    st.sampled_from(EDGES),
+).flatmap(lambda s: st.sampled_from([s, s + "%"]))
+NUMBER_COLUMNS = [c for c in submission_columns(load_programme(year=2026)) if c.type in ("number", "percent")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(typed_number, min_size=1, max_size=30), column=st.sampled_from(NUMBER_COLUMNS))
+def test_numbers_written_back_from_the_text_they_were_read_from_are_the_values_converted(
+    texts: list[str], column: Any
+) -> None:
+    _, _, coded = parse_coded(column, pa.array(texts, pa.string()))
+    assert coded.uniques is not None and coded.codes is not None
+    convert = result_books._converter(column)
+
+    def one_by_one(value: Any) -> Any:
+        return None if value is None else convert(value)
+
+    made = result_books._written_back(column, coded, one_by_one)
+    assert made is not None
+    assert made.to_pylist() == [one_by_one(v) for v in coded.uniques.tolist()], texts
 
 
 def test_a_column_with_a_cell_blanked_after_parsing_is_converted_one_by_one() -> None:

@@ -7,6 +7,7 @@ greencomm.read.values, which these agree with (tests/test_fast_read.py proves it
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -72,10 +73,18 @@ class Verdicts:
     values: np.ndarray  # objects
     codes: np.ndarray  # objects: a problem code, or None
     params: np.ndarray  # objects: a problem's details, or None
+    # of a number or percentage made here, the text it was made from (`_canonical`, a percentage in
+    # percent); null elsewhere. None when no entry has one
+    canonical: pa.Array | None = None
 
     @classmethod
     def none(cls, count: int) -> Verdicts:
         return cls(np.zeros(count, dtype=bool), *(np.full(count, None, dtype=object) for _ in range(3)))
+
+
+def _kept(canonical: pa.Array, good: np.ndarray) -> pa.Array:
+    """The canonical texts of the entries made, null elsewhere."""
+    return pc.if_else(pa.array(good), canonical, pa.scalar(None, pa.string()))
 
 
 def judge_column(col: Column, texts: pa.Array) -> list[Judged | None]:
@@ -133,7 +142,7 @@ def judge_texts(col: Column, texts: pa.Array) -> Verdicts:
     else:
         made = _decimals(shown.to_pylist())
     _place(verdicts.values, good, made)
-    return verdicts
+    return verdicts if col.type == "integer" else dataclasses.replace(verdicts, canonical=_kept(canonical, good))
 
 
 def _place(into: np.ndarray, where: np.ndarray, values: list[Any]) -> None:
@@ -153,13 +162,14 @@ def _percents(
     over = plain & (_mask(pc.greater(number, hundred)) | negative)
     good = plain & ~over
     scaled = pc.cast(pc.multiply(number, pa.scalar(Decimal(100), pa.decimal128(3, 0))), pa.string())
-    shown = _canonical(pc.if_else(pa.array(fraction), scaled, body)).filter(pa.array(good))
+    canonical = _canonical(pc.if_else(pa.array(fraction), scaled, body))
+    shown = canonical.filter(pa.array(good))
     verdicts = Verdicts.none(len(body))
     verdicts.known[:] = plain
     verdicts.codes[over] = "percent-out-of-range"
     verdicts.params[over] = {}
     _place(verdicts.values, good, _decimals(shown.to_pylist()))
-    return verdicts
+    return dataclasses.replace(verdicts, canonical=_kept(canonical, good))
 
 
 def _phones(texts: pa.Array) -> Verdicts:

@@ -273,6 +273,9 @@ class Coded:
     uniques: np.ndarray | None = None  # objects
     codes: np.ndarray | None = None  # int32, into uniques (kept while the inputs are: half the memory of int64)
     text: pa.Array | None = None
+    # beside `uniques`: the text a number or percentage read by the fast readings was made from
+    # (read/fast.py `_canonical`), null for the rest; None when none was
+    canonical: pa.Array | None = None
 
 
 def parse_column(col: Column, cells: pa.Array, max_text: int = MAX_TEXT) -> tuple[np.ndarray, CellProblems]:
@@ -384,7 +387,8 @@ def _parse_column(col: Column, cells: pa.Array, max_text: int) -> tuple[np.ndarr
         for position in np.flatnonzero(np.isin(codes, bad)).tolist():
             k = int(codes[position])
             problems.append((position, code_of[k], texts[k].as_py() if k < last else None, detail_of[k]))
-    return values[codes], problems, Coded(values, codes)
+    canonical = None if fast.canonical is None else pa.concat_arrays([fast.canonical, pa.nulls(1, pa.string())])
+    return values[codes], problems, Coded(values, codes, canonical=canonical)
 
 
 def parse_table(

@@ -582,15 +582,10 @@ def _carried_column(col: Column, coded: list[Coded], values: pd.Series, at: np.n
             free = True
             continue
         assert form.uniques is not None and form.codes is not None
-        shown = form.uniques.tolist() if col.type in AS_READ else [text_of(v) for v in form.uniques.tolist()]
-        kinds = {type(v) for v in shown} - {type(None)}
-        kind = pa.string() if kinds <= {str} else pa.int64() if kinds == {int} else None
-        if kind is None:
+        shown = _written_back(col, form, text_of)
+        if shown is None:
             return None
-        try:
-            parts.append(pa.array(shown, kind).take(pa.array(form.codes)))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError):  # a whole number beyond 64 bits
-            return None
+        parts.append(shown.take(pa.array(form.codes)))
     if len({part.type for part in parts}) > 1:
         return None
     arrow = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
@@ -602,6 +597,38 @@ def _carried_column(col: Column, coded: list[Coded], values: pd.Series, at: np.n
         return arrow
     blank = values.isna().to_numpy(dtype=bool)
     return pc.if_else(pa.array(blank), pa.scalar(None, arrow.type), arrow) if blank.any() else arrow
+
+
+# a number's text as read (read/fast.py `_canonical`) that is also its text written back: no zero
+# leading or trailing, and not below 10⁻⁶, where str(Decimal) turns to an exponent (1E-7)
+_WRITTEN_AS_READ = r"^-?([1-9][0-9]*(\.[0-9]*[1-9])?|0|0\.0{0,5}[1-9]([0-9]*[1-9])?)$"
+_SUFFIX = {"number": "", "percent": "%"}  # what `_converter` puts after the number
+
+
+def _written_back(col: Column, form: Coded, text_of: Callable[[Any], Any]) -> pa.Array | None:
+    """Each distinct value of a parsed column as `_converter` writes it back, in Arrow: a number or
+    percentage from the text it was read from where that is the text written back, the rest one by
+    one (`text_of`). None when they are not all text or all whole numbers."""
+    assert form.uniques is not None
+    usable = None
+    if form.canonical is not None and col.type in _SUFFIX:
+        usable = pc.fill_null(pc.match_substring_regex(form.canonical, _WRITTEN_AS_READ), False)
+    if usable is None or not pc.any(usable).as_py():
+        shown = form.uniques.tolist() if col.type in AS_READ else [text_of(v) for v in form.uniques.tolist()]
+        kinds = {type(v) for v in shown} - {type(None)}
+        kind = pa.string() if kinds <= {str} else pa.int64() if kinds == {int} else None
+        try:
+            return None if kind is None else pa.array(shown, kind)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, TypeError):  # a whole number beyond 64 bits
+            return None
+    assert form.canonical is not None
+    rest = np.flatnonzero(~usable.to_numpy(zero_copy_only=False))
+    others = np.full(len(form.uniques), None, dtype=object)
+    others[rest] = [text_of(v) for v in form.uniques[rest].tolist()]
+    if not all(v is None or type(v) is str for v in others[rest].tolist()):
+        return None
+    read = pc.binary_join_element_wise(form.canonical, _SUFFIX[col.type], "")
+    return pc.if_else(usable, read, pa.array(others, pa.string()))
 
 
 def _canonical(col: Column, values: pd.Series) -> list[Any]:
