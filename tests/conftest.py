@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,19 @@ from greencomm.programme import Programme, load_programme
 from greencomm.programme.layouts import submission_columns
 
 YEAR = 2026
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def drawn_year(folder: Path) -> Path:
+    """Values drawn per row by five producers (benchmarks/make_year.py), and a district that sent
+    its workbook again: the first copy is replaced by the second."""
+    spec = importlib.util.spec_from_file_location("make_year", ROOT / "benchmarks" / "make_year.py")
+    assert spec is not None and spec.loader is not None
+    make_year = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_year)
+    paths = make_year.make(600, 5, folder, seed=7)
+    shutil.copy(paths[1], folder / f"{paths[1].stem}（重新报送）.xlsx")
+    return folder
 
 
 @pytest.fixture(autouse=True)

@@ -5,9 +5,7 @@ columns in Arrow, and hold exactly what converting every typed value one by one 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import io
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import drawn_year
 from greencomm import api, check
 from greencomm.api import evaluate
 from greencomm.programme import load_programme
@@ -27,18 +26,6 @@ from greencomm.write import result_books
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
-
-
-def _drawn_year(folder: Path) -> Path:
-    """Values drawn per row by five producers (benchmarks/make_year.py), and a district that sent
-    its workbook again: the first copy is replaced by the second."""
-    spec = importlib.util.spec_from_file_location("make_year", ROOT / "benchmarks" / "make_year.py")
-    assert spec is not None and spec.loader is not None
-    make_year = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_year)
-    paths = make_year.make(600, 5, folder, seed=7)
-    shutil.copy(paths[1], folder / f"{paths[1].stem}（重新报送）.xlsx")
-    return folder
 
 
 def _cells(frame: pd.DataFrame) -> list[list[tuple[str, Any]]]:
@@ -53,7 +40,7 @@ def test_the_inputs_carried_from_the_columns_as_parsed_are_the_values_converted_
 ) -> None:
     config = SAMPLE / "green" / "greencomm.toml" if source == "green" else None
     folder = {"submissions": SAMPLE / "submissions", "flawed": SAMPLE / "flawed",
-              "green": SAMPLE / "green" / "submissions"}.get(source) or _drawn_year(tmp_path / "year")  # fmt: skip
+              "green": SAMPLE / "green" / "submissions"}.get(source) or drawn_year(tmp_path / "year")  # fmt: skip
     results = evaluate([folder], load_programme(config, 2026))
     coded = results.inputs.submissions.coded
     assert coded, "the columns as parsed are kept"
@@ -122,7 +109,7 @@ def test_the_workbook_whose_inputs_are_made_while_judging_is_the_one_made_after(
     """`api.shortlist` has the carried sheets made once the inputs are read, in a thread, while they
     are checked and judged: the workbook is the one made from the results afterwards."""
     monkeypatch.setattr(result_books, "APART_CELLS", 100)
-    folder = _drawn_year(tmp_path / "year")
+    folder = drawn_year(tmp_path / "year")
     programme = load_programme(None, 2026)
     started: list[Any] = []
     carry, check_inputs = result_books.BookWriter.carry, check.check_inputs

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greencomm.judge.cents import column_cents
+from greencomm.judge.cents import as_parsed, column_cents, scaled
 from greencomm.judge.scoring import _cents, reference_point
 from greencomm.programme import Programme, load_programme
 from greencomm.programme.layouts import submission_columns
 from greencomm.programme.rubric import Item
 from greencomm.read.fast import _SPACES, judge_column
-from greencomm.read.tables import FORMAT, _judge, may_hold_format
+from greencomm.read.tables import FORMAT, _judge, may_hold_format, parse_coded
 
 PROGRAMME = load_programme(year=2026)
 COLUMNS = {c.key: c for c in submission_columns(PROGRAMME)}
@@ -56,6 +56,23 @@ def _agree(key: str, texts: list[str]) -> None:
 @given(texts=st.lists(number_text, min_size=1, max_size=30), key=st.sampled_from([k for k in KINDS if k != "phone"]))
 def test_numbers_read_fast_as_they_read_exactly(texts: list[str], key: str) -> None:
     _agree(key, texts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), key=st.sampled_from([k for k in KINDS if k != "phone"]))
+def test_a_column_as_parsed_is_exact_as_its_values_are(data: st.DataObject, key: str) -> None:
+    """The integers made from the texts the numbers were read from (over the column, in batches,
+    some rows left out) are those made from the typed values one by one."""
+    col = COLUMNS[key]
+    batches = data.draw(st.lists(st.lists(number_text, max_size=12), min_size=1, max_size=3))
+    parsed = [parse_coded(col, pa.array(texts, pa.string())) for texts in batches]
+    values = np.concatenate([p[0] for p in parsed]) if parsed else np.zeros(0, dtype=object)
+    at = np.array(data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=len(values))), dtype=np.int64)
+    at = at if len(values) else at[:0]
+    made = as_parsed([p[2] for p in parsed], at)
+    expected = scaled(values[at] if len(at) else values[:0])
+    for field in ("x", "known", "odd"):
+        assert getattr(made, field).tolist() == getattr(expected, field).tolist(), (field, batches)
 
 
 @settings(max_examples=100, deadline=None)

@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import YEAR, WriteBook, valid_row
+from conftest import YEAR, WriteBook, drawn_year, valid_row
 from greencomm.api import evaluate
+from greencomm.judge import cents
+from greencomm.judge import results as judged
 from greencomm.judge.ranking import competition_rank, ordering_keys, rank_within
 from greencomm.judge.results import Results
 from greencomm.judge.reviews import aggregate_item
@@ -436,3 +438,30 @@ def test_reasons_put_together_in_arrow_keep_each_rows_order(data: st.DataObject)
         for i, code in zip(kind.rows.tolist(), kind.codes.tolist(), strict=True):
             expected[i].append(kind.texts[code])
     assert shortlist._in_arrow(n, visit, listed, sparse).to_pylist() == expected
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+@pytest.mark.parametrize("source", ["drawn", "reviewed", "flawed", "green"])
+def test_points_from_the_columns_as_parsed_are_the_points_of_the_values(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, source: str
+) -> None:
+    """Judging takes a scored column's integers from the column as parsed (judge.results.as_parsed,
+    made from the texts the numbers were read from): the points are those of the typed values."""
+    config = SAMPLE / "green" / "greencomm.toml" if source == "green" else None
+    folder = {"reviewed": SAMPLE / "submissions", "flawed": SAMPLE / "flawed",
+              "green": SAMPLE / "green" / "submissions"}.get(source) or drawn_year(tmp_path / "year")  # fmt: skip
+    reviews = [SAMPLE / "reviews"] if source == "reviewed" else None
+    programme = load_programme(config, YEAR)
+    made: list[str] = []
+    kept = cents.as_parsed
+    monkeypatch.setattr(cents, "as_parsed", lambda coded, at: made.append("") or kept(coded, at))
+    parsed = evaluate([folder], programme, reviews)
+    assert len(made) >= len(programme.rubric.items) // 2, "the scored columns are taken as parsed"
+    monkeypatch.setattr(judged, "as_parsed", lambda inputs, frame: lambda key: None)
+    converted = evaluate([folder], programme, reviews)
+    if source == "drawn":
+        assert len(parsed.inputs.submissions.frame) > len(parsed.table), "a workbook replaced: rows left out"
+    pd.testing.assert_frame_equal(parsed.scores.cents, converted.scores.cents)
+    pd.testing.assert_frame_equal(parsed.table, converted.table)

@@ -11,30 +11,51 @@ reference, the explanation of every point, and the way for a value the integers 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from greencomm.programme.rubric import Item
+from greencomm.read.tables import Coded
 from greencomm.read.values import distinct
 
 SCALE = 10**9  # a typed number has at most 9 decimals as read
 LIMIT = 2**62  # integers above this go by Python's own (arbitrary) integers
 
 
-def scaled(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class Exact(NamedTuple):
     """A typed column as exact integers X = x × 10⁹; `known` where the cell holds a number, `odd`
     where it holds one the integers cannot carry (more than 9 decimals, or beyond 10⁹): those rows
-    are scored by the fraction rules. Each distinct value is converted once."""
+    are scored by the fraction rules."""
+
+    x: np.ndarray  # int64
+    known: np.ndarray  # bool
+    odd: np.ndarray  # bool
+
+    def take(self, at: np.ndarray) -> Exact:
+        return Exact(self.x[at], self.known[at], self.odd[at])
+
+
+def scaled(values: np.ndarray) -> Exact:
+    """A typed column (objects) as `Exact`, each distinct value converted once."""
     codes, uniques = distinct(values)
+    return _converted(uniques).take(codes)
+
+
+def _converted(uniques: Sequence[Any], skip: np.ndarray | None = None) -> Exact:
+    """Each value as `Exact`, one by one (but where `skip`: left unknown)."""
     numbers = np.zeros(len(uniques), dtype=np.int64)
     known = np.zeros(len(uniques), dtype=bool)
     odd = np.zeros(len(uniques), dtype=bool)
     for n, value in enumerate(uniques):
         if value is None or isinstance(value, bool) or not isinstance(value, int | Decimal):
+            continue
+        if skip is not None and skip[n]:
             continue
         known[n] = True
         exact = Decimal(value).scaleb(9)
@@ -42,7 +63,33 @@ def scaled(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             odd[n] = True
         else:
             numbers[n] = int(exact)
-    return numbers[codes], known[codes], odd[codes]
+    return Exact(numbers, known, odd)
+
+
+_DIGITS = pa.decimal128(18, 9)  # what the fast readings read: 9 digits either side of the point (read/fast.py)
+_BILLION = pa.scalar(Decimal(SCALE), pa.decimal128(10, 0))
+
+
+def as_parsed(coded: Sequence[Coded], at: np.ndarray | None) -> Exact:
+    """`scaled` of a column from the column as parsed (`coded`: each batch's distinct values and
+    its rows' codes; `at`: the rows wanted, by position, None for all): the numbers read by the fast
+    readings from the text they were made from, over the whole column in Arrow (no value hashed,
+    none converted in Python), the rest one by one."""
+    parts = []
+    for form in coded:
+        assert form.uniques is not None and form.codes is not None
+        uniques = form.uniques.tolist()
+        if form.canonical is None:
+            parts.append(_converted(uniques).take(form.codes))
+            continue
+        read = form.canonical.is_valid().to_numpy(zero_copy_only=False)
+        each = _converted(uniques, skip=read)  # the rare value the exact rules made
+        numbers = pc.cast(pc.multiply(pc.cast(form.canonical.filter(read), _DIGITS), _BILLION), pa.int64())
+        each.x[read] = numbers.to_numpy(zero_copy_only=False)
+        each.known[read] = True
+        parts.append(each.take(form.codes))
+    whole = Exact(*(np.concatenate([getattr(p, f) for p in parts]) for f in Exact._fields))
+    return whole if at is None else whole.take(at)
 
 
 def half_up(value: Fraction) -> int:
@@ -90,10 +137,15 @@ def kind_line(item: Item) -> tuple[Fraction, Fraction] | None:
 
 
 def column_cents(
-    item: Item, values: np.ndarray, bases: np.ndarray | None, fallback: Callable[[Any, Any], int]
+    item: Item,
+    values: np.ndarray,
+    bases: np.ndarray | None,
+    fallback: Callable[[Any, Any], int],
+    exact: tuple[Exact | None, Exact | None] = (None, None),
 ) -> np.ndarray:
     """Cents of every row of one item; `fallback(value, base)` scores a row the integers cannot
-    (the fraction rules)."""
+    (the fraction rules). `exact`: the values and the bases as `Exact` where the caller has them
+    (else they are `scaled`)."""
     top = 100 * item.max
     n = len(values)
     if item.kind == "bool":
@@ -107,12 +159,12 @@ def column_cents(
     constants = kind_line(item)
     assert constants is not None, item.kind
     k, c = constants
-    x, known, odd = scaled(values)
+    x, known, odd = exact[0] if exact[0] is not None else scaled(values)
     if bases is None:
         usable = known & ~odd
         cents = line(k, c, top, np.where(usable, x, 0))
     else:  # a ratio in percent: x = 100·A / B, both exact: 100·XA / XB
-        base, base_known, base_odd = scaled(bases)
+        base, base_known, base_odd = exact[1] if exact[1] is not None else scaled(bases)
         odd = known & base_known & (odd | base_odd) & (base != 0)
         usable = known & base_known & ~odd & (base != 0)
         numerator, per = np.where(usable, x, 0), np.where(usable, base, 1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,8 @@ import pyarrow as pa
 
 from greencomm.check import Checked
 from greencomm.errors import UsageError
+from greencomm.judge import cents
+from greencomm.judge.cents import Exact
 from greencomm.judge.levels import is_candidate, meets_pass_level
 from greencomm.judge.objections import Hearing, hear
 from greencomm.judge.ranking import competition_rank, ordering_keys, pinyin_key, rank_within
@@ -149,6 +152,25 @@ def find_community(results: Results, who: str) -> list[Any]:
     raise UsageError(f"找不到社区“{who}” / no community named {who!r}{hint}")
 
 
+def as_parsed(inputs: Inputs, frame: pd.DataFrame) -> Callable[[str], Exact | None]:
+    """A column of `frame` (rows of the submissions) as `Exact`, made from the column as parsed
+    (`Part.coded`: kept while nothing has changed a cell of it since) once asked, then kept; None
+    for a column not kept so."""
+    part = inputs.submissions
+    at = part.frame.index.get_indexer(frame.index)  # each row's position among the rows as parsed
+    made: dict[str, Exact | None] = {}
+
+    def exact(key: str) -> Exact | None:
+        if key not in made:
+            coded = part.coded.get(key)
+            rows = [len(form.codes) for form in coded or () if form.codes is not None and form.uniques is not None]
+            whole = coded is not None and len(rows) == len(coded) and sum(rows) == len(part.frame)
+            made[key] = cents.as_parsed(coded, at) if coded and whole and (at >= 0).all() else None
+        return made[key]
+
+    return exact
+
+
 def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
     """Every community judged: points (reviewers' when the review sheets are given), vetoes,
     eligibility with Q3 for the title in play, ranks, status and reasons."""
@@ -161,7 +183,7 @@ def judge(inputs: Inputs, checked: Checked, programme: Programme) -> Results:
     if inputs.reviews is not None:
         aggregated, review_problems = aggregate(inputs.reviews.frame, frame, programme)
         problems += review_problems
-    scores = score_items(frame, programme, aggregated)
+    scores = score_items(frame, programme, aggregated, as_parsed(inputs, frame))
     veto = vetoes(frame, programme)
     eligibility = checked.eligibility.codes.loc[frame.index]
     blocks = checked.eligibility.blocks.rows(frame.index)

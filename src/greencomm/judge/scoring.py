@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from greencomm.judge.cents import column_cents
+from greencomm.judge.cents import Exact, column_cents
 from greencomm.programme import Programme
 from greencomm.programme.layouts import Column, column_for_header, submission_columns
 from greencomm.programme.rubric import Item, Rubric, fmt
@@ -293,8 +293,10 @@ def score_items(
     frame: pd.DataFrame,
     programme: Programme,
     reviewed: Mapping[Any, Mapping[str, ReviewedItem]] | None = None,
+    exact: Callable[[str], Exact | None] | None = None,
 ) -> Scores:
-    """Every item of every row. `reviewed` maps a row index to its reviewers' aggregates."""
+    """Every item of every row. `reviewed` maps a row index to its reviewers' aggregates; `exact`
+    gives a column of `frame` as `Exact` when it has it (greencomm.judge.cents.as_parsed)."""
     rubric: Rubric = programme.rubric
     columns = submission_columns(programme)
     reviewed = reviewed or {}
@@ -305,7 +307,8 @@ def score_items(
         values = frame[item.id].to_numpy(dtype=object)
         bases = frame[base].to_numpy(dtype=object) if base else None
         inputs[item.id] = (values, bases)
-        cents[item.id] = column_cents(item, values, bases, partial(_reference_cents, item))
+        made = (exact(item.id), exact(base) if base else None) if exact is not None else (None, None)
+        cents[item.id] = column_cents(item, values, bases, partial(_reference_cents, item), made)
     review_ids = [i.id for i in rubric.review_items]
     self_review = sum((cents[i] for i in review_ids), np.zeros(len(frame), dtype=np.int64))
     overrides: dict[tuple[Any, str], Point] = {}

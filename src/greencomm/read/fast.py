@@ -142,7 +142,7 @@ def judge_texts(col: Column, texts: pa.Array) -> Verdicts:
     else:
         made = _decimals(shown.to_pylist())
     _place(verdicts.values, good, made)
-    return verdicts if col.type == "integer" else dataclasses.replace(verdicts, canonical=_kept(canonical, good))
+    return dataclasses.replace(verdicts, canonical=_kept(canonical, good))
 
 
 def _place(into: np.ndarray, where: np.ndarray, values: list[Any]) -> None:
