@@ -47,15 +47,14 @@ def scaled(values: np.ndarray) -> Exact:
     return _converted(uniques).take(codes)
 
 
-def _converted(uniques: Sequence[Any], skip: np.ndarray | None = None) -> Exact:
-    """Each value as `Exact`, one by one (but where `skip`: left unknown)."""
+def _converted(uniques: Sequence[Any] | np.ndarray, only: Sequence[int] | None = None) -> Exact:
+    """Each value as `Exact`, one by one (`only` these, the rest left unknown)."""
     numbers = np.zeros(len(uniques), dtype=np.int64)
     known = np.zeros(len(uniques), dtype=bool)
     odd = np.zeros(len(uniques), dtype=bool)
-    for n, value in enumerate(uniques):
+    for n in range(len(uniques)) if only is None else only:
+        value = uniques[n]
         if value is None or isinstance(value, bool) or not isinstance(value, int | Decimal):
-            continue
-        if skip is not None and skip[n]:
             continue
         known[n] = True
         exact = Decimal(value).scaleb(9)
@@ -78,12 +77,11 @@ def as_parsed(coded: Sequence[Coded], at: np.ndarray | None) -> Exact:
     parts = []
     for form in coded:
         assert form.uniques is not None and form.codes is not None
-        uniques = form.uniques.tolist()
         if form.canonical is None:
-            parts.append(_converted(uniques).take(form.codes))
+            parts.append(_converted(form.uniques.tolist()).take(form.codes))
             continue
         read = form.canonical.is_valid().to_numpy(zero_copy_only=False)
-        each = _converted(uniques, skip=read)  # the rare value the exact rules made
+        each = _converted(form.uniques, np.flatnonzero(~read).tolist())  # the rare value the exact rules made
         numbers = pc.cast(pc.multiply(pc.cast(form.canonical.filter(read), _DIGITS), _BILLION), pa.int64())
         each.x[read] = numbers.to_numpy(zero_copy_only=False)
         each.known[read] = True

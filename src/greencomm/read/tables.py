@@ -403,18 +403,21 @@ def parse_tables(
     tables: list[Table], columns: tuple[Column, ...], max_text: int = MAX_TEXT
 ) -> list[tuple[pd.DataFrame, list[Problem]]]:
     """`parse_table` of several tables at once (see `parse_joined`), each table's frame apart."""
-    frame, offsets, problems, _ = parse_joined(tables, columns, max_text)
+    frame, offsets, problems, _ = joined_batches([parse_joined(tables, columns, max_text)])
     return [(frame.iloc[offsets[n] : offsets[n + 1]].reset_index(drop=True), problems[n]) for n in range(len(tables))]
 
 
-Joined = tuple[pd.DataFrame, np.ndarray, list[list[Problem]], dict[str, list[Coded]]]  # what parse_joined gives
+# what parse_joined gives: each column's values (objects) over every table's rows, and the rest as Joined
+Batch = tuple[dict[str, np.ndarray], np.ndarray, list[list[Problem]], dict[str, list[Coded]]]
+Joined = tuple[pd.DataFrame, np.ndarray, list[list[Problem]], dict[str, list[Coded]]]  # what joined_batches gives
 
 
-def parse_joined(tables: list[Table], columns: tuple[Column, ...], max_text: int = MAX_TEXT) -> Joined:
+def parse_joined(tables: list[Table], columns: tuple[Column, ...], max_text: int = MAX_TEXT) -> Batch:
     """Several tables parsed as one: each column of all of them parsed together (a folder of 200
-    small workbooks costs what one workbook of their rows costs). One frame of every table's rows in
-    order — table n's are rows offsets[n] to offsets[n + 1] — each table's problems at its own cells,
-    and the columns every table has as `Coded` (a list of one)."""
+    small workbooks costs what one workbook of their rows costs). The columns of every table's rows
+    in order — table n's are rows offsets[n] to offsets[n + 1] — each table's problems at its own
+    cells, and the columns every table has as `Coded` (a list of one). `joined_batches` makes the
+    frame."""
     heights = [t.height for t in tables]
     offsets = np.cumsum([0, *heights])
     total = int(offsets[-1])
@@ -427,7 +430,8 @@ def parse_joined(tables: list[Table], columns: tuple[Column, ...], max_text: int
     coded: dict[str, list[Coded]] = {}
     for col in columns:
         having = [n for n, t in enumerate(tables) if col.key in t.cells]
-        data[col.key] = np.full(total, None, dtype=object)
+        if len(having) < len(tables):
+            data[col.key] = np.full(total, None, dtype=object)
         if not having:
             continue
         parts = [tables[n].cells[col.key] for n in having]
@@ -447,15 +451,18 @@ def parse_joined(tables: list[Table], columns: tuple[Column, ...], max_text: int
             shown = visible(clean_text(raw)) if raw is not None else None
             problems[having[k]].append(Problem(code, table.file, table.sheet, table.address(col.key, row), col.header,
                                                shown, {**extra, **params}))  # fmt: skip
-    return pd.DataFrame(data, dtype=object), offsets, problems, coded
+    return data, offsets, problems, coded
 
 
-def joined_batches(batches: list[Joined]) -> Joined:
+def joined_batches(batches: list[Batch]) -> Joined:
     """Tables parsed in batches, one after another, as parse_joined would give them all at once
-    (each cell is parsed on its own text alone, so how the tables are batched changes nothing)."""
+    (each cell is parsed on its own text alone, so how the tables are batched changes nothing), in
+    one frame: each column's batches joined, the frame made once."""
+    columns = batches[0][0].keys()
+    frame = pd.DataFrame({key: np.concatenate([batch[0][key] for batch in batches]) for key in columns}, dtype=object)
     if len(batches) == 1:
-        return batches[0]
-    frame = pd.concat([batch[0] for batch in batches], ignore_index=True)
+        _, offsets, problems, coded = batches[0]
+        return frame, offsets, problems, coded
     starts = np.cumsum([0, *(int(batch[1][-1]) for batch in batches)])
     offsets = np.concatenate([[0], *(b[1][1:] + start for b, start in zip(batches, starts[:-1], strict=True))])
     coded = {key: [form for batch in batches for form in batch[3][key]]
