@@ -6,11 +6,14 @@ checked here; how long it takes is measured by `make bench` (BENCHMARKS.md), nev
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from greencomm import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -78,3 +81,38 @@ print("ok")
 """
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+POOL = """
+import atexit, os, sys
+from greencomm import cli
+
+def said() -> None:
+    import pyarrow as pa
+    sys.stderr.write("POOL " + pa.default_memory_pool().backend_name + "\\n")
+
+atexit.register(said)
+sys.argv = ["greencomm", *sys.argv[1:]]
+cli.main()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="jemalloc is chosen on Linux, whose wheels carry it")
+@pytest.mark.parametrize("chosen", [None, "system"])
+def test_arrow_allocates_through_jemalloc_unless_the_user_chose(tmp_path: Path, chosen: str | None) -> None:
+    """A run frees and makes large buffers over and over: Arrow takes them from jemalloc (cli.ARROW_ALLOCATOR),
+    in greencomm and in the reading processes it starts, quietly; an allocator the user names stays."""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    args = ["score", str(SAMPLE / "submissions"), "-q", "-o", str(tmp_path / "评分结果.xlsx")]
+    done = subprocess.run([sys.executable, "-c", POOL, *args], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"POOL {chosen or 'jemalloc'}" in done.stderr.splitlines()
+    assert "Unsupported backend" not in done.stderr
+    worker = subprocess.run(  # a reading process inherits greencomm's environment
+        [sys.executable, "-c", "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"],
+        env={**env, **{k: v for k, v in cli.ARROW_ALLOCATOR.items() if k not in env}},
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert worker.stdout.strip() == (chosen or "jemalloc") and not worker.stderr
