@@ -159,10 +159,15 @@ def _marks(layout: Layout, start: int, stop: int) -> tuple[pa.Array, pa.Array] |
     heights = layout.heights[start:stop] if layout.heights is not None else np.zeros(count)
     if (formats < 0).all() and not heights.any():
         return None
-    looks, each = np.unique(np.stack([formats, heights]), axis=1, return_inverse=True)
+    # each distinct (format, height), told by the pair of their positions among the distinct of each
+    kinds, of_kind = np.unique(formats, return_inverse=True)
+    tall, of_height = np.unique(heights, return_inverse=True)
+    paired = np.asarray(of_kind).ravel() * len(tall) + np.asarray(of_height).ravel()
+    pairs, each = np.unique(paired, return_inverse=True)
+    looks = list(zip(kinds[pairs // len(tall)].tolist(), tall[pairs % len(tall)].tolist(), strict=True))
     own = [(f' s="{int(f)}" customFormat="1"' if f >= 0 else "")
-           + (f' ht="{height_text(h)}" customHeight="1"' if h else "") for f, h in looks.T.tolist()]  # fmt: skip
-    cells = [f'" s="{int(f)}"' if f >= 0 else '"' for f in looks[0].tolist()]
+           + (f' ht="{height_text(h)}" customHeight="1"' if h else "") for f, h in looks]  # fmt: skip
+    cells = [f'" s="{int(f)}"' if f >= 0 else '"' for f, _ in looks]
     chosen = pa.array(np.asarray(each).ravel())
     return pa.array(own, pa.string()).take(chosen), pa.array(cells, pa.string()).take(chosen)
 
