@@ -53,15 +53,25 @@ def name_keys(names: pd.Series) -> pd.Series:
 
 def joined_keys(*parts: pd.Series) -> pd.Series:
     """One key per row from several names (each as name_key); None when a part is blank."""
-    cleaned = [pa.array(name_keys(p).to_numpy(dtype=object), type=pa.string(), from_pandas=True) for p in parts]
-    keys = pc.binary_join_element_wise(*cleaned, SEPARATOR)  # null where a part is: emit_null
-    return pd.Series(keys.to_numpy(zero_copy_only=False), index=parts[0].index, dtype=object)
+    return _joined(*(name_keys(p) for p in parts))
+
+
+def _joined(*keys: pd.Series) -> pd.Series:
+    """`joined_keys` of names already keyed."""
+    cleaned = [pa.array(k.to_numpy(dtype=object), type=pa.string(), from_pandas=True) for k in keys]
+    joined = pc.binary_join_element_wise(*cleaned, SEPARATOR)  # null where a part is: emit_null
+    return pd.Series(joined.to_numpy(zero_copy_only=False), index=keys[0].index, dtype=object)
 
 
 def with_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """A typed frame with `_district_key` (所属区 as compared) and `_key`, the community key: what
-    duplicates, review rows, register entries and `explain` match communities by."""
-    return frame.assign(_district_key=name_keys(frame.district), _key=joined_keys(frame.district, frame.community))
+    duplicates, review rows, register entries and `explain` match communities by. The frame given
+    is left as it is, its columns shared, not copied."""
+    district = name_keys(frame.district)
+    keyed = frame.copy(deep=False)
+    keyed["_district_key"] = district
+    keyed["_key"] = _joined(district, name_keys(frame.community))
+    return keyed
 
 
 def workbook_district(named: Iterable[object], districts: Sequence[str], file_name: str = "") -> str:
