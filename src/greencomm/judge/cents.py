@@ -77,14 +77,13 @@ def as_parsed(coded: Sequence[Coded], at: np.ndarray | None) -> Exact:
     parts = []
     for form in coded:
         assert form.uniques is not None and form.codes is not None
-        if form.canonical is None:
-            parts.append(_converted(form.uniques.tolist()).take(form.codes))
-            continue
-        read = form.canonical.is_valid().to_numpy(zero_copy_only=False)
-        each = _converted(form.uniques, np.flatnonzero(~read).tolist())  # the rare value the exact rules made
-        numbers = pc.cast(pc.multiply(pc.cast(form.canonical.filter(read), _DIGITS), _BILLION), pa.int64())
-        each.x[read] = numbers.to_numpy(zero_copy_only=False)
-        each.known[read] = True
+        read = (np.zeros(len(form.uniques), dtype=bool) if form.canonical is None
+                else form.canonical.is_valid().to_numpy(zero_copy_only=False))  # fmt: skip
+        each = _converted(form.uniques, np.flatnonzero(~read).tolist())  # the values the exact rules made
+        if form.canonical is not None:
+            numbers = pc.cast(pc.multiply(pc.cast(form.canonical.filter(read), _DIGITS), _BILLION), pa.int64())
+            each.x[read] = numbers.to_numpy(zero_copy_only=False)
+            each.known[read] = True
         parts.append(each.take(form.codes))
     whole = Exact(*(np.concatenate([getattr(p, f) for p in parts]) for f in Exact._fields))
     return whole if at is None else whole.take(at)

@@ -31,6 +31,7 @@ from greencomm.programme.headers import header_base
 from greencomm.programme.layouts import ACTIVITY_SHEET, NOT_JUDGED, submission_columns
 from greencomm.read.inputs import Inputs, sort_problems
 from greencomm.read.names import name_key
+from greencomm.read.tables import Coded
 
 
 @dataclass
@@ -158,14 +159,17 @@ def as_parsed(inputs: Inputs, frame: pd.DataFrame) -> Callable[[str], Exact | No
     for a column not kept so."""
     part = inputs.submissions
     at = part.frame.index.get_indexer(frame.index)  # each row's position among the rows as parsed
+    parsed = bool((at >= 0).all())  # every row judged is a row as parsed
     made: dict[str, Exact | None] = {}
+
+    def whole(coded: list[Coded]) -> bool:  # typed values (not free text) for every row as parsed
+        rows = [len(form.codes) for form in coded if form.codes is not None and form.uniques is not None]
+        return bool(coded) and len(rows) == len(coded) and sum(rows) == len(part.frame)
 
     def exact(key: str) -> Exact | None:
         if key not in made:
             coded = part.coded.get(key)
-            rows = [len(form.codes) for form in coded or () if form.codes is not None and form.uniques is not None]
-            whole = coded is not None and len(rows) == len(coded) and sum(rows) == len(part.frame)
-            made[key] = cents.as_parsed(coded, at) if coded and whole and (at >= 0).all() else None
+            made[key] = cents.as_parsed(coded, at) if parsed and coded is not None and whole(coded) else None
         return made[key]
 
     return exact
