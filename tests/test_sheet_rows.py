@@ -82,6 +82,8 @@ def test_rows_made_apart_are_the_rows_the_writer_writes(data: st.DataObject) -> 
     value = data.draw(st.sampled_from([VALUE, PLAIN_VALUE]))
     rows = data.draw(st.lists(st.lists(value, min_size=width, max_size=width), min_size=1, max_size=12))
     frame = pd.DataFrame(rows, columns=[f"列{n}" for n in range(width)], dtype=object)
+    # blocks of a few rows: a column worded whole may hold text in one block, numbers or blanks in the next
+    monkeypatch.setattr(sheet_rows, "BLOCK_ROWS", data.draw(st.integers(1, 13)))
     try:
         whole, apart, made = _both(frame, monkeypatch)
     finally:
