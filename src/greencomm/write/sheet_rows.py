@@ -78,22 +78,14 @@ PLAIN = Layout()  # a header in the first row, rows without a format or height o
 
 def data_rows(frame: pd.DataFrame, layout: Layout = PLAIN) -> Rows | None:
     """The rows of `frame` under its header, as the writer writes them; None when a value is one
-    it writes otherwise (see the module's doc).
-
-    Each column's values are worded once, over the whole column, and each block of rows is then
-    one join of slices and one deflate: the rows are made in a thread while the main one judges,
-    and every call that lets go of Python's lock waits for it to come back (a switch interval,
-    5 ms) when the other thread holds it — per column and block, that was seconds at 100,000 rows."""
-    letters = [column_letters(n + 1) for n in range(len(frame.columns))]
-    first = layout.top + 2  # the first data row's number
-    numbers = pc.cast(pa.array(np.arange(first, first + len(frame))), pa.string())
+    it writes otherwise (see the module's doc)."""
+    columns = [column_values(frame[c]) for c in frame.columns]
+    letters = [column_letters(n + 1) for n in range(len(columns))]
     packer = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
     deflated, crc, size, last = [], 0, 0, layout.top + 1
     try:
-        columns = [_worded(column_values(frame[c])) for c in frame.columns]
         for start in range(0, len(frame), BLOCK_ROWS):
-            stop = min(len(frame), start + BLOCK_ROWS)
-            xml, valued = _block(columns, letters, numbers.slice(start, stop - start), start, stop, layout)
+            xml, valued = _block(columns, letters, start, min(len(frame), start + BLOCK_ROWS), layout)
             deflated.append(packer.compress(xml))
             crc, size, last = isal_zlib.crc32(xml, crc), size + len(xml), valued or last
     except (_Unplain, *_CONVERSION):
@@ -117,17 +109,19 @@ def height_text(points: float) -> str:
 
 
 def _block(
-    columns: Sequence[list[Worded]], letters: Sequence[str], numbers: pa.Array, start: int, stop: int, layout: Layout
+    columns: Sequence[np.ndarray | pa.Array], letters: Sequence[str], start: int, stop: int, layout: Layout
 ) -> tuple[memoryview, int]:
-    """Rows start…stop (data rows counted from 0, `numbers` theirs) as XML, and the last of them
-    holding a value (its sheet row, counted from 1; 0 when none does)."""
+    """Rows start…stop (data rows counted from 0) as XML, and the last of them holding a value
+    (its sheet row, counted from 1; 0 when none does)."""
+    first = layout.top + 2  # the first data row's number
+    numbers = pc.cast(pa.array(np.arange(start + first, stop + first)), pa.string())
     marks = _marks(layout, start, stop)  # the row's own format and height, each cell's format
     opened, styled = ('">', '"') if marks is None else (pc.binary_join_element_wise('"', marks[0], ">", ""), marks[1])
     items: list[object] = ['<row r="', numbers, opened]
     valued: pa.Array | None = None  # rows with a cell so far (None: every row has one)
     every = False
-    for worded, letter in zip(columns, letters, strict=True):
-        cell = _column(worded, [f'<c r="{letter}', numbers, styled], start, stop)
+    for values, letter in zip(columns, letters, strict=True):
+        cell = _column(values[start:stop], [f'<c r="{letter}', numbers, styled])
         if cell is None:
             continue
         if isinstance(cell, list):  # a value in every row: its pieces joined with the row's
@@ -153,7 +147,7 @@ def _block(
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32, count=len(rows) + 1, offset=rows.offset * 4)
     data = rows.buffers()[2]
     xml = memoryview(data)[offsets[0] : offsets[-1]] if data is not None else memoryview(b"")
-    return xml, start + layout.top + 1 + last if last else 0
+    return xml, start + first - 1 + last if last else 0
 
 
 def _marks(layout: Layout, start: int, stop: int) -> tuple[pa.Array, pa.Array] | None:
@@ -178,42 +172,20 @@ def _marks(layout: Layout, start: int, stop: int) -> tuple[pa.Array, pa.Array] |
     return pa.array(own, pa.string()).take(chosen), pa.array(cells, pa.string()).take(chosen)
 
 
-@dataclass(frozen=True)
-class Worded:
-    """A column's values of one kind as the writer words them (null where blank, or another kind),
-    between the cell's type and its end: ` t="inlineStr"><is><t>`, `芙蓉区`, `</t></is></c>`."""
-
-    before: str
-    values: pa.Array
-    after: str
-
-
-def _worded(values: np.ndarray | pa.Array) -> list[Worded]:
-    """A whole column worded: one Worded, or one for each kind of a column of text and numbers;
-    none for a column of blanks."""
+def _column(values: np.ndarray | pa.Array, opening: list[object]) -> list[object] | pa.Array | None:
+    """A column's cells: the pieces of each cell when every row has one, else the cells themselves
+    (null where blank); None when no row has one. `opening`: the pieces before the cell's type."""
     array = values if isinstance(values, pa.Array) else _arrow(values)
     if isinstance(array, list):
-        return [_cell(part) for part in array]
-    return [] if pa.types.is_null(array.type) else [_cell(array)]
-
-
-def _column(worded: list[Worded], opening: list[object], start: int, stop: int) -> list[object] | pa.Array | None:
-    """A column's cells in rows start…stop: the pieces of each cell when every row has one, else
-    the cells themselves (null where blank); None when no row has one. `opening`: the pieces
-    before the cell's type."""
-    if len(worded) != 1:  # text and numbers: each kind's cells, the row taking the one it has
-        return pc.coalesce(*(_joined(_pieces(w, opening, start, stop)) for w in worded)) if worded else None
-    pieces = _pieces(worded[0], opening, start, stop)
+        return pc.coalesce(*(_joined(_cell(part, opening)) for part in array))
+    if pa.types.is_null(array.type):
+        return None
+    pieces = _cell(array, opening)
     value = pieces[-2]
     assert isinstance(value, pa.Array)
     if value.null_count == 0:
         return pieces
     return None if value.null_count == len(value) else _joined(pieces)
-
-
-def _pieces(worded: Worded, opening: list[object], start: int, stop: int) -> list[object]:
-    """The pieces of a column's cells in rows start…stop (the value's, the one before the last)."""
-    return [*opening, worded.before, worded.values.slice(start, stop - start), worded.after]
 
 
 def _arrow(values: np.ndarray) -> pa.Array | list[pa.Array]:
@@ -237,17 +209,17 @@ def _joined(pieces: list[object]) -> pa.Array:
     return pc.binary_join_element_wise(*pieces, "")
 
 
-def _cell(values: pa.Array) -> Worded:
-    """A column of one kind worded (null where blank)."""
+def _cell(values: pa.Array, opening: list[object]) -> list[object]:
+    """The pieces of a column's cells (the value's piece, the one before the last, null where blank)."""
     if pa.types.is_string(values.type):
-        return Worded(' t="inlineStr"><is><t>', _text(values), "</t></is></c>")
+        return [*opening, ' t="inlineStr"><is><t>', _text(values), "</t></is></c>"]
     if pa.types.is_int64(values.type):
         low, high = pc.min_max(values).values()
         if low.is_valid and not -WHOLE < low.as_py() <= high.as_py() < WHOLE:
             raise _Unplain
-        return Worded("><v>", pc.cast(values, pa.string()), ".0</v></c>")
+        return [*opening, "><v>", pc.cast(values, pa.string()), ".0</v></c>"]
     if pa.types.is_float64(values.type):
-        return Worded("><v>", _fractions(values), "</v></c>")
+        return [*opening, "><v>", _fractions(values), "</v></c>"]
     raise _Unplain  # true/false, dates, decimals: the writer's own forms
 
 
