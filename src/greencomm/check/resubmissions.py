@@ -15,6 +15,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from greencomm.problems import Problem
@@ -40,22 +41,29 @@ class Workbook:
 
 
 def _workbooks(part: Part) -> list[Workbook]:
-    frame = part.frame[["_file", "_district_key", "fill_date", "_key"]]  # what the rule reads, not every column
+    """Each workbook of the part with a district named, in file order: its rows picked out by one
+    stable sort of the rows by file (a folder of 200 workbooks asked pandas for 200 row selections)."""
+    frame = part.frame
+    codes, files = pd.factorize(frame["_file"], sort=True)
+    order = np.argsort(codes, kind="stable")  # each file's rows together, in the order they were read
+    bounds = np.searchsorted(codes[order], np.arange(len(files) + 1))
+    index = frame.index[order]
+    districts, dates, keys = (frame[c].to_numpy()[order] for c in ("_district_key", "fill_date", "_key"))
     out = []
-    for file, rows in frame.groupby("_file", sort=True).groups.items():
-        own = frame.loc[rows]
-        named = [d for d in own._district_key.tolist() if d is not None]
+    for n, file in enumerate(files):
+        own = slice(bounds[n], bounds[n + 1])
+        named = [d for d in districts[own].tolist() if d is not None]
         if not named:
             continue  # no district named: nothing to compare with
-        dates = [d for d in own.fill_date.tolist() if d is not None]
+        filled = [d for d in dates[own].tolist() if d is not None]
         out.append(
             Workbook(
                 file=str(file),
                 district=Counter(named).most_common(1)[0][0],
-                filled=max(dates, default=EARLIEST),
+                filled=max(filled, default=EARLIEST),
                 saved=part.modified.get(str(file), 0.0),
-                communities=frozenset(k for k in own._key.tolist() if k is not None),
-                rows=rows,
+                communities=frozenset(k for k in keys[own].tolist() if k is not None),
+                rows=index[own],
             )
         )
     return out
