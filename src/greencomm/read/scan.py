@@ -76,7 +76,9 @@ def column_number(letters: str) -> int:
     return n
 
 
+@lru_cache(maxsize=20_000)
 def column_letters(number: int) -> str:
+    """`AB` for 28: asked for every column of every table (a folder of 200 workbooks, 10,000 times)."""
     letters = ""
     while number:
         number, rest = divmod(number - 1, 26)

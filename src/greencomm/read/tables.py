@@ -124,15 +124,15 @@ def matcher(columns: tuple[Column, ...]) -> HeaderMatcher:
     return HeaderMatcher(columns)
 
 
-def _header_row(sheet: Sheet, columns: tuple[Column, ...]) -> int | None:
+def _header_row(sheet: Sheet, columns: tuple[Column, ...]) -> tuple[int | None, list[Any]]:
     """The row (0-based) of the sheet's first rows that names most columns (of equals, the first),
-    if it names enough. Only cells that may name one are looked at one by one — blanks and figures
-    are told apart over the whole head at once — and the search stops when no row left has as many
-    such cells as the best row names columns."""
+    if it names enough, and the cells of that row. Only cells that may name one are looked at one by
+    one — blanks and figures are told apart over the whole head at once — and the search stops when
+    no row left has as many such cells as the best row names columns."""
     match = matcher(columns)
     height = min(sheet.height, HEADER_SCAN_ROWS)
     if not sheet.columns or not height:
-        return None
+        return None, []
     parts = [c.slice(0, height) for c in sheet.columns]
     if {p.type for p in parts} not in ({pa.string()}, {pa.large_string()}):  # one kind of text: no cast
         parts = [p.cast(pa.large_string()) for p in parts]
@@ -150,7 +150,9 @@ def _header_row(sheet: Sheet, columns: tuple[Column, ...]) -> int | None:
         hits = {c.key for v in head.take(pa.array(where)).to_pylist() if (c := match(v)) is not None}
         if len(hits) > best_count:
             best, best_count = row, len(hits)
-    return best if best_count >= MIN_HEADER_MATCHES else None
+    if best_count < MIN_HEADER_MATCHES or best is None:
+        return None, []
+    return best, head.take(pa.array(np.arange(len(sheet.columns)) * height + best)).to_pylist()
 
 
 def _filled(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -161,7 +163,7 @@ def _filled(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 def has_header(sheet: Sheet, columns: tuple[Column, ...]) -> bool:
     """Whether the sheet's first rows hold a header of these columns."""
-    return _header_row(sheet, columns) is not None
+    return _header_row(sheet, columns)[0] is not None
 
 
 def locate_table(
@@ -170,20 +172,20 @@ def locate_table(
     """The table of a sheet, with problems of its structure (header, columns, stray rows)."""
     problems: list[Problem] = []
     match = matcher(columns)
-    header = _header_row(sheet, columns)
+    header, names = _header_row(sheet, columns)
     if header is None:
         return None, [Problem("header-not-found", file, sheet.name, params={"rows": HEADER_SCAN_ROWS})]
     excel_header = sheet.row0 + header
     found: dict[str, int] = {}
-    for c, value in enumerate(sheet.head(header + 1)[header]):
+    for c, value in enumerate(names):
         col = match(value)
         excel_col = sheet.col0 - 1 + c
-        where = f"{column_letters(excel_col + 1)}{excel_header}"
         if col is None:
             if not is_blank(value):
+                where = f"{column_letters(excel_col + 1)}{excel_header}"
                 problems.append(Problem("unknown-column", file, sheet.name, where, value=clean_text(value)))
         elif col.key in found:
-            first = f"{column_letters(found[col.key] + 1)}{excel_header}"
+            where, first = (f"{column_letters(n + 1)}{excel_header}" for n in (excel_col, found[col.key]))
             problems.append(Problem("duplicate-column", file, sheet.name, where, col.header, params={"other": first}))
         else:
             found[col.key] = excel_col

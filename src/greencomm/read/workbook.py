@@ -162,8 +162,7 @@ def _anchor(head: list[tuple[int, int]], columns: list[pa.Array]) -> tuple[int, 
         return 1, 1
     row0 = min(r for r, _ in head)
     first_row_cells = sorted(c for r, c in head if r == row0)
-    values = [c[0].as_py() if len(c) else None for c in columns]
-    first_index = next((i for i, v in enumerate(values) if v is not None), 0)
+    first_index = next((i for i, c in enumerate(columns) if len(c) and c[0].is_valid), 0)  # mostly the first
     return row0, first_row_cells[0] - first_index
 
 

@@ -25,16 +25,17 @@ TEMP_PREFIX = ".greencomm-"
 STALE_SECONDS = 3600  # a temp file this old was left by a run that died: no run writes for an hour
 
 
-def _same(a: Path, b: Path) -> bool:
+def _resolved(path: Path) -> Path | None:
     try:
-        return a.resolve() == b.resolve()
+        return path.resolve()
     except OSError:
-        return False
+        return None
 
 
 def refuse_inputs(target: Path, inputs: Iterable[Path]) -> None:
+    resolved = _resolved(target)  # once, not once for each of a folder's hundreds of inputs
     for source in inputs:
-        if _same(target, source):
+        if resolved is not None and _resolved(source) == resolved:
             raise OutputError(f"{target}: 输出文件与输入文件相同，已拒绝覆盖 / the output is an input file; refused")
 
 
