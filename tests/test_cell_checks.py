@@ -85,6 +85,8 @@ def test_excel_error_values_are_named(
     assert found[f"{community}5"] == ("excel-error", "#N/A")
     frame = report.submissions.frame
     assert frame.loc[frame._row == 4, "households"].iloc[0] is None
+    blanked = frame.loc[frame._row == 5]  # keyed again once its name is blanked: no key of "#N/A"
+    assert blanked.community.iloc[0] is None and blanked._key.iloc[0] is None
     assert "Excel 错误值 #DIV/0!" in next(p for p in report.problems if p.code == "excel-error").text()
     _problems(programme, path, monkeypatch)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from decimal import Decimal
+from pathlib import Path
 from fractions import Fraction
 
 import numpy as np
@@ -270,3 +271,27 @@ def test_the_byte_test_never_misses_what_the_regex_finds(texts: list[str | None]
     large = cells.cast(pa.large_string())
     if _regex_says(large):
         assert may_hold_format(large)
+
+
+@pytest.mark.parametrize("batch_cells", [1, 250_000])
+@pytest.mark.parametrize("source", ["flawed", "green", "drawn"])
+def test_rows_keyed_batch_by_batch_have_the_keys_of_the_whole_frame(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, source: str, batch_cells: int
+) -> None:
+    """The submissions' keys are made for each batch of tables parsed while the next are read; they
+    are what keying the year's frame once gives (a batch of one table, or of all)."""
+    from conftest import drawn_year
+    from greencomm.read import inputs
+    from greencomm.read.names import with_keys
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    config = sample / "green" / "greencomm.toml" if source == "green" else None
+    folder = {"flawed": sample / "flawed", "green": sample / "green" / "submissions"}.get(source)
+    monkeypatch.setattr(inputs, "PARSE_BATCH_CELLS", batch_cells)
+    part, _ = inputs.read_submissions([folder or drawn_year(tmp_path / "year")], load_programme(config, 2026))
+    frame = part.frame
+    assert len(frame) and frame._key.notna().any()
+    again = with_keys(frame.drop(columns=["_district_key", "_key"]))
+    assert list(frame.columns) == list(again.columns)
+    for column in ("_district_key", "_key"):
+        assert frame[column].tolist() == again[column].tolist()

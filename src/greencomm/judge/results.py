@@ -25,6 +25,7 @@ from greencomm.judge.reviews import aggregate
 from greencomm.judge.scoring import REVIEW, Scores, score_items
 from greencomm.judge.shortlist import DEMONSTRATION, FAILED, ONSITE, PENDING, decide, reasons
 from greencomm.judge.vetoes import vetoes
+from greencomm.lists import text_lists
 from greencomm.problems import Problem
 from greencomm.programme import Programme
 from greencomm.programme.headers import header_base
@@ -125,12 +126,12 @@ class Results:
 def _in_arrow(values: Any) -> pa.Array | None:
     """Text (None, NaN: a blank) or lists of text in Arrow; None for anything else."""
     listed = values.tolist()
-    lists = bool(listed) and all(type(v) is list for v in listed)
+    if listed and all(type(v) is list for v in listed):
+        return text_lists(listed)
     try:
-        array = pa.array(listed, pa.list_(pa.string())) if lists else pa.array(values, pa.string(), from_pandas=True)
+        return pa.array(values, pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # a number, a date, a mix of kinds
         return None
-    return None if lists and array.flatten().null_count else array
 
 
 def standing(inputs: Inputs, replaced: set[str], frame: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -40,10 +40,11 @@ from greencomm.programme.layouts import (
 from greencomm.read.binary import unchecked
 from greencomm.read.guard import BINARY
 from greencomm.read.kinds import refuse_misplaced
-from greencomm.read.names import name_key, with_keys, workbook_district
+from greencomm.read.names import name_key, row_keys, with_keys, workbook_district
 from greencomm.read.sandbox import POOL, give_back_memory
 from greencomm.read.scan import cell_position
 from greencomm.read.tables import (
+    Batch,
     Coded,
     Table,
     blank_cells,
@@ -356,10 +357,10 @@ def read_submissions(
             waiting.append(located.table)
             waiting_cells += located.table.height * len(located.table.cells)
             if waiting_cells >= PARSE_BATCH_CELLS:
-                batches.append(parse_joined(waiting, columns, max_text))
+                batches.append(_keyed(parse_joined(waiting, columns, max_text)))
                 waiting, waiting_cells = [], 0
     if waiting or not batches:
-        batches.append(parse_joined(waiting, columns, max_text))
+        batches.append(_keyed(parse_joined(waiting, columns, max_text)))
     joined, offsets, problems, part.coded = joined_batches(batches)
     activities = []
     n = 0  # the table being placed
@@ -373,9 +374,18 @@ def read_submissions(
             acts = _load_table(book, act_sheet, activity_read_columns(programme), ("name",), part, optional=True)
             if acts is not None:
                 activities.append(_credit(acts, frame, book, programme))
-    if n:  # a table was placed
-        part.frame = with_keys(joined)
+    if n:  # a table was placed; keyed again when a cell of a name was blanked (or a table has no such column)
+        part.frame = joined if {"district", "community"} <= part.coded.keys() else with_keys(joined)
     return part, pd.concat(activities, ignore_index=True) if activities else pd.DataFrame()
+
+
+def _keyed(batch: Batch) -> Batch:
+    """A batch of rows with their keys (`with_keys`), made while the next workbooks are read rather
+    than for the whole year once all are."""
+    data = batch[0]
+    district, key = row_keys(pd.Series(data["district"], dtype=object), pd.Series(data["community"], dtype=object))
+    data["_district_key"], data["_key"] = district.to_numpy(dtype=object), key.to_numpy(dtype=object)
+    return batch
 
 
 def _credit(acts: pd.DataFrame, frame: pd.DataFrame, book: Workbook, programme: Programme) -> pd.DataFrame:

@@ -67,11 +67,16 @@ def with_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """A typed frame with `_district_key` (所属区 as compared) and `_key`, the community key: what
     duplicates, review rows, register entries and `explain` match communities by. The frame given
     is left as it is, its columns shared, not copied."""
-    district = name_keys(frame.district)
     keyed = frame.copy(deep=False)
-    keyed["_district_key"] = district
-    keyed["_key"] = _joined(district, name_keys(frame.community))
+    keyed["_district_key"], keyed["_key"] = row_keys(frame.district, frame.community)
     return keyed
+
+
+def row_keys(district: pd.Series, community: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each row's `_district_key` and `_key` (see `with_keys`): a row's alone, so a batch of rows
+    may be keyed apart from the rest."""
+    district_key = name_keys(district)
+    return district_key, _joined(district_key, name_keys(community))
 
 
 def workbook_district(named: Iterable[object], districts: Sequence[str], file_name: str = "") -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from greencomm import __version__
+from greencomm.lists import text_lists
 from greencomm.problems import Problem, count
 from greencomm.programme import Programme
 
@@ -46,7 +47,7 @@ def _fragments(values: Any, cache: dict[Any, str]) -> pa.Array:
         return pa.array([*texts, "null"], pa.string()).take(pa.array(codes))
     listed = values.tolist()
     if kind == "O" and all(type(v) is list for v in listed):  # vetoes, eligibility, reasons: lists of text
-        lists = _texts_in_lists(listed)
+        lists = text_lists(listed)
         if lists is not None:
             return _listed_texts(lists, cache)
     out = []
@@ -109,17 +110,6 @@ def worded_cents(cents: Any) -> tuple[int, pa.Array | None]:
     low = int(cents.min()) if cents.size else 0
     span = int(cents.max()) - low + 1 if cents.size else 0
     return low, pa.array([_NUMBER(c / 100) for c in range(low, low + span)], pa.string()) if span <= SPAN else None
-
-
-def _texts_in_lists(listed: list[list[Any]]) -> pa.ListArray | None:
-    """Lists whose items are all text, as Arrow lists; None when any item is something else."""
-    import pyarrow as pa
-
-    try:
-        lists = pa.array(listed, pa.list_(pa.string()))
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    return lists if not lists.flatten().null_count else None
 
 
 CACHE_MAX = 10_000  # texts kept per column across blocks, for a column encoded value by value (mixed kinds)
