@@ -133,7 +133,7 @@ def _block(
         valued = present if valued is None else pc.or_(valued, present)
     if not every and valued is None:
         valued = pa.array(np.zeros(stop - start, dtype=bool))
-    rows = pc.binary_join_element_wise(*items, "</row>", "")
+    rows = pc.binary_join_element_wise(*_merged([*items, "</row>"]), "")
     last = len(rows)
     if not every:
         assert valued is not None
@@ -206,7 +206,19 @@ def _arrow(values: np.ndarray) -> pa.Array | list[pa.Array]:
 
 def _joined(pieces: list[object]) -> pa.Array:
     """Each row's cell (null where the value is blank)."""
-    return pc.binary_join_element_wise(*pieces, "")
+    return pc.binary_join_element_wise(*_merged(pieces), "")
+
+
+def _merged(pieces: list[object]) -> list[object]:
+    """The pieces with each run of plain text made one (a cell's end and the next one's start):
+    Arrow joins a row piece by piece, so a third fewer pieces is a third less time."""
+    merged: list[object] = []
+    for piece in pieces:
+        if type(piece) is str and merged and type(merged[-1]) is str:
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return merged
 
 
 def _cell(values: pa.Array, opening: list[object]) -> list[object]:
