@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import functools
 from decimal import Decimal
-from pathlib import Path
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa

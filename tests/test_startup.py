@@ -116,3 +116,45 @@ def test_arrow_allocates_through_jemalloc_unless_the_user_chose(tmp_path: Path, 
         capture_output=True, text=True,
     )  # fmt: skip
     assert worker.stdout.strip() == (chosen or "jemalloc") and not worker.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "started"),
+    [
+        (["shortlist", "submissions", "-o", "名单.xlsx"], 2),
+        (["-q", "validate", "submissions"], 2),
+        (["score", "--help"], 0),
+        (["shortlist", "-h"], 0),
+        (["rubric"], 0),
+        (["publicize", "名单.xlsx"], 0),
+        ([], 0),
+    ],
+)
+def test_a_command_that_reads_district_workbooks_starts_its_readers_first(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], started: int
+) -> None:
+    """validate, score, rank and shortlist start as many reading processes as they read with, before
+    the rest of greencomm loads; no other command, and no --help, starts one."""
+    from greencomm.read import sandbox, workbook
+
+    made: list[sandbox.Caps] = []
+
+    class Worker:  # stands for a reading process: none is started
+        def __init__(self, caps: sandbox.Caps) -> None:
+            self.caps, self.alive = caps, True
+            made.append(caps)
+
+        def leave(self) -> None:  # the pool's own shutdown, at exit
+            self.alive = False
+
+        stop = leave
+
+    monkeypatch.setattr(sandbox, "_Worker", Worker)
+    monkeypatch.setattr(sandbox, "POOL", sandbox._Pool())
+    monkeypatch.setattr(workbook, "POOL", sandbox.POOL)
+    monkeypatch.setattr(workbook, "READERS", 2)  # as on two cores
+    monkeypatch.delenv("GREENCOMM_READER", raising=False)
+    cli._warm_readers(argv)
+    assert made == [sandbox.Caps()] * started
+    workbook.warm_reader()  # load_programme's, once the command runs: the ones started serve
+    assert len(made) == started or (started == 0 and len(made) == 1)

@@ -104,6 +104,12 @@ def load_programme(config: Path | None = None, year: int | None = None, reading:
     return _load_programme(config, year)
 
 
+def start_readers() -> None:
+    """Start the reading processes district workbooks are read with (one a core), with the default
+    limits, while the rest of greencomm loads."""
+    workbook.warm_reader(count=workbook.READERS)
+
+
 def parse_day(text: str) -> dt.date | None:
     """A date as a clerk types it (2026-12-01, 2026年12月1日…); None when it is not one."""
     day, problem = values.parse_date(text)

@@ -19,13 +19,13 @@ from greencomm.errors import UsageError
 from greencomm.judge import cents
 from greencomm.judge.cents import Exact
 from greencomm.judge.levels import is_candidate, meets_pass_level
+from greencomm.judge.lists import text_lists
 from greencomm.judge.objections import Hearing, hear
 from greencomm.judge.ranking import competition_rank, ordering_keys, pinyin_key, rank_within
 from greencomm.judge.reviews import aggregate
 from greencomm.judge.scoring import REVIEW, Scores, score_items
 from greencomm.judge.shortlist import DEMONSTRATION, FAILED, ONSITE, PENDING, decide, reasons
 from greencomm.judge.vetoes import vetoes
-from greencomm.lists import text_lists
 from greencomm.problems import Problem
 from greencomm.programme import Programme
 from greencomm.programme.headers import header_base

@@ -383,6 +383,8 @@ def _keyed(batch: Batch) -> Batch:
     """A batch of rows with their keys (`with_keys`), made while the next workbooks are read rather
     than for the whole year once all are."""
     data = batch[0]
+    if "district" not in data or "community" not in data:  # a batch of no table: no columns at all
+        return batch
     district, key = row_keys(pd.Series(data["district"], dtype=object), pd.Series(data["community"], dtype=object))
     data["_district_key"], data["_key"] = district.to_numpy(dtype=object), key.to_numpy(dtype=object)
     return batch

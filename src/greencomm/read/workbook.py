@@ -445,12 +445,15 @@ def find_sheet(names: list[str], name: str) -> str | None:
     return next((s for s in names if header_base(s) == wanted), None)
 
 
-def warm_reader(limits: Limits | None = None) -> None:
-    """Start the reading process while other work goes on (it takes 0.1 s to start): with the
-    programme's limits, or the default ones before the settings are read."""
+READERS = min(4, os.cpu_count() or 1)  # reading processes at work at once (open_ahead): one a core
+
+
+def warm_reader(limits: Limits | None = None, count: int = 1) -> None:
+    """Start `count` reading processes while other work goes on (each takes 0.2 s to import its
+    reader): with the programme's limits, or the default ones before the settings are read."""
     limits = limits or Limits()
     if os.environ.get("GREENCOMM_READER", "fastexcel") == "fastexcel":
-        POOL.warm(Caps.of(limits))
+        POOL.warm(Caps.of(limits), count)
 
 
 def opened_or_why(path: Path, password: str | None, limits: Limits) -> Workbook | InputError:
@@ -493,5 +496,5 @@ def open_ahead(
     named = [(book, find_sheet(book.visible_names, sheet)) for book in books if isinstance(book, Workbook)]
     requests = [r for book, name in named if name is not None and (r := sheet_request(book, name)) is not None]
     ahead = Ahead(list(paths), books, listing=listing)
-    ahead.reading.enter_context(reading_ahead(requests, workers or min(4, os.cpu_count() or 1)))
+    ahead.reading.enter_context(reading_ahead(requests, workers or READERS))
     return ahead

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from greencomm import __version__
-from greencomm.lists import text_lists
+from greencomm.judge.lists import text_lists
 from greencomm.problems import Problem, count
 from greencomm.programme import Programme
 

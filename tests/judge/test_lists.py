@@ -1,4 +1,4 @@
-"""Lists of text in Arrow (greencomm.lists): what Arrow's own conversion of nested lists gives."""
+"""Lists of text in Arrow (greencomm.judge.lists): what Arrow's own conversion of nested lists gives."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from greencomm.lists import text_lists
+from greencomm.judge.lists import text_lists
 
 _ITEM = st.one_of(st.text(max_size=8), st.sampled_from(["Q2 不满足", "否决：重大事故", ""]), st.none(), st.integers())
 

@@ -1,5 +1,5 @@
-"""Lists of text (a community's vetoes, eligibility problems, reasons) in Arrow, for the writers
-that take them over whole columns."""
+"""Lists of text (a community's vetoes, eligibility problems, reasons, as judging makes them) in
+Arrow, for the writers that take them over whole columns."""
 
 from __future__ import annotations
 
