@@ -295,3 +295,18 @@ def test_rows_keyed_batch_by_batch_have_the_keys_of_the_whole_frame(
     assert list(frame.columns) == list(again.columns)
     for column in ("_district_key", "_key"):
         assert frame[column].tolist() == again[column].tolist()
+
+
+def test_a_cell_is_filled_unless_trimming_its_white_space_leaves_nothing() -> None:
+    """_filled asks Arrow whether a text is all space; the same answer as trimming it, for every
+    character (alone, twice, before and after a letter), the empty text and a blank."""
+    import pyarrow.compute as pc
+
+    from greencomm.read.tables import _filled
+
+    characters = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    texts = [t for ch in characters for t in (ch, ch + ch, "a" + ch, ch + "a")] + ["", None, " \u3000 ", "\u00a0x"]
+    column = pa.array(texts, pa.string())
+    trimmed = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(column), ""), False).to_numpy(zero_copy_only=False)
+    assert (_filled(column) == trimmed).all()
+    assert _filled(pa.chunked_array([column.slice(0, 5), column.slice(5)])).tolist() == trimmed.tolist()

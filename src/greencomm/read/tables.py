@@ -156,9 +156,10 @@ def _header_row(sheet: Sheet, columns: tuple[Column, ...]) -> tuple[int | None, 
 
 
 def _filled(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """True where a cell holds something other than white space."""
-    trimmed = pc.utf8_trim_whitespace(column)
-    return np.asarray(pc.fill_null(pc.not_equal(trimmed, ""), False).to_numpy(zero_copy_only=False), dtype=bool)
+    """True where a cell holds something other than white space: not empty, not all space (what
+    trimming its white space and comparing with "" says, without making the trimmed text)."""
+    filled = pc.and_(pc.greater(pc.binary_length(column), 0), pc.invert(pc.utf8_is_space(column)))
+    return np.asarray(pc.fill_null(filled, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def has_header(sheet: Sheet, columns: tuple[Column, ...]) -> bool:
