@@ -180,6 +180,12 @@ def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
         return b""
 
 
+# files let through as they are (not decrypted), while unchanged: a folder's workbooks are looked at
+# to tell submissions from greencomm's own outputs, then opened to be read
+_PASSED: dict[tuple[object, ...], str] = {}
+PASSED_MAX = 4096
+
+
 def open_checked(path: Path, limits: Limits | None = None, password: str | None = None) -> Path | bytes:
     """The content to read: the file itself, or its decrypted bytes. Raises InputError otherwise."""
     return open_book(path, limits, password)[0]
@@ -218,9 +224,3 @@ def open_book(path: Path, limits: Limits | None = None, password: str | None = N
         _PASSED.clear()
     _PASSED[seen] = kind
     return path, kind
-
-
-# files let through as they are (not decrypted), while unchanged: a folder's workbooks are looked at
-# to tell submissions from greencomm's own outputs, then opened to be read
-_PASSED: dict[tuple[object, ...], str] = {}
-PASSED_MAX = 4096
