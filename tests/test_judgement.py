@@ -465,3 +465,16 @@ def test_points_from_the_columns_as_parsed_are_the_points_of_the_values(
         assert len(parsed.inputs.submissions.frame) > len(parsed.table), "a workbook replaced: rows left out"
     pd.testing.assert_frame_equal(parsed.scores.cents, converted.scores.cents)
     pd.testing.assert_frame_equal(parsed.table, converted.table)
+
+
+def test_columns_in_arrow_are_the_ordered_columns(tmp_path: Path) -> None:
+    """Results.in_arrow converts a column in the table's order and puts it in rank order in Arrow:
+    row for row the column of `ordered()` (a drawn year: every name differs, ties in pinyin order)."""
+    results = evaluate([drawn_year(tmp_path / "year")], load_programme(None, YEAR))
+    ordered = results.ordered()
+    assert not ordered.index.equals(results.table.index), "rank order is not the table's order"
+    for column in ("district", "street", "community", "target", "review_source", "vetoes", "eligibility", "status",
+                   "reasons"):  # fmt: skip
+        arrow = results.in_arrow(column)
+        assert arrow is not None, column
+        assert arrow.to_pylist() == [None if v is None or v != v else v for v in ordered[column].tolist()], column

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from conftest import WriteBook, valid_row
 from greencomm.cli import app
 from greencomm.errors import OutputError
-from greencomm.write.atomic import STALE_SECONDS, TEMP_PREFIX, atomic_write, clean_stale, write_bytes
+from greencomm.write.atomic import STALE_SECONDS, TEMP_PREFIX, atomic_write, clean_stale, stage_bytes, write_bytes
 from greencomm.write.result_books import defused
 
 runner = CliRunner()
@@ -120,6 +120,53 @@ def test_a_crash_while_score_writes_leaves_the_previous_workbook(
     assert result.exit_code == 1 and "No space left on device" in result.stderr
     assert "Traceback" not in result.output
     assert out.read_bytes() == before and sorted(p.name for p in out.parent.iterdir()) == ["评分结果.xlsx"]
+
+
+def test_a_staged_file_is_on_disk_beside_its_target_until_put_in_place(tmp_path: Path) -> None:
+    """`stage` writes and flushes the whole file beside its target; `commit` renames it into place,
+    `discard` removes it — the previous output is untouched until the one and not by the other."""
+    target = tmp_path / "名单.xlsx"
+    target.write_bytes(b"the previous output")
+    staged = stage_bytes(target, b"new")
+    assert target.read_bytes() == b"the previous output" and staged.temp.read_bytes() == b"new"
+    assert staged.temp.parent == tmp_path and staged.temp.name.startswith(TEMP_PREFIX)
+    assert staged.commit() == target and target.read_bytes() == b"new"
+    assert list(tmp_path.iterdir()) == [target]
+    stage_bytes(target, b"newer").discard()
+    assert target.read_bytes() == b"new" and list(tmp_path.iterdir()) == [target]
+
+
+class _CutShort(io.StringIO):
+    """A stream whose reader goes away after the document has begun."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pieces = 0
+
+    def write(self, text: str) -> int:
+        self.pieces += 1
+        if self.pieces > 2:
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+        return super().write(text)
+
+
+def test_a_json_cut_short_leaves_no_workbook_made_meanwhile(write_submission: WriteBook, tmp_path: Path) -> None:
+    """The workbook is made and written to disk while `--json` goes out, and put in place only once
+    the document is out: a reader gone midway leaves the previous workbook and no temp file."""
+    from greencomm.api import load_programme, shortlist
+
+    path = write_submission([valid_row(community=f"第{n}社区") for n in range(30)])
+    out = tmp_path / "out" / "名单.xlsx"
+    out.parent.mkdir()
+    out.write_bytes(b"the previous output")
+    programme = load_programme(None, 2026)
+    with pytest.raises(BrokenPipeError):
+        shortlist([path], programme, output=out, json_to=_CutShort())
+    assert out.read_bytes() == b"the previous output" and list(out.parent.iterdir()) == [out]
+    written = io.StringIO()
+    shortlist([path], programme, output=out, json_to=written)
+    assert json.loads(written.getvalue())["communities"] and zipfile.is_zipfile(out)
+    assert list(out.parent.iterdir()) == [out]
 
 
 # ---------------------------------------------------------------- permissions and folders

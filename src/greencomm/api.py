@@ -344,19 +344,26 @@ def _results_workbook(
         results = _communities(paths, programme, reviews, register, password, objections, carry)
         make = functools.partial(getattr(result_books, build), results, lang, writers[0] if writers else None)
         results.inputs.hashes  # noqa: B018 - the files hashed (evaluate started it) before the writing threads start
+        target = output or Path(default)
         if json_to is None:
-            book = make()
+            staged = atomic.stage_bytes(target, make(), results.inputs.files)
         else:  # the workbook's writer works outside Python's lock: the JSON is written meanwhile
             results.ordered()  # worked out once, before two threads read it
             with ThreadPoolExecutor(max_workers=1) as pool:
-                building = pool.submit(make)
-                write = _utf8_writer(json_to)
-                for piece in records.results_json_bytes(results, lang):
-                    write(piece)
-                json_to.flush()
-                book = building.result()
-    target = atomic.write_bytes(output or Path(default), book, results.inputs.files)
-    files = [target]
+                building = pool.submit(lambda: atomic.stage_bytes(target, make(), results.inputs.files))
+                try:
+                    write = _utf8_writer(json_to)
+                    for piece in records.results_json_bytes(results, lang):
+                        write(piece)
+                    json_to.flush()
+                except BaseException:  # the JSON cut short: the workbook, made meanwhile, is not put in place
+                    pool.shutdown()
+                    if building.exception() is None:
+                        building.result().discard()
+                    raise
+                staged = building.result()  # on disk, put in place once the JSON is out
+    files = [staged.commit()]
+    target = files[0]
     if kind == "score" and not result_books.detail_fits(results):  # more rows of detail than a sheet holds
         csv = target.with_name(f"{target.stem}_得分明细.csv")
         files.append(atomic.write_bytes(csv, result_books.detail_csv(results), results.inputs.files))

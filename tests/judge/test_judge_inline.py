@@ -13,6 +13,7 @@ import pytest
 
 from conftest import part_of, typed_row
 from greencomm.check import check_inputs
+from greencomm.judge import cents
 from greencomm.judge.levels import threshold_cents
 from greencomm.judge.results import Results, judge
 from greencomm.judge.reviews import aggregate
@@ -61,6 +62,28 @@ def by_name(results: Results) -> dict[str, pd.Series]:
 def test_vetoes(programme: Programme, overrides: dict[str, Any], failed: list[str]) -> None:
     frame = part_of([typed_row(programme, **overrides)]).frame
     assert vetoes(frame, programme).tolist() == [failed]
+
+
+def test_vetoes_in_integers_are_the_vetoes_value_by_value(programme: Programme) -> None:
+    """Numbers compared over the whole column in integers (`Exact`, as judging has them from the
+    columns as parsed) fail the same rows as the exact comparison value by value: at the threshold,
+    a billionth either side of it, beyond 9 decimals (left to the values), blank, 是 (a value of another kind)."""
+    near = [Decimal(60), Decimal("59.999999999"), Decimal("60.000000001"), Decimal("59.9999999999"),
+            Decimal("0"), Decimal("100"), None, True]  # fmt: skip
+    rows = [typed_row(programme, occupancy=v, E6=near[-1 - n], complaints=c, complaints_closed=d)
+            for n, v in enumerate(near) for c, d in ((3, 2), (2, 2), (Decimal("2.5"), 2), (None, 1))]  # fmt: skip
+    frame = part_of(rows).frame
+    made: list[str] = []
+
+    def exact(key: str) -> cents.Exact:
+        made.append(key)
+        return cents.scaled(frame[key].to_numpy(dtype=object))
+
+    expected = vetoes(frame, programme).tolist()
+    assert vetoes(frame, programme, exact).tolist() == expected
+    assert {"occupancy", "E6", "complaints", "complaints_closed"} <= set(made), "the numbers went by integers"
+    assert {"V1", "V3", "V5"} <= {code for codes in expected for code in codes}
+    assert [] in expected
 
 
 def test_thresholds_are_whole_cents_reached_exactly() -> None:

@@ -16,6 +16,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -111,23 +112,11 @@ def _temp_beside(target: Path) -> Iterator[tuple[BinaryIO, Path]]:
         raise
 
 
-def atomic_write(target: Path, write: Callable[[BinaryIO], None], inputs: Iterable[Path] = ()) -> Path:
-    """Write through `write(handle)` into a temp file beside `target`, fsync, and rename over it;
-    the file keeps the permissions of the one it replaces. A read-only `target` is refused."""
-    refuse_inputs(target, inputs)
-    _refuse_read_only(target)
-    mode = _mode_for(target)
+@contextlib.contextmanager
+def _said(target: Path) -> Iterator[None]:
+    """The system's word on a failed write, as a message a clerk can act on."""
     try:
-        with _temp_beside(target) as (handle, temp):
-            write(handle)
-            handle.flush()
-            os.chmod(temp, mode)
-            os.fsync(handle.fileno())
-        try:
-            os.replace(temp, target)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+        yield
     except PermissionError as exc:
         raise OutputError(
             f"{target}: 文件被占用或无写入权限，请在 Excel/WPS 中关闭该文件后重新运行"
@@ -135,11 +124,56 @@ def atomic_write(target: Path, write: Callable[[BinaryIO], None], inputs: Iterab
         ) from exc
     except OSError as exc:
         raise OutputError(f"{target}: 写入失败（{exc.strerror or exc}）/ cannot write") from exc
-    return target
 
 
-def write_bytes(target: Path, data: bytes, inputs: Iterable[Path] = ()) -> Path:
+@dataclass(frozen=True)
+class Staged:
+    """A file written in full and flushed to disk beside its target, not yet in place: `commit`
+    renames it over the target, `discard` removes it."""
+
+    temp: Path
+    target: Path
+
+    def commit(self) -> Path:
+        with _said(self.target):
+            try:
+                os.replace(self.temp, self.target)
+            except BaseException:
+                self.temp.unlink(missing_ok=True)
+                raise
+        return self.target
+
+    def discard(self) -> None:
+        self.temp.unlink(missing_ok=True)
+
+
+def stage(target: Path, write: Callable[[BinaryIO], None], inputs: Iterable[Path] = ()) -> Staged:
+    """Write through `write(handle)` into a temp file beside `target` and fsync it, to be put in
+    place by `commit` (with the permissions of the file it replaces). A read-only `target` is
+    refused."""
+    refuse_inputs(target, inputs)
+    _refuse_read_only(target)
+    mode = _mode_for(target)
+    with _said(target), _temp_beside(target) as (handle, temp):
+        write(handle)
+        handle.flush()
+        os.chmod(temp, mode)
+        os.fsync(handle.fileno())
+    return Staged(temp, target)
+
+
+def atomic_write(target: Path, write: Callable[[BinaryIO], None], inputs: Iterable[Path] = ()) -> Path:
+    """Write through `write(handle)` into a temp file beside `target`, fsync, and rename over it;
+    the file keeps the permissions of the one it replaces. A read-only `target` is refused."""
+    return stage(target, write, inputs).commit()
+
+
+def stage_bytes(target: Path, data: bytes, inputs: Iterable[Path] = ()) -> Staged:
     def write(handle: BinaryIO) -> None:
         handle.write(data)
 
-    return atomic_write(target, write, inputs)
+    return stage(target, write, inputs)
+
+
+def write_bytes(target: Path, data: bytes, inputs: Iterable[Path] = ()) -> Path:
+    return stage_bytes(target, data, inputs).commit()
