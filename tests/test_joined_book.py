@@ -11,6 +11,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from greencomm.api import evaluate
 from greencomm.programme import load_programme
@@ -93,3 +95,17 @@ def test_names_and_reasons_converted_once_write_what_the_python_values_write(
     monkeypatch.setattr(Results, "in_arrow", lambda self, column: None)
     assert written() == shared
     assert '"幸福\\"里\\\\社区"'.encode() in shared[1]  # escaped as the encoder escapes it
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.integers(2, 400), st.sampled_from("abcd"), max_size=60), st.integers(0, 1))
+def test_the_model_rows_are_the_first_row_of_each_format(looks: dict[int, str], top: int) -> None:
+    """The rows a laid sheet keeps to learn its formats' numbers: the first data row of each distinct
+    format, in order, whatever order the rows were given in (a format is an object: one per colour)."""
+    formats = {colour: object() for colour in "abcd"}
+    rows = {row + top: formats[colour] for row, colour in looks.items()}
+    options = {"header_row": {"名单": top}, "row_formats": {"名单": rows}}
+    firsts: dict[int, int] = {}
+    for row in sorted(rows):
+        firsts.setdefault(id(rows[row]), row - top - 1)
+    assert result_books._models("名单", options) == (sorted(firsts.values()) or [0])

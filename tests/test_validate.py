@@ -187,3 +187,27 @@ def test_activities_sheet_is_read(write_submission: WriteBook, programme: Progra
     assert _codes(report.problems) == {("A3", "activity-outside-year"), ("B4", "invalid-choice")}
     assert report.inputs.activities["participants"].tolist() == [40, 120, 10]
     assert set(report.inputs.activities["district"]) == {"芙蓉区"}
+
+
+def test_problems_worded_alike_share_a_text_and_equal_values_worded_apart_keep_their_own() -> None:
+    """A template is filled once for every problem that words it alike (a year repeats a few
+    warnings thousands of times); values equal to Python but written differently (1, 1.0, True;
+    Decimal 1.0 and 1.00) keep their own words, in either language."""
+    from decimal import Decimal
+
+    from greencomm import problems
+
+    values = [1, 1.0, True, Decimal("1.0"), Decimal("1.00"), Decimal("1E+1"), "1", None]
+
+    def text(value: object, lang: str) -> str:
+        return problems.Problem("number-out-of-range", field="户数", params={"range": value}).text(lang)
+
+    for lang in ("zh", "en"):
+        alone = []
+        for value in values:  # each filled with nothing kept from another
+            problems._FILLED.clear()
+            alone.append(text(value, lang))
+        assert [text(v, lang) for v in values] == alone  # filled in turn, each after the others
+        assert [text(v, lang) for v in reversed(values)] == alone[::-1]
+        assert {alone[0], alone[1], alone[2], alone[4]} == {alone[0]} | {alone[1]} | {alone[2]} | {alone[4]}
+        assert len({alone[0], alone[1], alone[2], alone[4]}) == 4  # 1, 1.0, True, 1.00 in their own words

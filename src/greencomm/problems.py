@@ -569,6 +569,12 @@ LIST_HEADERS = {
 }
 
 
+FILLED_KEPT = 1 << 14  # texts kept: a year's repeated warnings, never the memory of 100,000 distinct ones
+# Templates filled, once for all the problems they word alike: a year's thousands of warnings repeat a
+# few texts (资格 Q4：区级推荐意见为“不同意”), and the problem list and `--json` both word each problem.
+_FILLED: dict[tuple[Any, ...], str] = {}
+
+
 @dataclass(frozen=True)
 class Problem:
     code: str
@@ -578,8 +584,6 @@ class Problem:
     field: str = ""
     value: Any = None
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
-    # each template filled once: the problem list sheet and --json both word every problem
-    _filled: dict[str, str] = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def severity(self) -> Severity:
@@ -590,10 +594,13 @@ class Problem:
         return self.severity == "error"
 
     def _fill(self, template: str) -> str:
-        if (text := self._filled.get(template)) is None:
-            shown = "" if self.value is None else str(self.value)
-            text = self._filled[template] = template.format_map(_Default({"field": self.field, "value": shown,
-                                                                            **self.params}))  # fmt: skip
+        shown = "" if self.value is None else str(self.value)
+        # a parameter by its type and its repr: 1, 1.0 and True are equal, as are Decimal 1.0 and 1.00
+        key = (template, self.field, shown, *((k, type(v), repr(v)) for k, v in self.params.items()))
+        if (text := _FILLED.get(key)) is None:
+            text = template.format_map(_Default({"field": self.field, "value": shown, **self.params}))
+            if len(_FILLED) < FILLED_KEPT:
+                _FILLED[key] = text
         return text
 
     def text(self, lang: str = "zh") -> str:

@@ -280,9 +280,10 @@ def _models(name: str, options: Options) -> list[int]:
     sheet by them, and the numbers the writer gives their formats are every row's."""
     top = options["header_row"][name]
     firsts: dict[int, int] = {}
-    for row, look in sorted(options["row_formats"].get(name, {}).items()):
-        firsts.setdefault(id(look), row - top - 1)
-    return sorted(firsts.values()) or [0]
+    for row, look in options["row_formats"].get(name, {}).items():  # in one pass: no sorted copy of every row
+        if firsts.get(key := id(look), row) >= row:
+            firsts[key] = row
+    return sorted(row - top - 1 for row in firsts.values()) or [0]
 
 
 def _layout(main: bytes, name: str, options: Options, picked: list[int], count: int) -> Layout | None:
