@@ -158,3 +158,22 @@ def test_a_command_that_reads_district_workbooks_starts_its_readers_first(
     assert made == [sandbox.Caps()] * started
     workbook.warm_reader()  # load_programme's, once the command runs: the ones started serve
     assert len(made) == started or (started == 0 and len(made) == 1)
+
+
+def test_a_reading_process_loads_no_package_metadata() -> None:
+    """greencomm's version is looked up when asked: the reading processes, which import the package
+    and ask nothing of it, start without importlib.metadata (50 ms each, before the first sheet)."""
+    script = (
+        "import sys, runpy\n"
+        "sys.argv = ['sandbox', '1024']\n"
+        "sys.stdin = open('/dev/null' if sys.platform != 'win32' else 'NUL')\n"
+        "runpy.run_module('greencomm.read.sandbox', run_name='__main__')\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8", check=True)
+    assert done.stdout.strip() == "False", done.stderr
+    version = subprocess.run([sys.executable, "-m", "greencomm", "--version"], capture_output=True, text=True,
+                             encoding="utf-8", check=True)  # fmt: skip
+    from importlib.metadata import version as installed
+
+    assert version.stdout.strip() == f"greencomm {installed('greencomm')}"

@@ -23,7 +23,7 @@ import typer.rich_utils
 from rich.console import Console
 from rich.markup import escape
 
-from greencomm import __version__
+import greencomm
 from greencomm.errors import GreencommError, NothingWritten
 from greencomm.languages import WORDS, library_message, pick, pick_help
 from greencomm.lazy import lazy
@@ -278,7 +278,7 @@ def _say_written(console: Console, files: Iterable[Path]) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"greencomm {__version__}")
+        typer.echo(f"greencomm {greencomm.__version__}")
         raise typer.Exit()
 
 
