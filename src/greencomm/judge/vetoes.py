@@ -72,8 +72,8 @@ def _in_integers(
     veto: Veto, exact: Callable[[str], Exact | None], key: str, other: str | None
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """A veto on numbers compared in integers (X = x × 10⁹, as `Exact` holds them): which rows
-    fail it, and the rows left to compare value by value (a blank, a text, a value the integers
-    cannot hold). None when the column (or the value) is not one of integers."""
+    fail it, and the rows left to compare value by value (a blank, a value of another kind such as
+    是, one the integers cannot hold). None when the column (or the value) is not one of integers."""
     left = exact(key)
     if left is None:
         return None
