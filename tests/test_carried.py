@@ -22,7 +22,7 @@ from greencomm.api import evaluate
 from greencomm.programme import load_programme
 from greencomm.programme.layouts import submission_columns
 from greencomm.read.tables import parse_coded
-from greencomm.write import result_books
+from greencomm.write import result_books, sheet_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -57,6 +57,34 @@ def test_the_inputs_carried_from_the_columns_as_parsed_are_the_values_converted_
     submitted = whole[0].frame
     in_arrow = [c for c in submitted.columns if isinstance(submitted[c].dtype, pd.ArrowDtype)]
     assert len(in_arrow) >= len(submitted.columns) - 5  # a column some workbook lacks is converted one by one
+
+
+@pytest.mark.parametrize(("block", "group"), [(5_000, 1 << 28), (97, 4_000)])
+def test_the_carried_sheet_made_apart_is_the_sheet_the_writer_writes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, block: int, group: int
+) -> None:
+    """A drawn year's carried 申报汇总表 (its columns in Arrow, as parsed) made apart — in blocks of
+    rows, its columns of a kind worked on together, a few at a time or all at once — is, part by
+    part, the workbook the writer writes in one call."""
+    results = evaluate([drawn_year(tmp_path / "year")], load_programme(None, 2026))
+    monkeypatch.setattr(result_books, "APART_CELLS", 1)
+    carried = result_books.input_sheets(results)[0]
+    assert any(isinstance(carried.frame[c].dtype, pd.ArrowDtype) for c in carried.frame.columns)
+    monkeypatch.setattr(sheet_rows, "BLOCK_ROWS", block)
+    monkeypatch.setattr(sheet_rows, "GROUP_BYTES", group)
+    made: list[bool] = []
+
+    def spy(frame: pd.DataFrame, layout: sheet_rows.Layout = sheet_rows.PLAIN) -> sheet_rows.Rows | None:
+        rows = sheet_rows.data_rows(frame, layout)
+        made.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(result_books, "data_rows", spy)
+    monkeypatch.setattr(result_books, "APART_CELLS", 10**12)
+    whole = result_books.write_book([carried])
+    monkeypatch.setattr(result_books, "APART_CELLS", 1)
+    apart = result_books.write_book([carried])
+    assert made == [True] and _parts(apart) == _parts(whole)
 
 
 # numbers and percentages as districts type them, and the texts whose form read is not the form

@@ -84,6 +84,8 @@ def test_rows_made_apart_are_the_rows_the_writer_writes(data: st.DataObject) -> 
     frame = pd.DataFrame(rows, columns=[f"列{n}" for n in range(width)], dtype=object)
     # blocks of a few rows: a column worded whole may hold text in one block, numbers or blanks in the next
     monkeypatch.setattr(sheet_rows, "BLOCK_ROWS", data.draw(st.integers(1, 13)))
+    # columns of a kind worked on together a few at a time: some escaped or blanked, others as they are
+    monkeypatch.setattr(sheet_rows, "GROUP_BYTES", data.draw(st.integers(1, 400)))
     try:
         whole, apart, made = _both(frame, monkeypatch)
     finally:
@@ -168,6 +170,8 @@ def test_rows_of_a_list_with_coloured_and_tall_rows_are_the_rows_the_writer_writ
     title = data.draw(st.sampled_from(["", "名单（n个）"]))
     sheet = ResultSheet("名单", frame, ["总分"], wide=frame.columns[-1:], row_colours=colours, title=title)
     monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(sheet_rows, "BLOCK_ROWS", data.draw(st.integers(1, 13)))
+    monkeypatch.setattr(sheet_rows, "GROUP_BYTES", data.draw(st.integers(1, 400)))
     made: list[bool] = []
 
     def spy(frame: pd.DataFrame, layout: sheet_rows.Layout = sheet_rows.PLAIN) -> sheet_rows.Rows | None:

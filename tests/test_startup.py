@@ -160,6 +160,29 @@ def test_a_command_that_reads_district_workbooks_starts_its_readers_first(
     assert len(made) == started or (started == 0 and len(made) == 1)
 
 
+COLLECTOR = """
+import atexit, gc, sys
+from greencomm import cli
+
+atexit.register(lambda: sys.stderr.write(f"COLLECTOR {gc.isenabled()} {gc.get_count()[0] > 10_000}\\n"))
+sys.argv = ["greencomm", *sys.argv[1:]]
+cli.main()
+"""
+
+
+@pytest.mark.parametrize(("command", "left_on"), [("score", False), ("shortlist", False), ("validate", True)])
+def test_a_results_command_leaves_with_the_collector_off(tmp_path: Path, command: str, left_on: bool) -> None:
+    """score, rank and shortlist leave without starting the cyclic collector again once the API has
+    paused it: its first pass would walk everything the command made. validate keeps it on."""
+    args = [command, str(SAMPLE / "submissions"), "-q"]
+    if command != "validate":
+        args += ["-o", str(tmp_path / f"{command}.xlsx")]
+    done = subprocess.run([sys.executable, "-c", COLLECTOR, *args], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    # off: the objects the command made since the API paused it are still uncounted by any pass
+    assert f"COLLECTOR {left_on} {not left_on}" in done.stderr.splitlines(), done.stderr
+
+
 def test_a_reading_process_loads_no_package_metadata() -> None:
     """greencomm's version is looked up when asked: the reading processes, which import the package
     and ask nothing of it, start without importlib.metadata (50 ms each, before the first sheet)."""

@@ -77,13 +77,17 @@ PLAIN = Layout()  # a header in the first row, rows without a format or height o
 def data_rows(frame: pd.DataFrame, layout: Layout = PLAIN) -> Rows | None:
     """The rows of `frame` under its header, as the writer writes them; None when a value is one
     it writes otherwise (see the module's doc)."""
-    columns = [column_values(frame[c]) for c in frame.columns]
-    letters = [column_letters(n + 1) for n in range(len(columns))]
+    letters = [column_letters(n + 1) for n in range(len(frame.columns))]
     packer = isal_zlib.compressobj(LEVEL, isal_zlib.DEFLATED, -15)
     deflated, crc, size, last = [], 0, 0, layout.top + 1
     try:
+        whole = _Whole(
+            _rendered([column_values(frame[c]) for c in frame.columns]),
+            pc.cast(pa.array(np.arange(len(frame)) + layout.top + 2), pa.string()),  # each data row's number
+            _marks(layout, len(frame)),
+        )
         for start in range(0, len(frame), BLOCK_ROWS):
-            xml, valued = _block(columns, letters, start, min(len(frame), start + BLOCK_ROWS), layout)
+            xml, valued = _block(whole, letters, start, min(len(frame), start + BLOCK_ROWS), layout)
             deflated.append(packer.compress(xml))
             crc, size, last = isal_zlib.crc32(xml, crc), size + len(xml), valued or last
     except (_Unplain, *_CONVERSION):
@@ -106,20 +110,35 @@ def height_text(points: float) -> str:
     return str(int(shown)) if shown.is_integer() else repr(shown)
 
 
-def _block(
-    columns: Sequence[np.ndarray | pa.Array], letters: Sequence[str], start: int, stop: int, layout: Layout
-) -> tuple[memoryview, int]:
+_Values = tuple[str, pa.Array, str]  # a kind of value's cells: what opens its value, its values written, what ends it
+
+
+@dataclass(frozen=True)
+class _Whole:
+    """What a sheet's rows are made of, worked out over all of them at once — each column's values
+    as written, the rows' numbers, their own formats and heights — so that a block of rows takes
+    slices of them. The rows are made in a thread beside Python code in the main one: each call
+    that lets go of Python's lock waits up to its switch interval (5 ms) to have it back, so a block
+    asks few such calls (a few, against some 500 when each block worked its columns out)."""
+
+    columns: list[list[_Values]]  # a column's kinds of value (none for a column of blanks)
+    numbers: pa.Array
+    marks: tuple[pa.Array, pa.Array] | None
+
+
+def _block(whole: _Whole, letters: Sequence[str], start: int, stop: int, layout: Layout) -> tuple[memoryview, int]:
     """Rows start…stop (data rows counted from 0) as XML, and the last of them holding a value
     (its sheet row, counted from 1; 0 when none does)."""
     first = layout.top + 2  # the first data row's number
-    numbers = pc.cast(pa.array(np.arange(start + first, stop + first)), pa.string())
-    marks = _marks(layout, start, stop)  # the row's own format and height, each cell's format
+    numbers = whole.numbers.slice(start, stop - start)
+    own, cells = whole.marks or (None, None)  # the row's own format and height, each cell's format
+    marks = None if own is None or cells is None else (own.slice(start, stop - start), cells.slice(start, stop - start))
     opened, styled = ('">', '"') if marks is None else (pc.binary_join_element_wise('"', marks[0], ">", ""), marks[1])
     items: list[object] = ['<row r="', numbers, opened]
     valued: pa.Array | None = None  # rows with a cell so far (None: every row has one)
     every = False
-    for values, letter in zip(columns, letters, strict=True):
-        cell = _column(values[start:stop], [f'<c r="{letter}', numbers, styled])
+    for parts, letter in zip(whole.columns, letters, strict=True):
+        cell = _column(parts, start, stop, [f'<c r="{letter}', numbers, styled])
         if cell is None:
             continue
         if isinstance(cell, list):  # a value in every row: its pieces joined with the row's
@@ -148,13 +167,12 @@ def _block(
     return xml, start + first - 1 + last if last else 0
 
 
-def _marks(layout: Layout, start: int, stop: int) -> tuple[pa.Array, pa.Array] | None:
-    """Each row's attributes of its own (` s="3" customFormat="1" ht="33" customHeight="1"`) and
-    what follows its cells' reference (`" s="3"`, or the quote alone); None when no row has any.
-    Worded once for each distinct format and height."""
-    count = stop - start
-    formats = layout.formats[start:stop] if layout.formats is not None else np.full(count, -1)
-    heights = layout.heights[start:stop] if layout.heights is not None else np.zeros(count)
+def _marks(layout: Layout, count: int) -> tuple[pa.Array, pa.Array] | None:
+    """Each of the `count` rows' attributes of its own (` s="3" customFormat="1" ht="33"
+    customHeight="1"`) and what follows its cells' reference (`" s="3"`, or the quote alone); None
+    when no row has any. Worded once for each distinct format and height."""
+    formats = layout.formats[:count] if layout.formats is not None else np.full(count, -1)
+    heights = layout.heights[:count] if layout.heights is not None else np.zeros(count)
     if (formats < 0).all() and not heights.any():
         return None
     # each distinct (format, height), told by the pair of their positions among the distinct of each
@@ -170,20 +188,56 @@ def _marks(layout: Layout, start: int, stop: int) -> tuple[pa.Array, pa.Array] |
     return pa.array(own, pa.string()).take(chosen), pa.array(cells, pa.string()).take(chosen)
 
 
-def _column(values: np.ndarray | pa.Array, opening: list[object]) -> list[object] | pa.Array | None:
-    """A column's cells: the pieces of each cell when every row has one, else the cells themselves
-    (null where blank); None when no row has one. `opening`: the pieces before the cell's type."""
-    array = values if isinstance(values, pa.Array) else _arrow(values)
-    if isinstance(array, list):
-        return pc.coalesce(*(_joined(_cell(part, opening)) for part in array))
-    if pa.types.is_null(array.type):
+GROUP_BYTES = 1 << 28  # columns of one kind worked on together up to this size (Arrow's offsets reach 2 GB)
+
+
+def _rendered(columns: Sequence[np.ndarray | pa.Array]) -> list[list[_Values]]:
+    """Each column's values as its cells write them: one entry per kind of value in a column of
+    text and numbers, none for a column of blanks. The columns of text, and those of whole numbers,
+    are checked and written together, in one pass each over all of them (see `_Whole`)."""
+    arrays = [values if isinstance(values, pa.Array) else _arrow(values) for values in columns]
+    kinds = [a if isinstance(a, list) else [] if pa.types.is_null(a.type) else [a] for a in arrays]
+    parts = [part for column in kinds for part in column]
+    written: list[_Values | None] = [None] * len(parts)
+    for group in _groups([n for n, part in enumerate(parts) if part.type == pa.string()], parts):
+        for n, texts in zip(group, _texts([parts[n] for n in group]), strict=True):
+            written[n] = (_TEXT[0], texts, _TEXT[1])
+    for group in _groups([n for n, part in enumerate(parts) if part.type == pa.int64()], parts):
+        before, values, after = _cell(pa.concat_arrays([parts[n] for n in group]))
+        ends = np.cumsum([len(parts[n]) for n in group])
+        for n, end in zip(group, ends, strict=True):
+            written[n] = (before, values.slice(end - len(parts[n]), len(parts[n])), after)
+    done = iter([w if w is not None else _cell(parts[n]) for n, w in enumerate(written)])
+    return [[next(done) for _ in column] for column in kinds]
+
+
+def _groups(at: list[int], parts: Sequence[pa.Array]) -> list[list[int]]:
+    """The parts at `at`, in runs of at most GROUP_BYTES (each part alone when larger)."""
+    groups: list[list[int]] = []
+    size = GROUP_BYTES
+    for n in at:
+        if size + parts[n].nbytes > GROUP_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(n)
+        size += parts[n].nbytes
+    return groups
+
+
+def _column(parts: list[_Values], start: int, stop: int, opening: list[object]) -> list[object] | pa.Array | None:
+    """Rows start…stop of a column's cells: the pieces of each cell when every row has one, else
+    the cells themselves (null where blank); None when no row has one. `opening`: the pieces before
+    the cell's type."""
+    pieces = [[*opening, before, values.slice(start, stop - start), after] for before, values, after in parts]
+    if len(pieces) > 1:  # text and numbers in one column: each row's cell from the kind it holds
+        return pc.coalesce(*(_joined(p) for p in pieces))
+    if not pieces:
         return None
-    pieces = _cell(array, opening)
-    value = pieces[-2]
+    value = pieces[0][-2]
     assert isinstance(value, pa.Array)
     if value.null_count == 0:
-        return pieces
-    return None if value.null_count == len(value) else _joined(pieces)
+        return pieces[0]
+    return None if value.null_count == len(value) else _joined(pieces[0])
 
 
 def _arrow(values: np.ndarray) -> pa.Array | list[pa.Array]:
@@ -219,17 +273,20 @@ def _merged(pieces: list[object]) -> list[object]:
     return merged
 
 
-def _cell(values: pa.Array, opening: list[object]) -> list[object]:
-    """The pieces of a column's cells (the value's piece, the one before the last, null where blank)."""
+_TEXT = (' t="inlineStr"><is><t>', "</t></is></c>")  # what opens and ends a text's value
+
+
+def _cell(values: pa.Array) -> _Values:
+    """A column's values as its cells write them (null where blank), with what opens and ends them."""
     if pa.types.is_string(values.type):
-        return [*opening, ' t="inlineStr"><is><t>', _text(values), "</t></is></c>"]
+        return _TEXT[0], _text(values), _TEXT[1]
     if pa.types.is_int64(values.type):
         low, high = pc.min_max(values).values()
         if low.is_valid and not -WHOLE < low.as_py() <= high.as_py() < WHOLE:
             raise _Unplain
-        return [*opening, "><v>", pc.cast(values, pa.string()), ".0</v></c>"]
+        return "><v>", pc.cast(values, pa.string()), ".0</v></c>"
     if pa.types.is_float64(values.type):
-        return [*opening, "><v>", _fractions(values), "</v></c>"]
+        return "><v>", _fractions(values), "</v></c>"
     raise _Unplain  # true/false, dates, decimals: the writer's own forms
 
 
@@ -251,6 +308,21 @@ def _fractions(values: pa.Array) -> pa.Array:
 
 def _text(values: pa.Array) -> pa.Array:
     """Text as the writer writes it in a cell, `&`, `<` and `>` escaped; blanks ("" too) null."""
+    filled, escaped = _looked_at(values)
+    return _written(values, filled, escaped)
+
+
+def _texts(parts: list[pa.Array]) -> list[pa.Array]:
+    """`_text` of each array, all looked at together (see `_Whole`); an array is copied only when
+    it holds an empty text to blank or a character to escape."""
+    filled, escaped = _looked_at(pa.concat_arrays(parts))
+    ends = np.cumsum([len(part) for part in parts])
+    return [_written(part, filled[end - len(part) : end], escaped) for part, end in zip(parts, ends, strict=True)]
+
+
+def _looked_at(values: pa.Array) -> tuple[np.ndarray, bool]:
+    """Which texts hold anything (a blank holds nothing), and whether any holds `&`, `<` or `>`;
+    raises _Unplain at text the writer writes otherwise."""
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=len(values) + 1, offset=values.offset * 4)
     data = values.buffers()[2]
     low, high = int(offsets[0]), int(offsets[-1])
@@ -269,9 +341,15 @@ def _text(values: pa.Array) -> pa.Array:
     edges = np.concatenate([offsets[:-1][filled], offsets[1:][filled] - 1]) - low
     if np.isin(raw[edges], _SPACES).any():
         raise _Unplain
-    if not filled.all():
-        values = pc.if_else(filled, values, pa.scalar(None, pa.string()))
-    if any(c in text for c in _ESCAPED):
-        for plain, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-            values = pc.replace_substring(values, plain, escaped)
+    return filled, any(c in text for c in _ESCAPED)
+
+
+def _written(values: pa.Array, filled: np.ndarray, escaped: bool) -> pa.Array:
+    """The texts with those that hold nothing null (a blank, "" as much as none), and, when
+    `escaped` (some text looked at with them holds one), `&`, `<` and `>` escaped."""
+    if not filled.all() and (not values.null_count or pc.any(pc.equal(pc.binary_length(values), 0)).as_py()):
+        values = pc.if_else(filled, values, pa.scalar(None, pa.string()))  # an "" among them (a blank is null)
+    if escaped and pc.any(pc.match_substring_regex(values, "[&<>]")).as_py():
+        for plain, replaced in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+            values = pc.replace_substring(values, plain, replaced)
     return values
