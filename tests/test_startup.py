@@ -164,7 +164,8 @@ COLLECTOR = """
 import atexit, gc, sys
 from greencomm import cli
 
-atexit.register(lambda: sys.stderr.write(f"COLLECTOR {gc.isenabled()} {gc.get_count()[0] > 10_000}\\n"))
+atexit.register(lambda: sys.stderr.write(f"COLLECTOR {gc.isenabled()} {gc.get_count()[0] > 10_000}\\n"
+                                         f"SWITCH {sys.getswitchinterval()}\\n"))
 sys.argv = ["greencomm", *sys.argv[1:]]
 cli.main()
 """
@@ -181,6 +182,8 @@ def test_a_results_command_leaves_with_the_collector_off(tmp_path: Path, command
     assert done.returncode in (0, 1), done.stderr
     # off: the objects the command made since the API paused it are still uncounted by any pass
     assert f"COLLECTOR {left_on} {not left_on}" in done.stderr.splitlines(), done.stderr
+    # the threads that read, write and encode beside one another wait less for Python's lock
+    assert f"SWITCH {cli.SWITCH_INTERVAL}" in done.stderr.splitlines() and cli.SWITCH_INTERVAL < 0.005
 
 
 def test_a_reading_process_loads_no_package_metadata() -> None:
