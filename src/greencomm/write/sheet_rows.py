@@ -118,8 +118,9 @@ class _Whole:
     """What a sheet's rows are made of, worked out over all of them at once — each column's values
     as written, the rows' numbers, their own formats and heights — so that a block of rows takes
     slices of them. The rows are made in a thread beside Python code in the main one: each call
-    that lets go of Python's lock waits up to its switch interval (5 ms) to have it back, so a block
-    asks few such calls (a few, against some 500 when each block worked its columns out)."""
+    that lets go of Python's lock waits up to the switch interval (5 ms unless set) to have it
+    back, so a block asks few such calls (a few, against some 500 when each block worked its
+    columns out)."""
 
     columns: list[list[_Values]]  # a column's kinds of value (none for a column of blanks)
     numbers: pa.Array
