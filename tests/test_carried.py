@@ -59,14 +59,22 @@ def test_the_inputs_carried_from_the_columns_as_parsed_are_the_values_converted_
     assert len(in_arrow) >= len(submitted.columns) - 5  # a column some workbook lacks is converted one by one
 
 
-@pytest.mark.parametrize(("block", "group"), [(5_000, 1 << 28), (97, 4_000)])
+@pytest.mark.parametrize(
+    ("source", "block", "group"), [("drawn", 5_000, 1 << 28), ("drawn", 97, 4_000), ("green", 7, 500)]
+)
 def test_the_carried_sheet_made_apart_is_the_sheet_the_writer_writes(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, block: int, group: int
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, source: str, block: int, group: int
 ) -> None:
-    """A drawn year's carried 申报汇总表 (its columns in Arrow, as parsed) made apart — in blocks of
-    rows, its columns of a kind worked on together, a few at a time or all at once — is, part by
-    part, the workbook the writer writes in one call."""
-    results = evaluate([drawn_year(tmp_path / "year")], load_programme(None, 2026))
+    """A year's carried 申报汇总表 (its columns in Arrow, as parsed) made apart — in blocks of rows,
+    its columns of a kind worked on together, a few at a time or all at once — is, part by part,
+    the workbook the writer writes in one call: a drawn year (five producers, a resubmission) and
+    绿色社区 with its own settings."""
+    if source == "green":
+        results = evaluate(
+            [SAMPLE / "green" / "submissions"], load_programme(SAMPLE / "green" / "greencomm.toml", 2026)
+        )
+    else:
+        results = evaluate([drawn_year(tmp_path / "year")], load_programme(None, 2026))
     monkeypatch.setattr(result_books, "APART_CELLS", 1)
     carried = result_books.input_sheets(results)[0]
     assert any(isinstance(carried.frame[c].dtype, pd.ArrowDtype) for c in carried.frame.columns)

@@ -363,7 +363,6 @@ def _results_workbook(
                     raise
                 staged = building.result()  # on disk, put in place once the JSON is out
     files = [staged.commit()]
-    target = files[0]
     if kind == "score" and not result_books.detail_fits(results):  # more rows of detail than a sheet holds
         csv = target.with_name(f"{target.stem}_得分明细.csv")
         files.append(atomic.write_bytes(csv, result_books.detail_csv(results), results.inputs.files))

@@ -905,8 +905,7 @@ def _collector_left_off(argv: list[str]) -> None:
     after: its first pass then walks everything the command made and still holds — 0.05–0.1 s at
     100,000 communities, for nothing, as the process leaves without freeing its objects. Commands
     that open workbook after workbook (validate, publicize) keep it: openpyxl's books are cycles."""
-    words = [a for a in argv if not a.startswith("-")]
-    if words and words[0] in RESULTS_COMMANDS:
+    if _command(argv) in RESULTS_COMMANDS:
         gc.disable()
 
 
@@ -915,9 +914,14 @@ def _warm_readers(argv: list[str]) -> None:
     loads the rest: they import their reader (0.2 s each) on the core the loading leaves idle, and
     are ready when the first sheet is asked for. With the default limits: settings that set others
     have their own processes started when the sheets are asked for."""
-    words = [a for a in argv if not a.startswith("-")]
-    if words and words[0] in FOLDER_COMMANDS and not {"--help", "-h"} & set(argv):
+    if _command(argv) in FOLDER_COMMANDS and not {"--help", "-h"} & set(argv):
         api.start_readers()  # Arrow with it: the command loads it anyway
+
+
+def _command(argv: list[str]) -> str:
+    """The command the arguments name, as main() sees them before Typer parses them: the first word
+    that is no option ("" when none)."""
+    return next((a for a in argv if not a.startswith("-")), "")
 
 
 def _leave(code: object) -> None:

@@ -280,7 +280,7 @@ _TEXT = (' t="inlineStr"><is><t>', "</t></is></c>")  # what opens and ends a tex
 def _cell(values: pa.Array) -> _Values:
     """A column's values as its cells write them (null where blank), with what opens and ends them."""
     if pa.types.is_string(values.type):
-        return _TEXT[0], _text(values), _TEXT[1]
+        return _TEXT[0], _texts([values])[0], _TEXT[1]
     if pa.types.is_int64(values.type):
         low, high = pc.min_max(values).values()
         if low.is_valid and not -WHOLE < low.as_py() <= high.as_py() < WHOLE:
@@ -307,15 +307,10 @@ def _fractions(values: pa.Array) -> pa.Array:
     return texts.take(pa.array(chosen, mask=~present))
 
 
-def _text(values: pa.Array) -> pa.Array:
-    """Text as the writer writes it in a cell, `&`, `<` and `>` escaped; blanks ("" too) null."""
-    filled, escaped = _looked_at(values)
-    return _written(values, filled, escaped)
-
-
 def _texts(parts: list[pa.Array]) -> list[pa.Array]:
-    """`_text` of each array, all looked at together (see `_Whole`); an array is copied only when
-    it holds an empty text to blank or a character to escape."""
+    """Each array's text as the writer writes it in a cell, `&`, `<` and `>` escaped, blanks ("" too)
+    null; all looked at together (see `_Whole`), an array copied only when it holds an empty text to
+    blank or a character to escape."""
     filled, escaped = _looked_at(pa.concat_arrays(parts))
     ends = np.cumsum([len(part) for part in parts])
     return [_written(part, filled[end - len(part) : end], escaped) for part, end in zip(parts, ends, strict=True)]
