@@ -190,6 +190,54 @@ def test_the_header_row_is_the_row_that_names_most_columns(rows: list[list[str |
     assert names == (rows[best] if header is not None else [])  # the header's cells, as the sheet holds them
 
 
+_SHEET = st.lists(st.lists(_CELL, min_size=8, max_size=8), min_size=0, max_size=35)
+Cell = str | None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_SHEET, st.booleans(), st.integers(0, 12)), min_size=1, max_size=5))
+def test_tables_found_together_are_each_table_found_alone(sheets: list[tuple[list[list[Cell]], bool, int]]) -> None:
+    """locate_tables looks at the heads and the rows of a folder's sheets together: each sheet's
+    header, columns, kept rows, cells and problems are what locate_table finds in it alone —
+    whatever the other sheets hold, a header below FIRST_ROWS title rows, an empty sheet, one
+    read as large text."""
+    from greencomm.read.tables import locate_table, locate_tables
+    from greencomm.read.workbook import Sheet
+
+    columns = submission_columns(PROGRAMME)
+    made = []
+    for n, (rows, large, titles) in enumerate(sheets):
+        rows = [["标题", *[None] * 7]] * titles + [_HEADERS[:8]] * (n % 2) + rows  # titles above a header, or not
+        kind = pa.large_string() if large else pa.string()
+        cells = [pa.array(list(col), kind) for col in zip(*rows, strict=True)]
+        made.append((Sheet("申报汇总表", cells, row0=1 + n, col0=1 + n % 3), f"{n}.xlsx"))
+    together = locate_tables(made, columns, ("district", "community"))
+    for (sheet, file), (table, problems) in zip(made, together, strict=True):
+        alone, own = locate_table(sheet, file, columns, ("district", "community"))
+        assert [p.to_dict("zh") for p in problems] == [p.to_dict("zh") for p in own]
+        assert (table is None) == (alone is None)
+        if table is not None and alone is not None:
+            assert (table.file, table.header_row, table.columns) == (alone.file, alone.header_row, alone.columns)
+            assert table.rows.tolist() == alone.rows.tolist()
+            cells = {key: column.to_pylist() for key, column in table.cells.items()}
+            assert cells == {key: column.to_pylist() for key, column in alone.cells.items()}
+
+
+def test_a_header_below_the_first_rows_is_found_with_the_heads_of_others() -> None:
+    """A head whose header lies below the rows made Python values at once (FIRST_ROWS) is asked of
+    Arrow row by row: found where a search over every row finds it, beside other sheets."""
+    from greencomm.read.tables import FIRST_ROWS, HEADER_SCAN_ROWS, _header_row, _header_rows
+    from greencomm.read.workbook import Sheet
+
+    columns = submission_columns(PROGRAMME)
+    rows = [["标题"] + [None] * 7] * (FIRST_ROWS + 3) + [_HEADERS[:8], ["1", "芙蓉区", "x", "韭菜园社区"] + ["1"] * 4]
+    deep = Sheet("申报汇总表", [pa.array(list(col), pa.string()) for col in zip(*rows, strict=True)])
+    plain = Sheet("申报汇总表", [pa.array([h, "1"], pa.string()) for h in _HEADERS[:8]])
+    found = _header_rows([plain, deep, plain], columns)
+    assert [row for row, _ in found] == [0, FIRST_ROWS + 3, 0] and FIRST_ROWS + 3 < HEADER_SCAN_ROWS
+    assert found[1] == _header_row(deep, columns) and found[1][1] == _HEADERS[:8]
+
+
 @pytest.mark.parametrize("folder", ["submissions", "flawed", "green/submissions"])
 def test_tables_parsed_in_batches_as_they_are_read_are_the_tables_parsed_at_once(
     monkeypatch: pytest.MonkeyPatch, folder: str

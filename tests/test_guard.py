@@ -2,10 +2,13 @@
 a stream is read in."""
 
 import io
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -124,6 +127,8 @@ def test_re2_lets_through_only_what_the_searches_would_not_find(
     pattern = scan._worth_searching(max_row, max_column)
     clear = scan._clear(text, pattern)
     python = scan._far_pattern(max_row, max_column, usual=scan._spelling(text)).search(text)
+    if scan._clear(text, scan._far_searching(max_row, max_column)):  # the shortcut of the far search alone
+        assert python is None and scan._spelling(text), text
     if clear:
         assert python is None and scan._spelling(text), text
         facts = scan.SheetFacts()
@@ -135,18 +140,24 @@ def test_re2_lets_through_only_what_the_searches_would_not_find(
         assert clear, text
 
 
+@pytest.mark.parametrize("shortcut", ["RE2_BYTES", "RE2_FAR_BYTES"])
 @pytest.mark.parametrize("chunk", [1 << 22, 4096, 97])
-def test_the_facts_are_the_same_with_the_re2_shortcut(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
-    """Every piece looked at by RE2 first (the size it starts at lowered to one byte): the same facts,
-    far references named the same, in either spelling."""
+def test_the_facts_are_the_same_with_the_re2_shortcut(
+    monkeypatch: pytest.MonkeyPatch, chunk: int, shortcut: str
+) -> None:
+    """Every piece looked at by RE2 first (the size it starts at lowered to one byte, for all the
+    searches or for the far reference alone): the same facts, far references named the same, in
+    either spelling."""
     far = SHEET.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>')
     plain = b"<worksheet><sheetData>" + SHEET.split(b"<sheetData>")[1].split(b"<row r=")[0]  # no facts at all
     plain += b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (r, r, r) for r in range(1, 400))
     plain += b"</sheetData></worksheet>"
     documents = [SHEET, SHEET.replace(b'"', b"'"), far, far.replace(b'"', b"'"), far.replace(b' r="X', b' r = "X'),
                  plain, plain.replace(b"</sheetData>", b'<row r="2000000"/></sheetData>')]  # fmt: skip
+    monkeypatch.setattr(scan, "RE2_BYTES", 1 << 40)
+    monkeypatch.setattr(scan, "RE2_FAR_BYTES", 1 << 40)
     expected = [measure_sheet(io.BytesIO(xml), Limits(), chunk) for xml in documents]
-    monkeypatch.setattr(scan, "RE2_BYTES", 1)
+    monkeypatch.setattr(scan, shortcut, 1)
     assert [measure_sheet(io.BytesIO(xml), Limits(), chunk) for xml in documents] == expected
     assert expected[2].far is not None and expected[4].far is not None and expected[6].far == "2000000"
     assert expected[5] == scan.SheetFacts()
@@ -256,3 +267,22 @@ def test_the_head_is_found_and_refused_as_defusedxml_finds_and_refuses_it(xml: s
         except ElementTree.ParseError:
             found = "broken"
     assert found == expected
+
+
+def test_re2_is_asked_without_loading_all_of_arrows_compute_functions() -> None:
+    """The reading process asks RE2 through pyarrow._compute: it never imports pyarrow.compute
+    (70 ms, for every reading process of a folder of small workbooks), and finds what
+    pyarrow.compute's own function finds."""
+    import pyarrow.compute as pc
+
+    code = (
+        "import sys; from greencomm.read import scan; "
+        "print(scan._clear(b'<c r=\"A1\"/>', 'XFD'), scan._clear(b'<c r=\"XFD9\"/>', 'XFD'), "
+        "'pyarrow.compute' in sys.modules)"
+    )
+    said = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert said == ["True", "False", "False"]
+    for text in (b"", b"abc", b'<c r="XFD1048576">', "合 mergeCell".encode()):
+        for pattern in ("mergeCell", ' r="X', "^$", "b.c"):
+            whole = pa.array([text], pa.binary())
+            assert scan._clear(text, pattern) == (not pc.match_substring_regex(whole, pattern)[0].as_py())

@@ -13,7 +13,8 @@ import pytest
 from conftest import WriteBook
 from greencomm.errors import ReadFailed
 from greencomm.programme import Programme
-from greencomm.read.sandbox import POOL, Caps, Request, _Worker, read, read_sheet, reading_ahead
+from greencomm.read import sandbox
+from greencomm.read.sandbox import POOL, Caps, Request, _Worker, asking_ahead, read, read_sheet, reading_ahead
 
 T = TypeVar("T")
 
@@ -133,13 +134,16 @@ def test_a_read_asked_ahead_is_taken_once_and_a_second_read_asks_again(write_sub
     assert first.table.equals(second.table)
 
 
-def test_workbooks_opened_ahead_are_read_as_without(programme: Programme, tmp_path: Path) -> None:
-    """The district workbooks opened and asked for before the stages load (`open_ahead`, as
-    evaluate does) give what reading them then gives: the same rows, the same problems — a file
-    that is no workbook among them too; an `ahead` for other files is let go and the files read."""
+def test_workbooks_opened_ahead_are_read_as_without(
+    programme: Programme, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The district workbooks opened and asked for before the stages load (`open_ahead`, or
+    `list_ahead` as evaluate does, each asked for as the folder is listed) give what reading them
+    then gives: the same rows, the same problems — a file that is no workbook among them too; an
+    `ahead` for other files is let go and the files read."""
     from greencomm.programme.layouts import SUBMISSION_SHEET
     from greencomm.read.inputs import read_submissions
-    from greencomm.read.workbook import expand_inputs, open_ahead
+    from greencomm.read.workbook import expand_inputs, list_ahead, list_inputs, open_ahead
 
     sample = Path(__file__).resolve().parents[1] / "sample_data" / "submissions"
     folder = tmp_path / "收件箱"
@@ -153,7 +157,14 @@ def test_workbooks_opened_ahead_are_read_as_without(programme: Programme, tmp_pa
         early, _ = read_submissions([folder], programme, ahead=ahead)
     with open_ahead(listed[:1], SUBMISSION_SHEET, programme.settings.limits) as other:
         mismatched, _ = read_submissions([folder], programme, ahead=other)
-    for part in (early, mismatched):
+    asked: list[Request] = []
+    monkeypatch.setattr(sandbox.Asking, "ask", lambda self, r, ask=sandbox.Asking.ask: asked.append(r) or ask(self, r))
+    twice = [folder, listed[1]]  # a workbook in the folder named again: listed, opened and asked for once
+    with list_ahead(twice, SUBMISSION_SHEET, programme.settings.limits) as found:
+        assert found.listing == list_inputs(twice) and found.paths == listed
+        streamed, _ = read_submissions(twice, programme, ahead=found)
+    assert [r.source for r in asked] == [p for p in listed if p.name != "损坏.xlsx"]  # each as it was found
+    for part in (early, mismatched, streamed):
         assert part.frame.equals(plain.frame)
         assert [p.to_dict("en") for p in part.problems] == [p.to_dict("en") for p in plain.problems]
         assert part.files == plain.files
@@ -228,3 +239,42 @@ def test_judging_modules_imported_first_leave_checking_whole(tmp_path: Path) -> 
     done = subprocess.run([sys.executable, "-c", script, str(sample)], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.strip().splitlines()[-1]) > 0
+
+
+def test_requests_asked_as_they_are_found_are_each_answered_once(
+    write_submission: WriteBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder's workbooks are asked for as they are listed (`asking_ahead`): every request,
+    asked while the workers read the earlier ones, gets its own sheet. A worker holds more small
+    workbooks at a time than the two it holds of large ones (AHEAD_BYTES), never more than AHEAD_MAX."""
+    paths = [write_submission([], name=f"{n}.xlsx") for n in range(12)]
+    held: list[int] = []
+    send = _Worker.send
+
+    def counted(worker: _Worker, request: Request) -> None:
+        send(worker, request)
+        held.append(worker.in_flight)
+
+    monkeypatch.setattr(_Worker, "send", counted)
+    monkeypatch.setattr(sandbox, "AHEAD_MAX", 5)
+    requests = [Request(path, "申报汇总表", f"asked{n}", Caps()) for n, path in enumerate(paths)]
+    with asking_ahead(workers=2) as asking:
+        for request in requests:
+            asking.ask(request)
+            time.sleep(0.01)  # as a listing finds them
+        asking.close()
+        tables = _within(60, lambda: [read(r).table for r in reversed(requests)])
+    assert all(t.equals(tables[0]) for t in tables) and len(tables) == 12
+
+    held.clear()
+    requests = [Request(path, "申报汇总表", f"small{n}", Caps()) for n, path in enumerate(paths)]
+    with reading_ahead(requests, workers=2):
+        _within(60, lambda: [read(r) for r in requests])
+    assert max(held) == 5  # small workbooks: more than two at a time, up to the most
+
+    held.clear()
+    monkeypatch.setattr(sandbox, "AHEAD_BYTES", 1)  # every workbook large
+    requests = [Request(path, "申报汇总表", f"large{n}", Caps()) for n, path in enumerate(paths)]
+    with reading_ahead(requests, workers=2):
+        _within(60, lambda: [read(r) for r in requests])
+    assert max(held) == 2

@@ -229,11 +229,13 @@ def evaluate(
     before they are checked and judged, with the workbooks a newer one of their district replaced:
     to start work (in a thread) that needs no more (the inputs a result workbook carries)."""
     paths = list(paths)
-    listing = workbook.list_inputs(paths)
-    carried = [path for path in listing.workbooks if path in listing.results]
-    # the district workbooks' sheets asked for first: they are read while the stages load
+    # the district workbooks' sheets asked for first, each as it is listed: they are read while the
+    # rest are listed and the stages load
     with _collector_paused():
-        with workbook.open_ahead(listing, SUBMISSION_SHEET, programme.settings.limits, password) as ahead:
+        with workbook.list_ahead(paths, SUBMISSION_SHEET, programme.settings.limits, password) as ahead:
+            listing = ahead.listing
+            assert listing is not None
+            carried = [path for path in listing.workbooks if path in listing.results]
             reviews, register, objections = read_stage.carried_inputs(carried, reviews, register, objections)
             _warm("pypinyin")  # what judging imports (ties in pinyin order), while the sheets are read
             inputs = read_stage.read_inputs(paths, programme, reviews, register, password, objections, ahead=ahead)

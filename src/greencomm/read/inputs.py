@@ -53,6 +53,7 @@ from greencomm.read.tables import (
     is_covered,
     joined_batches,
     locate_table,
+    locate_tables,
     parse_joined,
     parse_table,
 )
@@ -219,14 +220,32 @@ def _locate(
     """A sheet's table, found. An optional sheet (创建活动) left untouched, or with its header
     alone, holds nothing: no problem. A table that `may_be_empty` (the register of a first year)
     may have its header alone."""
+    sheet = _sheet_read(book, name, part)
+    if sheet is None or (optional and sheet.is_blank):
+        return None
+    table, problems = locate_table(sheet, book.name, columns, identity)
+    return _placed(book, sheet, table, problems, part, optional, may_be_empty)
+
+
+def _sheet_read(book: Workbook, name: str, part: Part) -> Sheet | None:
+    """The sheet, read; one that cannot be is a problem noted in `part`."""
     try:
-        sheet = book.sheet(name)
+        return book.sheet(name)
     except InputError as exc:
         part.problems.append(exc.problem)
         return None
-    if optional and sheet.is_blank:
-        return None
-    table, problems = locate_table(sheet, book.name, columns, identity)
+
+
+def _placed(
+    book: Workbook,
+    sheet: Sheet,
+    table: Table | None,
+    problems: list[Problem],
+    part: Part,
+    optional: bool = False,
+    may_be_empty: bool = False,
+) -> _Located | None:
+    """A table found in a sheet (`locate_table`), its problems noted in `part` (see `_locate`)."""
     if optional and table is not None and not table.height:
         return None
     if may_be_empty:
@@ -235,7 +254,7 @@ def _locate(
     if table is None or any(p.code == "missing-column" for p in problems):
         return None
     if not sheet.visible:
-        part.problems.append(Problem("hidden-sheet", book.name, name, params={"sheet": name}))
+        part.problems.append(Problem("hidden-sheet", book.name, sheet.name, params={"sheet": sheet.name}))
     return _Located(book, sheet, table)
 
 
@@ -334,12 +353,12 @@ def read_submissions(
     part.carried = {p.name for p in listed if p in listing.results}
     if not listed:
         part.problems.append(Problem("no-workbooks", params={"paths": "、".join(str(p) for p in paths)}))
-    # each workbook's table found as it is read; the tables parsed together, column by column, a
-    # batch of them while the next are read (a folder of small workbooks in one batch at the end)
+    # each workbook's sheet read, the tables of a batch of them found and parsed together, column by
+    # column, while the next are read (a folder of small workbooks in a batch or two)
     found: list[tuple[Workbook, _Located | None, str | None]] = []
-    waiting: list[Table] = []
+    waiting: list[tuple[Workbook, Sheet | None, str | None]] = []
     waiting_cells = 0
-    batches = []
+    batches: list[Batch] = []
     max_text = programme.settings.limits.max_text_chars
     for path, book in _open_all(listed, part, programme, password, ahead):
         part.files.append(path)
@@ -350,33 +369,55 @@ def read_submissions(
         if sheet is None and act_sheet is None:
             part.problems.append(Problem("missing-sheet", book.name, params={"expected": SUBMISSION_SHEET}))
             continue
-        located = _locate(book, sheet, columns, ("district", "community"), part) if sheet is not None else None
-        if sheet is None or located is not None:
-            found.append((book, located, act_sheet))
-        if located is not None:
-            waiting.append(located.table)
-            waiting_cells += located.table.height * len(located.table.cells)
-            if waiting_cells >= PARSE_BATCH_CELLS:
-                batches.append(_keyed(parse_joined(waiting, columns, max_text)))
-                waiting, waiting_cells = [], 0
-    if waiting or not batches:
-        batches.append(_keyed(parse_joined(waiting, columns, max_text)))
+        read = _sheet_read(book, sheet, part) if sheet is not None else None
+        if sheet is None or read is not None:
+            waiting.append((book, read, act_sheet))
+            waiting_cells += read.height * len(read.columns) if read is not None else 0
+        if waiting_cells >= PARSE_BATCH_CELLS:
+            batches += _batch(waiting, columns, part, found, max_text)
+            waiting, waiting_cells = [], 0
+    batches += _batch(waiting, columns, part, found, max_text)
+    if not batches:  # no table: the columns, without rows
+        batches.append(_keyed(parse_joined([], columns, max_text)))
     joined, offsets, problems, part.coded = joined_batches(batches)
     activities = []
     n = 0  # the table being placed
     for book, located, act_sheet in found:
-        frame = pd.DataFrame(columns=["district"])  # the city office's own activities: no 申报汇总表
+        rows = None  # the book's rows in the frame, when it has a table
         if located is not None:
             _parsed(located, columns, (joined, problems[n]), part, int(offsets[n]))
-            frame = joined.iloc[offsets[n] : offsets[n + 1]]
+            rows = slice(offsets[n], offsets[n + 1])
             n += 1
         if act_sheet is not None:
             acts = _load_table(book, act_sheet, activity_read_columns(programme), ("name",), part, optional=True)
-            if acts is not None:
+            if acts is not None:  # without a 申报汇总表: the city office's own activities
+                frame = joined.iloc[rows] if rows is not None else pd.DataFrame(columns=["district"])
                 activities.append(_credit(acts, frame, book, programme))
     if n:  # a table was placed; keyed again when a cell of a name was blanked (or a table has no such column)
         part.frame = joined if {"district", "community"} <= part.coded.keys() else with_keys(joined)
     return part, pd.concat(activities, ignore_index=True) if activities else pd.DataFrame()
+
+
+def _batch(
+    waiting: list[tuple[Workbook, Sheet | None, str | None]],
+    columns: tuple[Column, ...],
+    part: Part,
+    found: list[tuple[Workbook, _Located | None, str | None]],
+    max_text: int,
+) -> list[Batch]:
+    """The tables of the sheets read (with their books and 创建活动 sheets), found together and
+    parsed as one batch (none when no table was found); each book that goes on into `found`, in
+    order."""
+    sheets = [(sheet, book.name) for book, sheet, _ in waiting if sheet is not None]
+    tables = iter(locate_tables(sheets, columns, ("district", "community")))
+    located = []
+    for book, sheet, act_sheet in waiting:
+        place = _placed(book, sheet, *next(tables), part) if sheet is not None else None
+        if sheet is None or place is not None:
+            found.append((book, place, act_sheet))
+        if place is not None:
+            located.append(place.table)
+    return [_keyed(parse_joined(located, columns, max_text))] if located else []
 
 
 def _keyed(batch: Batch) -> Batch:

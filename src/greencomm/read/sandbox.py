@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import subprocess
 import sys
@@ -118,12 +119,22 @@ class Request:
     def key(self) -> tuple[str, str, str]:
         return self.token, self.sheet, self.mode
 
+    @functools.cached_property
+    def weight(self) -> int:
+        """The workbook's size in bytes: about how long a worker takes over it."""
+        if isinstance(self.source, bytes):
+            return len(self.source)
+        try:
+            return self.source.stat().st_size
+        except OSError:  # gone meanwhile: the worker says so
+            return 0
+
     def encoded(self) -> bytes:
         payload = self.source if isinstance(self.source, bytes) else b""
         request: dict[str, Any] = {"sheet": self.sheet, "token": self.token, "size": len(payload), "mode": self.mode,
                                    "kind": self.kind}  # fmt: skip
-        if isinstance(self.source, Path):
-            request["path"] = str(self.source.resolve())
+        if isinstance(self.source, Path):  # the worker's folder may be another: absolute, as the kernel finds it
+            request["path"] = str(self.source.absolute())
         if self.scan is not None:
             request |= {
                 "part": self.scan[0],
@@ -336,7 +347,11 @@ class _Slot:
 
 _AHEAD: dict[tuple[str, str, str], _Slot] = {}
 _AHEAD_LOCK = threading.Lock()
-AHEAD = 2  # requests a worker holds at a time: the one it reads, and the next
+AHEAD = 2  # requests a worker holds at a time, at least: the one it reads, and the next
+# and more while what it holds is small: a small workbook takes a worker less time than its answer
+# takes the parent's serving thread to take in, beside the parent's own work (a folder of 200)
+AHEAD_BYTES = 1 << 20
+AHEAD_MAX = 16
 
 
 @contextlib.contextmanager
@@ -344,38 +359,81 @@ def reading_ahead(requests: Sequence[Request], workers: int) -> Iterator[None]:
     """Send `requests` to `workers` workers now, each holding the next request while it reads one,
     so that it never waits for the parent between two sheets; `read` takes each answer when it is
     asked for. Requests not yet sent when the block ends are dropped, answers not taken are let go."""
-    slots = {r.key: _Slot() for r in requests}
-    with _AHEAD_LOCK:
-        _AHEAD.update(slots)
-    queue: deque[Request] = deque(requests)
-    lock = threading.Lock()
-    threads = [threading.Thread(target=_serve_ahead, args=(queue, lock, slots), daemon=True)
-               for _ in range(min(workers, len(requests)))]  # fmt: skip
-    for thread in threads:
-        thread.start()
-    try:
+    with asking_ahead(workers) as ahead:
+        for request in requests:
+            ahead.ask(request)
+        ahead.close()
         yield
+
+
+class Asking:
+    """Requests sent ahead as they are made (`asking_ahead`): each `ask`ed one goes to the next
+    worker free to hold it; `close` says that no more will come."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.queue: deque[Request] = deque()
+        self.closed = False
+        self.more = threading.Condition()  # a request asked, or no more to come
+        self.slots: dict[tuple[str, str, str], _Slot] = {}
+        self.threads: list[threading.Thread] = []
+
+    def ask(self, request: Request) -> None:
+        slot = self.slots[request.key] = _Slot()
+        with _AHEAD_LOCK:
+            _AHEAD[request.key] = slot
+        with self.more:
+            self.queue.append(request)
+            self.more.notify()
+        serving = [t for t in self.threads if t.is_alive()]  # one ended only by failing: its requests failed too
+        if len(serving) < min(self.workers, len(self.slots)):  # a thread for each worker, as requests come
+            thread = threading.Thread(target=_serve_ahead, args=(self,), daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def close(self, drop: bool = False) -> None:
+        """No more requests; `drop`: nor those not yet sent."""
+        with self.more:
+            self.closed = True
+            if drop:
+                self.queue.clear()
+            self.more.notify_all()
+
+
+@contextlib.contextmanager
+def asking_ahead(workers: int) -> Iterator[Asking]:
+    """Requests sent ahead to `workers` workers as they are asked (see `reading_ahead`), while the
+    caller goes on finding the next — a folder's workbooks asked for as they are listed."""
+    ahead = Asking(workers)
+    try:
+        yield ahead
     finally:
-        with lock:
-            queue.clear()
-        for thread in threads:
+        ahead.close(drop=True)
+        for thread in ahead.threads:
             thread.join()
         with _AHEAD_LOCK:
-            for key, slot in slots.items():
+            for key, slot in ahead.slots.items():
                 if _AHEAD.get(key) is slot:
                     del _AHEAD[key]
 
 
-def _serve_ahead(queue: deque[Request], lock: threading.Lock, slots: dict[tuple[str, str, str], _Slot]) -> None:
-    """One worker's share of the requests sent ahead: up to AHEAD at a time, the answers in turn.
-    When the worker dies with the oldest request, the others it held go back to the queue."""
+def _serve_ahead(ahead: Asking) -> None:
+    """One worker's share of the requests sent ahead: up to AHEAD at a time, the answers in turn,
+    until no more are to come. When the worker dies with the oldest request, the others it held go
+    back to the queue."""
+    queue, slots = ahead.queue, ahead.slots
     worker: _Worker | None = None
     sent: deque[Request] = deque()
+    held = 0  # bytes of the workbooks sent, not yet answered
     try:
         while True:
-            while len(sent) < AHEAD:
-                with lock:  # a decrypted workbook's bytes go to an idle worker only: they fill the pipe
+            while len(sent) < AHEAD_MAX:
+                with ahead.more:  # a decrypted workbook's bytes go to an idle worker only: they fill the pipe
+                    while not queue and not sent and not ahead.closed:
+                        ahead.more.wait()
                     if not queue or (sent and isinstance(queue[0].source, bytes)):
+                        break
+                    if len(sent) >= AHEAD and held + queue[0].weight > AHEAD_BYTES:
                         break
                     request = queue.popleft()
                 if worker is None or worker.caps != request.caps:
@@ -389,21 +447,24 @@ def _serve_ahead(queue: deque[Request], lock: threading.Lock, slots: dict[tuple[
                         continue
                 worker.send(request)
                 sent.append(request)
+                held += request.weight
             if not sent or worker is None:
                 return
             head = sent.popleft()
+            held -= head.weight
             try:
                 answer: Answer | ReadFailed = worker.receive()
             except ReadFailed as exc:
                 answer = exc
             slots[head.key].fill(answer)
             if not worker.alive:  # it went with `head`: what else it held is asked again of another
-                with lock:
+                with ahead.more:
                     queue.extendleft(reversed(sent))
+                    ahead.more.notify_all()
                 sent.clear()
-                worker = None
+                held, worker = 0, None
     except BaseException as exc:  # never leave `read` waiting: what this thread held, and what is left
-        with lock:
+        with ahead.more:
             left = [*sent, *queue]
             queue.clear()
         for request in left:

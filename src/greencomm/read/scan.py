@@ -20,6 +20,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -123,30 +124,57 @@ def _far_pattern(max_row: int, max_column: int, usual: bool = True) -> re.Patter
 
 
 _UNUSUAL = re.compile(rb"r(?:[ \t\r\n]+=|=[ \t\r\n']+)")  # any other spelling of r="…"
-RE2_BYTES = 1 << 20  # a piece of a sheet's XML this large is looked at by RE2 first
+RE2_BYTES = 1 << 20  # a piece of a sheet's XML this large is looked at by RE2 first for all the searches
+RE2_FAR_BYTES = 1 << 16  # and this large for a far reference (RE2 is the faster from about 32 KB)
+
+
+@lru_cache(maxsize=8)
+def _far_searching(max_row: int, max_column: int) -> str:
+    """RE2's pattern for what sends a piece of XML to the search for a far reference: a reference
+    spelled otherwise than ` r="…"`, or one so spelled beyond the limits."""
+    far = _far_reference(max_row, max_column, whole=False)
+    return _UNUSUAL.pattern.decode() + f'| r="{far}"'
 
 
 @lru_cache(maxsize=8)
 def _worth_searching(max_row: int, max_column: int) -> str:
-    """RE2's pattern for what sends a piece of XML to the searches below: a reference spelled
-    otherwise than ` r="…"`, one so spelled beyond the limits, or what `_facts_of` starts from (a
-    merged range, an error cell's type, a formula)."""
-    far = _far_reference(max_row, max_column, whole=False)
-    return f"""{_UNUSUAL.pattern.decode()}| r="{far}"|mergeCell|"e"|'e'|<f|:f"""
+    """RE2's pattern for what sends a piece of XML to any of the searches below: what
+    `_far_searching` looks for, or what `_facts_of` starts from (a merged range, an error cell's
+    type, a formula)."""
+    return f"""{_far_searching(max_row, max_column)}|mergeCell|"e"|'e'|<f|:f"""
 
 
 def _clear(text: bytes, pattern: str) -> bool:
     """Whether RE2 (Arrow's, a DFA) finds none of `pattern` in `text`: a sheet of 100,000 rows holds
     5 million references, each a start Python's engine tries (0.1 s per 37 MB) and RE2 passes over
     (0.02 s). Only ever a shortcut: False (search as before) when it finds one, or cannot say."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-    except ImportError:  # the reading process has Arrow (its reader gives Arrow tables); a caller may not
+    match = _re2()
+    if match is None:
         return False
+    import pyarrow as pa
+
     offsets = pa.py_buffer(struct.pack("<ii", 0, len(text)))
     whole = pa.Array.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(text)])  # not copied
-    return not pc.match_substring_regex(whole, pattern)[0].as_py()
+    return not match(whole, pattern)
+
+
+@lru_cache(maxsize=1)
+def _re2() -> Callable[[Any, str], bool] | None:
+    """Whether RE2 finds a pattern in a one-value array: by Arrow's compute kernel, reached through
+    pyarrow._compute (8 ms to import) rather than pyarrow.compute (70 ms, which the reading process
+    needs for nothing else) when this pyarrow has it. None without Arrow: the reading process has
+    it (its reader gives Arrow tables); a caller may not."""
+    try:
+        from pyarrow._compute import MatchSubstringOptions, call_function
+    except ImportError:
+        try:
+            import pyarrow.compute as pc
+        except ImportError:
+            return None
+        return lambda whole, pattern: bool(pc.match_substring_regex(whole, pattern)[0].as_py())
+    return lambda whole, pattern: bool(
+        call_function("match_substring_regex", [whole], MatchSubstringOptions(pattern))[0].as_py()
+    )
 
 
 def _spelling(text: bytes) -> bool:
@@ -263,6 +291,7 @@ def measure_sheet(stream: Readable, limits: Bounds, chunk_size: int = 1 << 22) -
     usual = _far_pattern(limits.max_rows + HEADER_ROWS, limits.max_columns)
     any_spelling = _far_pattern(limits.max_rows + HEADER_ROWS, limits.max_columns, usual=False)
     worth = _worth_searching(limits.max_rows + HEADER_ROWS, limits.max_columns)
+    far = _far_searching(limits.max_rows + HEADER_ROWS, limits.max_columns)
     facts = SheetFacts()
     carry = b""
     while True:
@@ -277,8 +306,10 @@ def measure_sheet(stream: Readable, limits: Bounds, chunk_size: int = 1 << 22) -
             if not chunk:
                 return facts
             continue
-        pattern = usual if _spelling(text) else any_spelling
-        found = pattern.search(text)
+        found = None
+        if len(text) < RE2_FAR_BYTES or not _clear(text, far):  # else no reference reaches too far
+            pattern = usual if _spelling(text) else any_spelling
+            found = pattern.search(text)
         if found:
             ref: bytes = found[1]
             cell = pattern.search(text, found.end(), found.end() + 256) if ref.isdigit() else None

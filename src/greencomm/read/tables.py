@@ -8,9 +8,10 @@ vectorised masks.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -126,33 +127,81 @@ def matcher(columns: tuple[Column, ...]) -> HeaderMatcher:
 
 def _header_row(sheet: Sheet, columns: tuple[Column, ...]) -> tuple[int | None, list[Any]]:
     """The row (0-based) of the sheet's first rows that names most columns (of equals, the first),
-    if it names enough, and the cells of that row. Only cells that may name one are looked at one by
-    one — blanks and figures are told apart over the whole head at once — and the search stops when
-    no row left has as many such cells as the best row names columns."""
+    if it names enough, and the cells of that row (see `_header_rows`)."""
+    return _header_rows([sheet], columns)[0]
+
+
+FIRST_ROWS = 6  # rows of each head made Python values at once: the search mostly stops within them
+
+
+def _header_rows(sheets: Sequence[Sheet], columns: tuple[Column, ...]) -> list[tuple[int | None, list[Any]]]:
+    """`_header_row` of each sheet, their heads looked at together: a folder of 200 small workbooks
+    asks Arrow what one asks. Only cells that may name a column are looked at one by one — blanks
+    and figures are told apart over the heads at once — and the search stops when no row left has
+    as many such cells as the best row names columns."""
     match = matcher(columns)
-    height = min(sheet.height, HEADER_SCAN_ROWS)
-    if not sheet.columns or not height:
-        return None, []
-    parts = [c.slice(0, height) for c in sheet.columns]
-    if {p.type for p in parts} not in ({pa.string()}, {pa.large_string()}):  # one kind of text: no cast
-        parts = [p.cast(pa.large_string()) for p in parts]
-    head = pa.concat_arrays(parts)
+    heights = [min(s.height, HEADER_SCAN_ROWS) if s.columns else 0 for s in sheets]
+    parts = [c.slice(0, h) for s, h in zip(sheets, heights, strict=True) if h for c in s.columns]
+    if not parts:
+        return [(None, [])] * len(sheets)
+    head = _text_parts(parts)
     maybe = pc.is_valid(head)
     if match.figures_name_none:
         maybe = pc.and_(maybe, pc.invert(pc.match_substring_regex(head, f"^(?:{_FIGURE.pattern})$")))
-    grid = np.asarray(maybe.to_numpy(zero_copy_only=False), dtype=bool).reshape(len(sheet.columns), height)
+    flags = np.asarray(maybe.to_numpy(zero_copy_only=False), dtype=bool)
+    starts = np.cumsum([0, *(len(s.columns) * h for s, h in zip(sheets, heights, strict=True))]).tolist()
+    spans = zip(itertools.pairwise(starts), heights, strict=True)
+    heads = [(flags[a:b].reshape(-1, h), h, a) for (a, b), h in spans if h]  # each: columns × rows, height, start
+    first = iter(_taken(head, [where for grid, h, a in heads for where in _candidates(grid[:, :FIRST_ROWS], h, a)]))
+    best = [_best_row(g, [next(first) for _ in range(min(h, FIRST_ROWS))], head, h, a, match) for g, h, a in heads]
+    names = iter(_taken(head, [np.arange(len(g)) * h + row + a for (g, h, a), row in zip(heads, best, strict=True)
+                               if row is not None]))  # fmt: skip
+    rows = iter(best)
+    found = [next(rows) if h else None for h in heights]
+    return [(row, next(names) if row is not None else []) for row in found]
+
+
+def _candidates(grid: np.ndarray, height: int, start: int) -> list[np.ndarray]:
+    """Row by row, where the cells that may name a column lie in the joined heads: `grid` is a
+    head's first rows (columns × rows), `start` where the head begins, `height` its rows."""
+    rows, cols = np.nonzero(grid.T)  # row after row, each row's columns in order
+    where = cols * height + rows + start
+    return np.split(where, np.cumsum(np.bincount(rows, minlength=grid.shape[1]))[:-1])
+
+
+def _taken(head: pa.Array, positions: list[np.ndarray]) -> list[list[Any]]:
+    """The cells at each group of positions, as Python values, made in one conversion."""
+    if not positions:
+        return []
+    flat = head.take(pa.array(np.concatenate(positions), pa.int64())).to_pylist()
+    bounds = np.cumsum([0, *map(len, positions)]).tolist()
+    return [flat[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def _best_row(
+    grid: np.ndarray, rows: list[list[Any]], head: pa.Array, height: int, start: int, match: HeaderMatcher
+) -> int | None:
+    """The row of a head (its candidate cells: `grid`, columns × rows) that names most columns, the
+    first of equals, when it names enough. `rows` holds the candidate cells of its first rows; any
+    further row looked at is asked of Arrow."""
     room = np.maximum.accumulate(grid.sum(axis=0)[::-1])[::-1]  # the most cells any row from here on offers
     best, best_count = None, 0
     for row in range(height):
         if best_count >= room[row]:
             break
-        where = np.flatnonzero(grid[:, row]) * height + row
-        hits = {c.key for v in head.take(pa.array(where)).to_pylist() if (c := match(v)) is not None}
+        if row >= len(rows):  # beyond the first rows (a head of many title rows)
+            rows += _taken(head, [np.flatnonzero(grid[:, row]) * height + row + start])
+        hits = {c.key for v in rows[row] if (c := match(v)) is not None}
         if len(hits) > best_count:
             best, best_count = row, len(hits)
-    if best_count < MIN_HEADER_MATCHES or best is None:
-        return None, []
-    return best, head.take(pa.array(np.arange(len(sheet.columns)) * height + best)).to_pylist()
+    return best if best_count >= MIN_HEADER_MATCHES else None
+
+
+def _text_parts(parts: list[pa.Array]) -> pa.Array:
+    """Pieces of text columns as one array: cast to large text unless all are of one kind of text."""
+    if {p.type for p in parts} not in ({pa.string()}, {pa.large_string()}):
+        parts = [p.cast(pa.large_string()) for p in parts]
+    return pa.concat_arrays(parts)
 
 
 def _filled(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -171,9 +220,50 @@ def locate_table(
     sheet: Sheet, file: str, columns: tuple[Column, ...], identity: tuple[str, ...]
 ) -> tuple[Table | None, list[Problem]]:
     """The table of a sheet, with problems of its structure (header, columns, stray rows)."""
+    return locate_tables([(sheet, file)], columns, identity)[0]
+
+
+def locate_tables(
+    sheets: Sequence[tuple[Sheet, str]], columns: tuple[Column, ...], identity: tuple[str, ...]
+) -> list[tuple[Table | None, list[Problem]]]:
+    """`locate_table` of each sheet (with the name of its file), the sheets looked at together: a
+    folder of 200 small workbooks asks Arrow what one asks."""
+    headers = _header_rows([sheet for sheet, _ in sheets], columns)
+    data = [[c.slice(header + 1) for c in sheet.columns] if header is not None else []
+            for (sheet, _), (header, _) in zip(sheets, headers, strict=True)]  # fmt: skip
+    filled = _filled_each(data)
+    return [
+        _table(sheet, file, columns, identity, header, names, cells, fill)
+        for (sheet, file), (header, names), cells, fill in zip(sheets, headers, data, filled, strict=True)
+    ]
+
+
+def _filled_each(data: list[list[pa.Array]]) -> list[np.ndarray]:
+    """`_filled` of each table's columns (columns × rows), all asked in one pass."""
+    heights = [len(cells[0]) if cells else 0 for cells in data]
+    parts = [c for cells, h in zip(data, heights, strict=True) if h for c in cells]
+    flat = np.zeros(0, dtype=bool)
+    if parts:
+        flat = _filled(pa.chunked_array(parts, parts[0].type) if len({c.type for c in parts}) == 1 else _joined(parts))
+    sizes = [len(cells) * h for cells, h in zip(data, heights, strict=True)]
+    bounds = itertools.pairwise(np.cumsum([0, *sizes]).tolist())
+    return [flat[a:b].reshape(len(cells), h) for (a, b), cells, h in zip(bounds, data, heights, strict=True)]
+
+
+def _table(
+    sheet: Sheet,
+    file: str,
+    columns: tuple[Column, ...],
+    identity: tuple[str, ...],
+    header: int | None,
+    names: list[Any],
+    data: list[pa.Array],
+    filled: np.ndarray,
+) -> tuple[Table | None, list[Problem]]:
+    """A sheet's table, its header found (`header`, its cells `names`), the cells below it `data`
+    and where they hold something (`filled`, columns × rows)."""
     problems: list[Problem] = []
     match = matcher(columns)
-    header, names = _header_row(sheet, columns)
     if header is None:
         return None, [Problem("header-not-found", file, sheet.name, params={"rows": HEADER_SCAN_ROWS})]
     excel_header = sheet.row0 + header
@@ -193,12 +283,7 @@ def locate_table(
     for col in columns:
         if col.required and col.key not in found:
             problems.append(Problem("missing-column", file, sheet.name, field=col.header))
-    data = [c.slice(header + 1) for c in sheet.columns]
-    height = len(data[0]) if data else 0
-    filled = np.zeros((len(data), height), dtype=bool)
-    if data and height:  # every column in one pass: a folder of small workbooks asks this of each
-        filled = _filled(pa.chunked_array(data, data[0].type) if len({c.type for c in data}) == 1 else _joined(data))
-        filled = filled.reshape(len(data), height)
+    height = filled.shape[1]
     counts = filled.sum(axis=0)
     rows = np.arange(height) + excel_header + 1
     id_index = [found[k] - (sheet.col0 - 1) for k in identity if k in found]
