@@ -144,7 +144,7 @@ def _header_rows(sheets: Sequence[Sheet], columns: tuple[Column, ...]) -> list[t
     parts = [c.slice(0, h) for s, h in zip(sheets, heights, strict=True) if h for c in s.columns]
     if not parts:
         return [(None, [])] * len(sheets)
-    head = _text_parts(parts)
+    head = _joined(parts)
     maybe = pc.is_valid(head)
     if match.figures_name_none:
         maybe = pc.and_(maybe, pc.invert(pc.match_substring_regex(head, f"^(?:{_FIGURE.pattern})$")))
@@ -195,13 +195,6 @@ def _best_row(
         if len(hits) > best_count:
             best, best_count = row, len(hits)
     return best if best_count >= MIN_HEADER_MATCHES else None
-
-
-def _text_parts(parts: list[pa.Array]) -> pa.Array:
-    """Pieces of text columns as one array: cast to large text unless all are of one kind of text."""
-    if {p.type for p in parts} not in ({pa.string()}, {pa.large_string()}):
-        parts = [p.cast(pa.large_string()) for p in parts]
-    return pa.concat_arrays(parts)
 
 
 def _filled(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -561,11 +554,10 @@ def joined_batches(batches: list[Batch]) -> Joined:
 
 
 def _joined(parts: list[pa.Array]) -> pa.Array:
-    if len(parts) == 1:
-        return parts[0]
-    if len({c.type for c in parts}) > 1:  # one reader's string, another's large string
-        parts = [c.cast(pa.large_string()) for c in parts]
-    return pa.concat_arrays(parts)
+    """Pieces of text columns as one array: cast to large text unless all are of one kind of text."""
+    if {p.type for p in parts} not in ({pa.string()}, {pa.large_string()}):
+        parts = [p.cast(pa.large_string()) for p in parts]
+    return parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
 
 
 # ---------------------------------------------------------------- what the sheet's XML shows

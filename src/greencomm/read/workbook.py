@@ -510,15 +510,14 @@ def list_ahead(
     the workbook is found, so the reading processes read the first while the rest are listed (a
     folder of hundreds takes a tenth of a second to list)."""
     opened: dict[Path, Workbook | InputError] = {}
-    reading = contextlib.ExitStack()
-    asking = reading.enter_context(asking_ahead(workers or READERS))
+    with contextlib.ExitStack() as stack:  # the requests let go here only when the listing fails
+        asking = stack.enter_context(asking_ahead(workers or READERS))
 
-    def found_one(path: Path) -> None:
-        book = opened[path] = opened_or_why(path, password, limits)
-        if (request := _ask(book, sheet)) is not None:
-            asking.ask(request)
+        def found_one(path: Path) -> None:
+            book = opened[path] = opened_or_why(path, password, limits)
+            if (request := _ask(book, sheet)) is not None:
+                asking.ask(request)
 
-    with reading.pop_all() as stack:  # closed here only when the listing fails
         listing = list_inputs(paths, found_one)
         reading = stack.pop_all()
     asking.close()
