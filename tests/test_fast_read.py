@@ -263,6 +263,41 @@ def test_tables_parsed_in_batches_as_they_are_read_are_the_tables_parsed_at_once
     assert once.places == each.places and len(once.frame) > 20
 
 
+@pytest.mark.parametrize("cells", [1, 10_000, 20_000])
+def test_a_batch_is_parsed_early_only_with_half_as_much_left_to_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cells: int
+) -> None:
+    """Tables are parsed while the next workbooks are read once PARSE_BATCH_CELLS wait, but only
+    when at least half as many bytes are left to read as the waiting tables came from: no last
+    batch of a workbook or two, each paying the fixed work of a batch. The rows are the same."""
+    import shutil
+
+    import pandas as pd
+
+    from conftest import drawn_year
+    from greencomm.read import inputs
+
+    folder = drawn_year(tmp_path / "year")
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "submissions"
+    shutil.copy(min(sample.glob("*.xlsx"), key=lambda p: p.stat().st_size), folder / "zz-small.xlsx")  # read last
+    sizes = {p.name: p.stat().st_size for p in folder.iterdir()}
+    batches: list[list[str]] = []
+    parse = inputs.parse_joined
+    monkeypatch.setattr(
+        inputs, "parse_joined", lambda tables, *a: batches.append([t.file for t in tables]) or parse(tables, *a)
+    )
+    monkeypatch.setattr(inputs, "PARSE_BATCH_CELLS", cells)
+    part, _ = inputs.read_submissions([folder], PROGRAMME)
+    assert [name for batch in batches for name in batch] == sorted(sizes) and len(sizes) > 3
+    for n, batch in enumerate(batches[:-1]):
+        later = sum(sizes[name] for rest in batches[n + 1 :] for name in rest)
+        assert 2 * later >= sum(sizes[name] for name in batch)
+    assert len(batches) > 1
+    monkeypatch.setattr(inputs, "PARSE_BATCH_CELLS", 10**12)
+    once, _ = inputs.read_submissions([folder], PROGRAMME)
+    pd.testing.assert_frame_equal(part.frame, once.frame)
+
+
 # ---------------------------------------------------------------- format characters (Cf)
 def _regex_says(cells: pa.Array) -> bool:
     import pyarrow.compute as pc

@@ -176,15 +176,21 @@ def test_a_sheet_is_scanned_from_its_workbook_as_from_its_xml(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: int, chunk: int
 ) -> None:
     """Inflated by ISA-L a piece at a time (or read as zipfile reads it, when stored), the sheet's
-    XML gives the facts and the head it gives read whole; from a file or from bytes (decrypted)."""
+    XML gives the facts it gives read whole, and its start is kept as it is, for what comes before
+    its root; from a file or from bytes (decrypted)."""
     original = scan.measure_sheet
     monkeypatch.setattr(scan, "measure_sheet", lambda stream, limits: original(stream, limits, chunk))
+    parsed: list[str] = []
+    monkeypatch.setattr(scan, "_head_cells", lambda archive, part: parsed.append(part))
     book = tmp_path / "book.xlsx"
-    book.write_bytes(_zipped(SHEET * 1, method))
-    for source in (book, book.read_bytes()):
-        head, facts = scan_sheet(source, "xl/worksheets/sheet1.xml", Limits())
-        assert head == [(1, 1), (1, 2)] or head == [(1, 1)]
-        assert facts == measure_sheet(io.BytesIO(SHEET), Limits())
+    declared = b'<!DOCTYPE worksheet [<!ENTITY a "b">]>' + b" " * scan.PROLOG_BYTES
+    for xml, parses in ((SHEET, False), (b'<?xml version="1.0"?>\n' + SHEET, False), (declared + SHEET, True)):
+        book.write_bytes(_zipped(xml, method))
+        for source in (book, book.read_bytes()):
+            parsed.clear()
+            facts = scan_sheet(source, "xl/worksheets/sheet1.xml", Limits())
+            assert facts == measure_sheet(io.BytesIO(SHEET), Limits())
+            assert parsed == ["xl/worksheets/sheet1.xml"] * parses
 
 
 def test_a_sheet_whose_contents_do_not_match_its_crc_is_broken() -> None:
@@ -195,6 +201,29 @@ def test_a_sheet_whose_contents_do_not_match_its_crc_is_broken() -> None:
         data[at] ^= 0xFF
     with pytest.raises(zipfile.BadZipFile, match="CRC"):
         scan_sheet(bytes(data), "xl/worksheets/sheet1.xml", Limits())
+
+
+_STARTS = [
+    (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<worksheet>', True),
+    (b"<?xml version='1.0' encoding='utf-8'?><x:worksheet>", True),
+    (b"\xef\xbb\xbf  <worksheet>", True),
+    (b"<worksheet>", True),
+    (b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "b">]><worksheet>', False),
+    (b"<!DOCTYPE w><worksheet>", False),
+    (b"<!-- a comment --><worksheet>", False),
+    (b'<?xml version="1.0" encoding="UTF-16"?><worksheet>', False),
+    ('<?xml version="1.0"?><worksheet>'.encode("utf-16"), False),
+    (b'<?xml version="1.0"?><?other?><worksheet>', False),
+    (b" " * 2000 + b"<worksheet>", False),
+]
+
+
+@pytest.mark.parametrize(("start", "plain"), _STARTS)
+def test_only_xml_that_declares_nothing_before_its_root_is_left_unparsed(start: bytes, plain: bool) -> None:
+    """A sheet is parsed for defusedxml's refusals unless its start is the XML declaration (in
+    UTF-8) and its root element alone: anything else before the root — a document type, a comment,
+    another encoding, more than the bytes looked at — may declare an entity, so it is parsed."""
+    assert bool(scan._PLAIN_START.match(start[: scan.PROLOG_BYTES])) == plain
 
 
 @settings(max_examples=400, deadline=None)

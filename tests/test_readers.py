@@ -7,6 +7,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import WriteBook, valid_row
 from greencomm.api import validate
@@ -90,3 +92,27 @@ def test_bad_input_corpus_reads_the_same(monkeypatch: pytest.MonkeyPatch, progra
     fast, slow = _both(monkeypatch, programme, tmp_path / "corpus")
     _same(fast, slow)
     assert len(fast.problems) >= 10
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.tuples(st.integers(1, 70), st.integers(1, 12)), st.sampled_from(["x", "1", "是", "85%"]),
+                       max_size=12))  # fmt: skip
+def test_every_value_is_read_at_its_address(tmp_path: Path, cells: dict[tuple[int, int], str]) -> None:
+    """Whatever blank rows stand above a sheet's first value and blank columns left of it, each
+    reader gives every value at its own row and column (the fast one lays the sheet out from row 1,
+    the blank rows above its first value left out in the reading process)."""
+    path = tmp_path / "cells.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "申报汇总表"
+    for (row, column), value in cells.items():
+        sheet.cell(row, column, value)
+    book.save(path)
+    for engine in ("fastexcel", "openpyxl"):
+        read = read_workbook(path, engine=engine).sheet("申报汇总表")
+        found = {(read.row0 + r, read.col0 + c): v for c, column in enumerate(read.columns)
+                 for r, v in enumerate(column.to_pylist()) if v is not None}  # fmt: skip
+        assert found == cells, engine
+        assert not cells or read.columns[0].null_count < read.height  # starts at its first valued column
+        assert not cells or any(column[0].is_valid for column in read.columns)  # and row

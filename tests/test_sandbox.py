@@ -278,3 +278,13 @@ def test_requests_asked_as_they_are_found_are_each_answered_once(
     with reading_ahead(requests, workers=2):
         _within(60, lambda: [read(r) for r in requests])
     assert max(held) == 2
+
+
+@pytest.mark.parametrize("blank", [0, 1, 2, 3, 5, 8, 31, 64, 100, 999, 1000])
+def test_the_first_valued_row_is_found_past_any_number_of_blank_rows(blank: int) -> None:
+    """Rows above the first value are found by doubling and halving: the count of blank rows,
+    whatever it is; a sheet all blank is all left out."""
+    for height in (blank, blank + 1, blank + 7):
+        values = [None] * blank + ["x"] * (height - blank)
+        batch = pa.record_batch([pa.array([None] * height, pa.string()), pa.array(values, pa.string())], ["a", "b"])
+        assert sandbox._first_valued_row(batch) == blank

@@ -73,6 +73,8 @@ from greencomm.read.workbook import (
 
 META = ("_file", "_sheet", "_row")  # where each typed row came from
 PARSE_BATCH_CELLS = 250_000  # tables waiting this many cells are parsed while the next workbooks are read
+# — when at least half as many bytes of workbooks are left to read as those waiting came from: a last
+# batch of a few small workbooks would cost the fixed work of a batch (each column's parse) for little
 
 
 @dataclass(frozen=True)
@@ -357,11 +359,14 @@ def read_submissions(
     # column, while the next are read (a folder of small workbooks in a batch or two)
     found: list[tuple[Workbook, _Located | None, str | None]] = []
     waiting: list[tuple[Workbook, Sheet | None, str | None]] = []
-    waiting_cells = 0
+    waiting_cells = waiting_bytes = 0
+    sizes = [_size(path) for path in listed]
+    left = sum(sizes)  # bytes of the workbooks not yet taken
     batches: list[Batch] = []
     max_text = programme.settings.limits.max_text_chars
-    for path, book in _open_all(listed, part, programme, password, ahead):
+    for (path, book), size in zip(_open_all(listed, part, programme, password, ahead), sizes, strict=True):
         part.files.append(path)
+        left -= size
         if book is None:
             continue
         sheet = _submission_sheet(book, columns)
@@ -373,9 +378,10 @@ def read_submissions(
         if sheet is None or read is not None:
             waiting.append((book, read, act_sheet))
             waiting_cells += read.height * len(read.columns) if read is not None else 0
-        if waiting_cells >= PARSE_BATCH_CELLS:
+            waiting_bytes += size
+        if waiting_cells >= PARSE_BATCH_CELLS and 2 * left >= waiting_bytes:
             batches += _batch(waiting, columns, part, found, max_text)
-            waiting, waiting_cells = [], 0
+            waiting, waiting_cells, waiting_bytes = [], 0, 0
     batches += _batch(waiting, columns, part, found, max_text)
     if not batches:  # no table: the columns, without rows
         batches.append(_keyed(parse_joined([], columns, max_text)))
@@ -396,6 +402,14 @@ def read_submissions(
     if n:  # a table was placed; keyed again when a cell of a name was blanked (or a table has no such column)
         part.frame = joined if {"district", "community"} <= part.coded.keys() else with_keys(joined)
     return part, pd.concat(activities, ignore_index=True) if activities else pd.DataFrame()
+
+
+def _size(path: Path) -> int:
+    """A workbook's size in bytes (0 when it cannot be found: reading it says why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _batch(

@@ -14,10 +14,11 @@ workbook so a second sheet reuses the opened reader), answered by a JSON line (`
 `bytes`, the size of the sheet that follows) followed, when ok, by the sheet as an Arrow IPC stream
 of that many bytes, which the parent reads in one go.
 
-A request's `mode` says what is wanted: `xlsx` (the default) the sheet from its first valued row —
-when the request names the sheet's XML `part` and the limits, the worker first measures that XML
-(greencomm.read.scan) and answers its `facts` and `head` cells, or `far` and no sheet when it reaches
-beyond the limits, or `unsafe`/`broken` for XML it cannot trust or parse; `whole` (.xls, .xlsb,
+A request's `mode` says what is wanted: `xlsx` (the default) the sheet from its first valued row,
+the answer naming that row (`row0`) and the sheet's first column (`col0`) — when the request names
+the sheet's XML `part` and the limits, the worker first measures that XML (greencomm.read.scan) and
+answers its `facts`, or `far` and no sheet when it reaches beyond the limits, or `unsafe`/`broken`
+for XML it cannot trust or parse; `whole` (.xls, .xlsb,
 .ods, which have no XML to measure) the sheet from row 1, the answer naming its first column
 (`col0`) and its Excel error cells (`errors`); `list` no sheet, the answer naming the sheets and
 whether each is visible.
@@ -238,7 +239,7 @@ class _Worker:
 
 class Answer(NamedTuple):
     """A sheet as the worker read it (empty when the request asked for none), and what it said
-    besides: the sheet's facts and head cells, its sheets' names, its error cells."""
+    besides: the sheet's facts and where it starts, its sheets' names, its error cells."""
 
     table: pa.Table
     said: dict[str, Any]
@@ -544,17 +545,17 @@ class _Refused(Exception):
 
 
 def _measure(source: str | bytes, request: dict[str, Any], scan: Any) -> dict[str, Any]:
-    """The sheet's XML measured before it is read: its facts and head cells, or how far it reaches."""
+    """The sheet's XML measured before it is read: its facts, or how far it reaches."""
     extent = scan.Extent(request["max_rows"], request["max_columns"])
     try:
-        head, facts = scan.scan_sheet(source if isinstance(source, bytes) else Path(source), request["part"], extent)
+        facts = scan.scan_sheet(source if isinstance(source, bytes) else Path(source), request["part"], extent)
     except scan.UNSAFE as exc:  # before BROKEN: defusedxml's refusals are ValueErrors
         raise _Refused("unsafe", f"{type(exc).__name__}: {exc}") from exc
     except scan.BROKEN as exc:
         raise _Refused("broken", f"{type(exc).__name__}: {exc}") from exc
     if facts.far:
         return {"ok": True, "far": facts.far}
-    return {"ok": True, "head": head, "facts": scan.facts_data(facts)}
+    return {"ok": True, "facts": scan.facts_data(facts)}
 
 
 def _answer(reader: Any, request: dict[str, Any]) -> tuple[pa.RecordBatch | None, dict[str, Any]]:
@@ -563,13 +564,37 @@ def _answer(reader: Any, request: dict[str, Any]) -> tuple[pa.RecordBatch | None
     if mode == "list":
         sheets = [[name, reader.load_sheet(name, header_row=None, n_rows=0).visible] for name in reader.sheet_names]
         return None, {"ok": True, "sheets": sheets}
-    if mode == "xlsx":
-        return reader.load_sheet(request["sheet"], header_row=None, dtypes="string").to_arrow(), {"ok": True}
-    sheet = reader.load_sheet(request["sheet"], header_row=None, dtypes="string", skip_rows=0)
-    batch, failed = sheet.to_arrow_with_errors()  # an error cell (#N/A) is no string: it is named here
+    sheet = reader.load_sheet(request["sheet"], header_row=None, dtypes="string", skip_rows=0)  # from row 1
     columns = sheet.available_columns()
+    col0 = columns[0].absolute_index + 1 if columns else 1  # the reader starts at the first valued column
+    if mode == "xlsx":
+        batch = sheet.to_arrow()
+        top = _first_valued_row(batch)
+        return batch.slice(top), {"ok": True, "row0": top + 1, "col0": col0}
+    batch, failed = sheet.to_arrow_with_errors()  # an error cell (#N/A) is no string: it is named here
     errors = [[*e.position, e.detail] for e in (failed.errors[:MAX_ERROR_CELLS] if failed else [])]
-    return batch, {"ok": True, "col0": columns[0].absolute_index + 1 if columns else 1, "errors": errors}
+    return batch, {"ok": True, "col0": col0, "errors": errors}
+
+
+def _first_valued_row(batch: pa.RecordBatch) -> int:
+    """The index of the first row holding a value (the reader lays a sheet out from row 1, so the
+    rows above its first value are blank): row 0 mostly, else found by doubling then halving — a
+    few slices whatever the number of blank rows, and no compute kernel (the reading process does
+    without pyarrow.compute)."""
+
+    def blank(rows: int) -> bool:  # the first `rows` rows hold nothing
+        return all(column.null_count == rows for column in batch.slice(0, rows).columns)
+
+    if not batch.num_rows or not blank(1):
+        return 0
+    low, high = 1, 2  # blank(low) holds; the answer lies in [low, high]
+    while high < batch.num_rows and blank(high):
+        low, high = high, 2 * high
+    high = min(high, batch.num_rows)
+    while low < high:  # the largest count of rows all blank
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if blank(middle) else (low, middle - 1)
+    return low
 
 
 def give_back_memory() -> None:

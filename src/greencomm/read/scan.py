@@ -1,6 +1,7 @@
-"""What a sheet's XML says before its cells are read — how far it reaches, where its first valued
-row is, and the cells a person must look at (merged ranges, Excel error values, formulas without a
-calculated value) — read by streaming the XML (docs/rules.md#untrusted-input).
+"""What a sheet's XML says before its cells are read — how far it reaches, and the cells a person
+must look at (merged ranges, Excel error values, formulas without a calculated value) — read by
+streaming the XML (docs/rules.md#untrusted-input); XML that may declare a document type is also
+parsed as defusedxml parses, for its refusals.
 
 One cell at XFD1048576 would make the Rust reader lay out a grid of 17 billion cells, so the scan
 looks for a cell or row reference beyond `[limits] max_rows`/`max_columns`, in the form every
@@ -405,20 +406,37 @@ def _undefined_entity(name: str, _parameter: bool) -> None:
     raise ElementTree.ParseError(f"undefined entity &{name};")
 
 
-def scan_sheet(source: Path | bytes, part: str, limits: Bounds) -> tuple[list[tuple[int, int]], SheetFacts]:
-    """The valued cells of a sheet's first rows and its facts, from the XML part `part` of the
-    workbook; no head when the sheet reaches too far (`facts.far`). Raises one of UNSAFE for unsafe
-    XML, one of BROKEN for broken XML."""
+# what a sheet's XML that declares nothing begins with: a byte order mark, the XML declaration (in
+# UTF-8), white space, and its root element — no document type, so no entity it could declare
+_PLAIN_START = re.compile(
+    rb"""\A(?:\xef\xbb\xbf)?[ \t\r\n]*(?:<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*["'][0-9.]+["']"""
+    rb"""(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*["'](?i:utf-8)["'])?"""
+    rb"""(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*["'](?:yes|no)["'])?[ \t\r\n]*\?>)?[ \t\r\n]*<[A-Za-z_]"""
+)
+PROLOG_BYTES = 1024  # the start of a sheet's XML looked at for what comes before its root
+
+
+def scan_sheet(source: Path | bytes, part: str, limits: Bounds) -> SheetFacts:
+    """The facts of a sheet, from the XML part `part` of the workbook. Raises one of UNSAFE for
+    unsafe XML, one of BROKEN for broken XML. A sheet whose XML may declare a document type (its
+    start is anything but the XML declaration and the root element) is also parsed as defusedxml
+    parses, up to its first valued row (`_head_cells`): an entity declared, an external reference
+    and an undefined entity are refused there. One that declares none is left to the reader."""
     with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as archive:
         info = archive.getinfo(part)
         if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 1:  # not encrypted
             with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as raw:
-                facts = measure_sheet(_Inflating(raw, info), limits)
-        else:
-            with archive.open(part) as stream:
+                stream = _Inflating(raw, info)
                 facts = measure_sheet(stream, limits)
-        head = [] if facts.far else _head_cells(archive, part)
-    return head, facts
+                start = stream.start
+        else:
+            with archive.open(part) as plain:
+                start = plain.read(PROLOG_BYTES)
+            with archive.open(part) as plain:
+                facts = measure_sheet(plain, limits)
+        if not facts.far and not _PLAIN_START.match(start):
+            _head_cells(archive, part)
+    return facts
 
 
 def stored_start(raw: IO[bytes], info: zipfile.ZipInfo) -> int:
@@ -442,6 +460,7 @@ class _Inflating:
         self.inflater = isal_zlib.decompressobj(-15)
         self.pending = b""  # deflated bytes read, not yet inflated
         self.crc = self.size = 0
+        self.start = b""  # its first bytes (up to PROLOG_BYTES), kept as they are read
 
     def read(self, size: int) -> bytes:
         pieces: list[bytes] = []
@@ -457,6 +476,8 @@ class _Inflating:
             pieces.append(piece)
             wanted -= len(piece)
         data = b"".join(pieces)
+        if len(self.start) < PROLOG_BYTES:
+            self.start += data[: PROLOG_BYTES - len(self.start)]
         self.crc, self.size = isal_zlib.crc32(data, self.crc), self.size + len(data)
         if self.inflater.eof and not data and (self.crc != self.info.CRC or self.size != self.info.file_size):
             raise zipfile.BadZipFile(f"{self.info.filename}: bad CRC-32 or size")

@@ -131,34 +131,133 @@ def _header_row(sheet: Sheet, columns: tuple[Column, ...]) -> tuple[int | None, 
     return _header_rows([sheet], columns)[0]
 
 
-FIRST_ROWS = 6  # rows of each head made Python values at once: the search mostly stops within them
+FIRST_ROWS = 6  # rows of each head looked at first, made Python values at once: the search mostly stops within them
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Some rows of a sheet's head within an array of several heads' cells (`cells`): the cells that
+    may name a column (`grid`, columns × rows), where its block of cells starts in the array
+    (column after column), and the head's row its first row is."""
+
+    cells: pa.Array
+    grid: np.ndarray
+    start: int
+    top: int
+
+    def where(self, row: int, every: bool = False) -> np.ndarray:
+        """Where a row's cells that may name a column (`every`: all its cells) lie in `cells`."""
+        columns = np.arange(len(self.grid)) if every else np.flatnonzero(self.grid[:, row - self.top])
+        where: np.ndarray = columns * self.grid.shape[1] + row - self.top + self.start
+        return where
+
+    def row_cells(self, index: int) -> list[Any]:
+        """The cells that may name a column of its `index`th row, asked of Arrow alone."""
+        return _taken(self.cells, [self.where(self.top + index)])[0]
 
 
 def _header_rows(sheets: Sequence[Sheet], columns: tuple[Column, ...]) -> list[tuple[int | None, list[Any]]]:
     """`_header_row` of each sheet, their heads looked at together: a folder of 200 small workbooks
     asks Arrow what one asks. Only cells that may name a column are looked at one by one — blanks
     and figures are told apart over the heads at once — and the search stops when no row left has
-    as many such cells as the best row names columns."""
+    as many such cells as the best row names columns. The first rows of every head are looked at
+    first (FIRST_ROWS): a row names no more columns than its sheet has, so a header naming a column
+    in each ends the search there; the deeper rows of the heads whose search goes on are looked at
+    after, each row asked of Arrow as it is reached."""
     match = matcher(columns)
     heights = [min(s.height, HEADER_SCAN_ROWS) if s.columns else 0 for s in sheets]
-    parts = [c.slice(0, h) for s, h in zip(sheets, heights, strict=True) if h for c in s.columns]
+    firsts = [min(h, FIRST_ROWS) for h in heights]
+    blocks = _head_rows(sheets, [0] * len(sheets), firsts, match)
+    present = [b for b in blocks if b is not None]
+    taken = iter(_taken(present[0].cells, [w for b in present for w in _candidates(b.grid, b.grid.shape[1], b.start)])
+                 if present else [])  # fmt: skip
+    searched: list[tuple[int | None, int]] = []  # each sheet's best row so far, and how many columns it names
+    deep = []  # the sheets whose search goes on below the first rows
+    for n, (sheet, height, block) in enumerate(zip(sheets, heights, blocks, strict=True)):
+        if block is None:
+            searched.append((None, 0))
+            continue
+        rows = [next(taken) for _ in range(block.grid.shape[1])]
+        beyond = len(sheet.columns) if height > firsts[n] else 0  # the most a deeper row may name
+        best, count, stopped = _best_row(block.grid, rows.__getitem__, match, beyond)
+        searched.append((best, count))
+        if not stopped and beyond:
+            deep.append(n)
+    below = _head_rows([sheets[n] for n in deep], [firsts[n] for n in deep], [heights[n] for n in deep], match)
+    for n, block in zip(deep, below, strict=True):
+        assert block is not None
+        best, count, _ = _best_row(block.grid, block.row_cells, match, 0, block.top, *searched[n])
+        searched[n], blocks[n] = (best, count), (block if best is not None and best >= block.top else blocks[n])
+    found = [best if count >= MIN_HEADER_MATCHES else None for best, count in searched]
+    wanted = [(n, b, row) for n, (b, row) in enumerate(zip(blocks, found, strict=True))
+              if b is not None and row is not None]  # fmt: skip
+    names: list[list[Any]] = [[] for _ in sheets]
+    for cells in {id(b.cells): b.cells for _, b, _ in wanted}.values():  # the first rows', the deeper rows'
+        mine = [(n, b, row) for n, b, row in wanted if b.cells is cells]
+        for (n, _, _), row in zip(mine, _taken(cells, [b.where(r, every=True) for _, b, r in mine]), strict=True):
+            names[n] = row
+    return list(zip(found, names, strict=True))
+
+
+def _head_rows(
+    sheets: Sequence[Sheet], tops: list[int], bottoms: list[int], match: HeaderMatcher
+) -> list[_Rows | None]:
+    """Rows `top` to `bottom` (not included) of each sheet's head, all in one array, with the cells
+    that may name a column told apart at once; None for a sheet with no such rows."""
+    spans = list(zip(sheets, tops, bottoms, strict=True))
+    parts = [c.slice(top, bottom - top) for s, top, bottom in spans if bottom > top for c in s.columns]
     if not parts:
-        return [(None, [])] * len(sheets)
-    head = _joined(parts)
-    maybe = pc.is_valid(head)
+        return [None] * len(sheets)
+    cells = _joined(parts)
+    maybe = pc.is_valid(cells)
     if match.figures_name_none:
-        maybe = pc.and_(maybe, pc.invert(pc.match_substring_regex(head, f"^(?:{_FIGURE.pattern})$")))
+        maybe = pc.and_(maybe, pc.invert(pc.match_substring_regex(cells, f"^(?:{_FIGURE.pattern})$")))
     flags = np.asarray(maybe.to_numpy(zero_copy_only=False), dtype=bool)
-    starts = np.cumsum([0, *(len(s.columns) * h for s, h in zip(sheets, heights, strict=True))]).tolist()
-    spans = zip(itertools.pairwise(starts), heights, strict=True)
-    heads = [(flags[a:b].reshape(-1, h), h, a) for (a, b), h in spans if h]  # each: columns × rows, height, start
-    first = iter(_taken(head, [where for grid, h, a in heads for where in _candidates(grid[:, :FIRST_ROWS], h, a)]))
-    best = [_best_row(g, [next(first) for _ in range(min(h, FIRST_ROWS))], head, h, a, match) for g, h, a in heads]
-    names = iter(_taken(head, [np.arange(len(g)) * h + row + a for (g, h, a), row in zip(heads, best, strict=True)
-                               if row is not None]))  # fmt: skip
-    rows = iter(best)
-    found = [next(rows) if h else None for h in heights]
-    return [(row, next(names) if row is not None else []) for row in found]
+    blocks: list[_Rows | None] = []
+    start = 0
+    for sheet, top, bottom in spans:
+        if bottom <= top:
+            blocks.append(None)
+            continue
+        size = len(sheet.columns) * (bottom - top)
+        blocks.append(_Rows(cells, flags[start : start + size].reshape(-1, bottom - top), start, top))
+        start += size
+    return blocks
+
+
+def _taken(cells: pa.Array, positions: list[np.ndarray]) -> list[list[Any]]:
+    """The cells at each group of positions, as Python values, made in one conversion."""
+    if not positions:
+        return []
+    flat = cells.take(pa.array(np.concatenate(positions), pa.int64())).to_pylist()
+    bounds = np.cumsum([0, *map(len, positions)]).tolist()
+    return [flat[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def _best_row(
+    grid: np.ndarray,
+    cells_of: Callable[[int], list[Any]],
+    match: HeaderMatcher,
+    beyond: int = 0,
+    top: int = 0,
+    best: int | None = None,
+    best_count: int = 0,
+) -> tuple[int | None, int, bool]:
+    """The row of some rows of a head (their cells that may name a column: `grid`, columns × rows,
+    the first being row `top`) that names most columns, the first of equals, as a search that has
+    found `best` naming `best_count` goes on; `cells_of(row)` gives a row's candidate cells, and
+    `beyond` is the most a row below these may name. With whether the search stopped because no
+    row left could name more."""
+    room = np.maximum(
+        np.maximum.accumulate(grid.sum(axis=0)[::-1])[::-1], beyond
+    )  # the most any row from here on offers
+    for row in range(grid.shape[1]):
+        if best_count >= room[row]:
+            return best, best_count, True
+        hits = {c.key for v in cells_of(row) if (c := match(v)) is not None}
+        if len(hits) > best_count:
+            best, best_count = top + row, len(hits)
+    return best, best_count, False
 
 
 def _candidates(grid: np.ndarray, height: int, start: int) -> list[np.ndarray]:
@@ -167,34 +266,6 @@ def _candidates(grid: np.ndarray, height: int, start: int) -> list[np.ndarray]:
     rows, cols = np.nonzero(grid.T)  # row after row, each row's columns in order
     where = cols * height + rows + start
     return np.split(where, np.cumsum(np.bincount(rows, minlength=grid.shape[1]))[:-1])
-
-
-def _taken(head: pa.Array, positions: list[np.ndarray]) -> list[list[Any]]:
-    """The cells at each group of positions, as Python values, made in one conversion."""
-    if not positions:
-        return []
-    flat = head.take(pa.array(np.concatenate(positions), pa.int64())).to_pylist()
-    bounds = np.cumsum([0, *map(len, positions)]).tolist()
-    return [flat[a:b] for a, b in itertools.pairwise(bounds)]
-
-
-def _best_row(
-    grid: np.ndarray, rows: list[list[Any]], head: pa.Array, height: int, start: int, match: HeaderMatcher
-) -> int | None:
-    """The row of a head (its candidate cells: `grid`, columns × rows) that names most columns, the
-    first of equals, when it names enough. `rows` holds the candidate cells of its first rows; any
-    further row looked at is asked of Arrow."""
-    room = np.maximum.accumulate(grid.sum(axis=0)[::-1])[::-1]  # the most cells any row from here on offers
-    best, best_count = None, 0
-    for row in range(height):
-        if best_count >= room[row]:
-            break
-        if row >= len(rows):  # beyond the first rows (a head of many title rows)
-            rows += _taken(head, [np.flatnonzero(grid[:, row]) * height + row + start])
-        hits = {c.key for v in rows[row] if (c := match(v)) is not None}
-        if len(hits) > best_count:
-            best, best_count = row, len(hits)
-    return best if best_count >= MIN_HEADER_MATCHES else None
 
 
 def _filled(column: pa.Array | pa.ChunkedArray) -> np.ndarray:

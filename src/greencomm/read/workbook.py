@@ -5,8 +5,8 @@ value keeps its Excel address for the messages. Two readers give the same column
 
 - `fastexcel` (Rust, the default): the whole sheet in about the time it takes to unzip and parse
   it. Numbers come as Excel shows them to 9 decimal places, booleans as true/false, dates as
-  `YYYY-MM-DD HH:MM:SS`. It skips leading blank rows and columns, so the sheet's first row and
-  column are read from the head of its XML.
+  `YYYY-MM-DD HH:MM:SS`. It lays the sheet out from row 1 and from its first valued column, which
+  it names; the blank rows above the first valued row are left out in the reading process.
 - `openpyxl` (pure Python, slow): the reference the fast reader is tested against; values are
   written as text by the same rules. `GREENCOMM_READER=openpyxl` selects it.
 """
@@ -155,17 +155,6 @@ def _sheet_paths(archive: zipfile.ZipFile, book: ElementTree.Element) -> tuple[l
     return names, parts, hidden
 
 
-def _anchor(head: list[tuple[int, int]], columns: list[pa.Array]) -> tuple[int, int]:
-    """The Excel row and column of fastexcel's first row and column: the first valued row, and the
-    column of the first valued cell of a row that has one, less its place among the columns."""
-    if not head:
-        return 1, 1
-    row0 = min(r for r, _ in head)
-    first_row_cells = sorted(c for r, c in head if r == row0)
-    first_index = next((i for i, c in enumerate(columns) if len(c) and c[0].is_valid), 0)  # mostly the first
-    return row0, first_row_cells[0] - first_index
-
-
 def _refuse_far(book: Workbook, name: str, ref: str) -> InputError:
     limits = book.limits
     row = ref.isdigit()
@@ -185,17 +174,17 @@ def _unreadable(book: Workbook, name: str, exc: BaseException) -> InputError:
     return InputError("sheet-unreadable", book.name, name, detail=detail, detail_en=detail)
 
 
-def _measure(book: Workbook, name: str) -> tuple[list[tuple[int, int]], SheetFacts]:
-    """The valued cells of a sheet's first rows and its facts; refuses one beyond the limits."""
+def _measure(book: Workbook, name: str) -> SheetFacts:
+    """A sheet's facts; refuses one beyond the limits."""
     try:
-        head, facts = scan_sheet(book.source, book.parts[name], book.limits)
+        facts = scan_sheet(book.source, book.parts[name], book.limits)
     except UNSAFE as exc:  # before BROKEN: defusedxml's refusals are ValueErrors
         raise InputError("unsafe-xml", book.name, name) from exc
     except BROKEN as exc:
         raise _unreadable(book, name, exc) from exc
     if facts.far:
         raise _refuse_far(book, name, facts.far)
-    return head, facts
+    return facts
 
 
 def sheet_request(book: Workbook, name: str) -> Request | None:
@@ -223,11 +212,9 @@ def _read_fast(book: Workbook, name: str) -> Sheet:
         raise _read_failed(book, name, exc) from exc
     if answer.said.get("far"):
         raise _refuse_far(book, name, answer.said["far"])
-    head = [(int(r), int(c)) for r, c in answer.said["head"]]
     facts = facts_from(answer.said["facts"])
-    columns = answer.columns()
-    row0, col0 = _anchor(head, columns)
-    return Sheet(name, columns, row0, col0, name not in book.hidden, facts)
+    row0, col0 = int(answer.said["row0"]), int(answer.said["col0"])
+    return Sheet(name, answer.columns(), row0, col0, name not in book.hidden, facts)
 
 
 def _read_failed(book: Workbook, name: str, exc: ReadFailed) -> InputError:
@@ -286,7 +273,7 @@ def as_text(value: Any) -> str | None:
 def _read_openpyxl(book: Workbook, name: str) -> Sheet:
     import openpyxl
 
-    _, facts = _measure(book, name)
+    facts = _measure(book, name)
     try:
         source = io.BytesIO(book.source) if isinstance(book.source, bytes) else book.source
         loaded = openpyxl.load_workbook(source, read_only=True, data_only=True)
