@@ -15,9 +15,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from conftest import WriteBook, valid_row
 from greencomm.cli import app
 from greencomm.errors import InputError
-from greencomm.read.guard import ODS, XLS, XLSB, open_book
+from greencomm.read.guard import ODS, XLS, XLSB, XLSX, open_book
 from greencomm.write.rebuilt import cell_value
 
 runner = CliRunner()
@@ -224,6 +225,29 @@ def test_the_guard_tells_the_formats_apart_by_content(tmp_path: Path) -> None:
         open_book(html)
     assert refused.value.code == "not-a-workbook" and "扩展名为 .xls" in str(refused.value)
     assert XLS == "xls"
+
+
+def test_the_guard_hands_over_what_an_xlsx_holds_as_it_reads_it(write_submission: WriteBook, tmp_path: Path) -> None:
+    """An .xlsx's xl/workbook.xml and its rels come with the guard's answer when it opened the zip
+    (the file opened and its directory parsed once while a folder is listed): none for another
+    format, for a file let through before, or when a part is missing (reading the workbook says so)."""
+    from greencomm.read import guard
+
+    path = write_submission([valid_row()])
+    guard._PASSED.clear()
+    opened = open_book(path)
+    with zipfile.ZipFile(path) as archive:
+        assert opened.parts == tuple(archive.read(part) for part in guard.BOOK_PARTS) and opened.kind == XLSX
+    assert open_book(path).parts is None  # let through before: read_workbook reads them (or has them)
+    no_rels = tmp_path / "no-rels.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(no_rels, "w") as archive:
+        for item in source.infolist():
+            if item.filename != guard.BOOK_PARTS[1]:
+                archive.writestr(item, source.read(item))
+    assert open_book(no_rels).parts is None
+    ods = tmp_path / "named.xlsx"
+    ods.write_bytes(_ods(""))
+    assert open_book(ods).parts is None
 
 
 def test_a_damaged_xlsb_is_refused_not_a_crash(tmp_path: Path) -> None:

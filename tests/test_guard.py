@@ -315,3 +315,89 @@ def test_re2_is_asked_without_loading_all_of_arrows_compute_functions() -> None:
         for pattern in ("mergeCell", ' r="X', "^$", "b.c"):
             whole = pa.array([text], pa.binary())
             assert scan._clear(text, pattern) == (not pc.match_substring_regex(whole, pattern)[0].as_py())
+
+
+def _contents_by_elementtree(book: bytes, rels: bytes) -> tuple[list[str], dict[str, str], set[str], bool] | str:
+    """What xl/workbook.xml and its rels say as defusedxml's ElementTree finds it (how the reader
+    read them before it used expat itself), or the kind of refusal."""
+    import posixpath
+
+    from defusedxml import ElementTree as SafeTree
+
+    main = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        root = SafeTree.fromstring(book)
+        targets = {r.get("Id"): r.get("Target", "") for r in SafeTree.fromstring(rels)}
+    except scan.UNSAFE as exc:
+        return type(exc).__name__
+    except ElementTree.ParseError:
+        return "broken"
+    names, parts, hidden = [], {}, set()
+    for sheet in root.iterfind("m:sheets/m:sheet", main):
+        target = targets.get(sheet.get(rel), "")
+        name = sheet.get("name", "")
+        names.append(name)
+        parts[name] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        if sheet.get("state", "visible") != "visible":
+            hidden.add(name)
+    calc = root.find("m:calcPr", main)
+    return names, parts, hidden, calc is not None and calc.get("fullCalcOnLoad", "0") in ("1", "true")
+
+
+_NSR = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+_RELS = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+         '<Relationship Id="rId1" Target="worksheets/sheet1.xml"/>'
+         '<Relationship Id="rId2" Target="/xl/worksheets/s2.xml"/>'
+         '<Other Id="rId3" Target="worksheets/../worksheets/sheet3.xml"/><Relationship Id="rId2" Target="x/dup.xml"/>'
+         "</Relationships>")  # fmt: skip
+BOOKS = [
+    f'<workbook {_MAIN} {_NSR}><sheets><sheet name="申报汇总表" sheetId="1" r:id="rId1"/>'
+    '<sheet name="说明" state="hidden" r:id="rId2"/><sheet name="x" state="veryHidden" r:id="rId3"/>'
+    '<sheet name="无" r:id="rId9"/></sheets><calcPr calcId="1" fullCalcOnLoad="1"/></workbook>',
+    f'<x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" {_NSR}><x:sheets>'
+    '<x:sheet name="A" r:id="rId1"/></x:sheets><x:calcPr fullCalcOnLoad="true"/><x:calcPr fullCalcOnLoad="0"/>'
+    "</x:workbook>",
+    f'<workbook {_MAIN} {_NSR}><sheets><sheet name="A" r:id="rId1"/></sheets><extLst><sheets><sheet name="B" '
+    'r:id="rId2"/></sheets></extLst><sheets><sheet name="C" r:id="rId3" state="visible"/></sheets>'
+    '<calcPr fullCalcOnLoad="0"/></workbook>',
+    f'<workbook {_MAIN}><sheets><sheet name="A"/><other><sheet name="B"/></other></sheets></workbook>',
+    f'<!DOCTYPE w [<!ENTITY a "b">]><workbook {_MAIN}><sheets><sheet name="&a;"/></sheets></workbook>',
+    f'<!DOCTYPE w [<!ENTITY e SYSTEM "file:///etc/passwd">]><workbook {_MAIN}><sheets><sheet name="&e;"/>'
+    "</sheets></workbook>",
+    f'<!DOCTYPE w SYSTEM "http://example.com/x.dtd"><workbook {_MAIN}><sheets><sheet name="&u;"/></sheets></workbook>',
+    f'<!DOCTYPE w><workbook {_MAIN}><sheets><sheet name="A"/></sheets></workbook>',
+    f'<workbook {_MAIN}><sheets><sheet name="&u;"/></sheets></workbook>',
+    f'<workbook {_MAIN}><sheets><sheet name="A"></sheets></workbook>',
+    "",
+]
+
+
+_BROKEN_RELS = '<Relationships><R Id="rId1" Target="a.xml"></Relationships>'
+
+
+@pytest.mark.parametrize("book", BOOKS)
+@pytest.mark.parametrize("rels", [_RELS, "<Relationships/>", _BROKEN_RELS])
+def test_what_a_workbook_holds_is_read_and_refused_as_defusedxml_reads_and_refuses_it(book: str, rels: str) -> None:
+    """xl/workbook.xml and its rels, parsed by expat with defusedxml's refusals and no element
+    built: the sheets (in order, their parts and the hidden ones) and whether the workbook asks to
+    be recalculated, as ElementTree finds them, and the same refusals, from the guard's parts or
+    from the file."""
+    from greencomm.read import workbook
+
+    data = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + book).encode() if book else b""
+    expected = _contents_by_elementtree(data, rels.encode())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", data)
+        archive.writestr("xl/_rels/workbook.xml.rels", rels)
+    for parts in ((data, rels.encode()), None):
+        try:
+            found = workbook._read_contents(buffer.getvalue(), parts)
+            said: tuple[list[str], dict[str, str], set[str], bool] | str = (
+                found.names, found.parts, found.hidden, found.recalculate)  # fmt: skip
+        except scan.UNSAFE as exc:
+            said = type(exc).__name__
+        except ElementTree.ParseError:
+            said = "broken"
+        assert said == expected

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import IO, NamedTuple
 
 from greencomm.errors import InputError, UsageError
 from greencomm.programme.settings import Limits  # the [limits] of the settings, one definition
@@ -141,7 +142,9 @@ def book_format(source: Path | bytes) -> str:
     return XLSX if "xl/workbook.xml" in names else XLSB if "xl/workbook.bin" in names else ODS
 
 
-def _check_zip(path: Path, source: Path | bytes, limits: Limits) -> str:
+def _check_zip(path: Path, source: IO[bytes] | bytes, limits: Limits) -> tuple[str, tuple[bytes, bytes] | None]:
+    """The zip's format once its container is measured, and an OOXML workbook's parts that say
+    what it holds (`BOOK_PARTS`), read while it is open."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
         entries = archive.infolist()
@@ -163,14 +166,25 @@ def _check_zip(path: Path, source: Path | bytes, limits: Limits) -> str:
                              detail_en=f"{name} compressed {ratio} times, at most {limits.max_ratio}")  # fmt: skip
     names = {e.filename for e in entries}
     if "xl/workbook.xml" in names:
-        return XLSX
+        return XLSX, _book_parts(archive)
     if "xl/workbook.bin" in names:
-        return XLSB
+        return XLSB, None
     if "word/document.xml" in names:
         raise _not_a_workbook(path, "docx")
     if "mimetype" in names and _read_small(archive, "mimetype").strip() == ODS_MIMETYPE:
-        return ODS
+        return ODS, None
     raise _not_a_workbook(path, "no-book")
+
+
+BOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")  # what an OOXML workbook holds, and where
+
+
+def _book_parts(archive: zipfile.ZipFile) -> tuple[bytes, bytes] | None:
+    """`BOOK_PARTS`, read (None when one is missing or broken: reading the workbook says so)."""
+    try:
+        return archive.read(BOOK_PARTS[0]), archive.read(BOOK_PARTS[1])
+    except (*CONTAINER_BROKEN, KeyError):
+        return None
 
 
 def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
@@ -186,14 +200,26 @@ _PASSED: dict[tuple[object, ...], str] = {}
 PASSED_MAX = 4096
 
 
+class Opened(NamedTuple):
+    """A workbook the guard let through: the content to read (the file itself, or its decrypted
+    bytes), its format (XLSX, XLSB, ODS, XLS), and an OOXML workbook's `BOOK_PARTS` when the guard
+    read them with its zip open — the file opened and its zip's directory parsed once (None when it
+    did not: a file let through before, or a part missing or broken)."""
+
+    source: Path | bytes
+    kind: str
+    parts: tuple[bytes, bytes] | None = None
+
+
 def open_checked(path: Path, limits: Limits | None = None, password: str | None = None) -> Path | bytes:
     """The content to read: the file itself, or its decrypted bytes. Raises InputError otherwise."""
-    return open_book(path, limits, password)[0]
+    return open_book(path, limits, password).source
 
 
-def open_book(path: Path, limits: Limits | None = None, password: str | None = None) -> tuple[Path | bytes, str]:
-    """The content to read (the file itself, or its decrypted bytes) and its format (XLSX, XLSB,
-    ODS, XLS). Raises InputError when it is no workbook greencomm may read."""
+def open_book(path: Path, limits: Limits | None = None, password: str | None = None) -> Opened:
+    """The content to read (the file itself, or its decrypted bytes), its format (XLSX, XLSB, ODS,
+    XLS), and what an OOXML one holds when it was read (see `Opened`). Raises InputError when it is
+    no workbook greencomm may read."""
     limits = limits or Limits()
     try:
         stat = path.stat()
@@ -206,21 +232,23 @@ def open_book(path: Path, limits: Limits | None = None, password: str | None = N
         raise InputError("file-too-large", path.name, size=f"{size / 2**20:.0f}", limit=limits.max_file_mb)
     seen = (path, stat.st_mtime_ns, size, limits.max_entries, limits.max_uncompressed_mb, limits.max_ratio)
     if (known := _PASSED.get(seen)) is not None:
-        return path, known
+        return Opened(path, known)
+    parts = None
     with path.open("rb") as handle:
         head = handle.read(4096)
+        if head.startswith(ZIP):  # measured through the handle open: the file opened once
+            handle.seek(0)
+            kind, parts = _check_zip(path, handle, limits)
     if head.startswith(OLE):
         data, kind = _ole(path, path.read_bytes(), password)
         if kind == XLSX:
             assert data is not None
-            return data, _check_zip(path, data, limits)
+            return Opened(data, *_check_zip(path, data, limits))
         if data is not None:
-            return data, kind
+            return Opened(data, kind)
     elif not head.startswith(ZIP):
         raise _sniff_text(path, head)
-    else:
-        kind = _check_zip(path, path, limits)
     if len(_PASSED) >= PASSED_MAX:
         _PASSED.clear()
     _PASSED[seen] = kind
-    return path, kind
+    return Opened(path, kind, parts)

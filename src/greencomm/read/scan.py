@@ -369,13 +369,7 @@ def _head_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int]]:
     broken XML) but without ElementTree's Python layer over each element, a few kilobytes at a
     time, until that row ends: a folder of hundreds of workbooks asks it of each."""
     target = _FirstRow()
-    parser = expat.ParserCreate(namespace_separator="}")  # a name as "namespace}local", as ElementTree has it
-    parser.StartElementHandler = target.start
-    parser.EndElementHandler = target.end
-    parser.EntityDeclHandler = _entity_declared
-    parser.UnparsedEntityDeclHandler = _unparsed_entity_declared
-    parser.ExternalEntityRefHandler = _external_reference
-    parser.SkippedEntityHandler = _undefined_entity
+    parser = defused_expat(target.start, target.end)
     with archive.open(part) as stream:
         try:
             while chunk := stream.read(2048):
@@ -386,6 +380,32 @@ def _head_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int]]:
         except expat.ExpatError as exc:
             raise ElementTree.ParseError(str(exc)) from exc
     return target.found
+
+
+def defused_expat(start: Callable[[str, dict[str, str]], None], end: Callable[[str], None] | None = None) -> Any:
+    """An expat parser calling `start(tag, attributes)` (and `end(tag)`) for each element, a name
+    as "namespace}local" as ElementTree has it, that refuses what defusedxml refuses: an entity
+    declared or an external reference (one of UNSAFE), an undefined entity (broken XML). No element
+    is built: what it parses is read for a few names alone."""
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
+    if end is not None:
+        parser.EndElementHandler = end
+    parser.EntityDeclHandler = _entity_declared
+    parser.UnparsedEntityDeclHandler = _unparsed_entity_declared
+    parser.ExternalEntityRefHandler = _external_reference
+    parser.SkippedEntityHandler = _undefined_entity
+    return parser
+
+
+def parse_defused(
+    data: bytes, start: Callable[[str, dict[str, str]], None], end: Callable[[str], None] | None = None
+) -> None:
+    """A whole piece of XML through `defused_expat`; broken XML raises ElementTree's ParseError."""
+    try:
+        defused_expat(start, end).Parse(data, True)
+    except expat.ExpatError as exc:
+        raise ElementTree.ParseError(str(exc)) from exc
 
 
 def _entity_declared(name: str, _parameter: bool, value: str | None, base: str | None, sysid: str | None,

@@ -24,16 +24,14 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
-import defusedxml.ElementTree as SafeTree
 import pyarrow as pa
 
 from greencomm.errors import InputError, ReadFailed, UsageError
 from greencomm.programme.headers import header_base
 from greencomm.programme.layouts import PROBLEM_SHEET, RESULTS_SHEET
 from greencomm.programme.settings import Limits
-from greencomm.read.guard import BINARY, XLSX, open_book
+from greencomm.read.guard import BINARY, BOOK_PARTS, XLSX, open_book
 from greencomm.read.sandbox import POOL, Caps, Request, asking_ahead, read, reading_ahead
 from greencomm.read.scan import (
     BROKEN,
@@ -41,12 +39,11 @@ from greencomm.read.scan import (
     Extent,
     SheetFacts,
     facts_from,
+    parse_defused,
     scan_sheet,
 )
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")  # what a folder is read for
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 @dataclass(frozen=True)
@@ -101,17 +98,15 @@ class Workbook:
 
 
 # ---------------------------------------------------------------- the workbook's own XML
-def _recalculate(book: ElementTree.Element) -> bool:
-    """Whether the workbook asks to be recalculated when opened (`fullCalcOnLoad`): written by a
-    program, never by Excel or WPS, so no formula in it holds a value anyone saw."""
-    calc = book.find("m:calcPr", _NS)
-    return calc is not None and calc.get("fullCalcOnLoad", "0") in ("1", "true")
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main}"  # as expat names elements: namespace}local
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
 @dataclass(frozen=True)
 class _Contents:
     """What xl/workbook.xml says: sheet names in order, name → XML part, the hidden ones, and
-    whether it asks to be recalculated."""
+    whether it asks to be recalculated when opened (`fullCalcOnLoad`: written by a program, never
+    by Excel or WPS, so no formula in it holds a value anyone saw)."""
 
     names: list[str]
     parts: dict[str, str]
@@ -119,32 +114,67 @@ class _Contents:
     recalculate: bool
 
 
-def _contents(source: Path | bytes) -> _Contents:
-    """A workbook's contents; of a file, read once while it is unchanged (a folder's files are
-    opened to tell submissions from greencomm's own outputs, then to be read)."""
+_CONTENTS: dict[tuple[Path, int, int], _Contents] = {}
+CONTENTS_MAX = 1024
+
+
+def _contents(source: Path | bytes, given: tuple[bytes, bytes] | None = None) -> _Contents:
+    """A workbook's contents, from its `BOOK_PARTS` when the guard read them (`given`); of a file,
+    read once while it is unchanged (a folder's files are opened to tell submissions from
+    greencomm's own outputs, then to be read)."""
     if isinstance(source, bytes):
-        return _read_contents(source)
+        return _read_contents(source, given)
     stat = source.stat()
-    return _contents_of_file(source, stat.st_mtime_ns, stat.st_size)
+    key = (source, stat.st_mtime_ns, stat.st_size)
+    if (known := _CONTENTS.get(key)) is None:
+        if len(_CONTENTS) >= CONTENTS_MAX:
+            _CONTENTS.clear()
+        known = _CONTENTS[key] = _read_contents(source, given)
+    return known
 
 
-@lru_cache(maxsize=1024)
-def _contents_of_file(path: Path, mtime_ns: int, size: int) -> _Contents:
-    return _read_contents(path)
+def _read_contents(source: Path | bytes, given: tuple[bytes, bytes] | None = None) -> _Contents:
+    """Sheet names in order, name → XML part and the hidden ones, from xl/workbook.xml and its
+    rels, parsed by expat with defusedxml's refusals and no element built (a folder of hundreds of
+    workbooks is listed by every command that reads it)."""
+    if given is None:
+        with _zip(source) as archive:
+            given = archive.read(BOOK_PARTS[0]), archive.read(BOOK_PARTS[1])
+    sheets: list[dict[str, str]] = []  # the root's sheets' sheet elements
+    calc: list[dict[str, str]] = []  # the root's calcPr elements
+    depth, in_sheets = 0, False
 
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        nonlocal depth, in_sheets
+        depth += 1
+        if depth == 2:
+            in_sheets = tag == _MAIN + "sheets"
+            if tag == _MAIN + "calcPr":
+                calc.append(attributes)
+        elif depth == 3 and in_sheets and tag == _MAIN + "sheet":
+            sheets.append(attributes)
 
-def _read_contents(source: Path | bytes) -> _Contents:
-    with _zip(source) as archive:
-        book = SafeTree.fromstring(archive.read("xl/workbook.xml"))
-        return _Contents(*_sheet_paths(archive, book), _recalculate(book))
+    def end(_tag: str) -> None:
+        nonlocal depth
+        depth -= 1
 
+    parse_defused(given[0], start, end)
+    targets: dict[str | None, str] = {}  # each child of the rels' root, whatever it is named: Id → Target
+    level = 0
 
-def _sheet_paths(archive: zipfile.ZipFile, book: ElementTree.Element) -> tuple[list[str], dict[str, str], set[str]]:
-    """Sheet names in order, name → XML part, and the hidden ones, from xl/workbook.xml."""
-    rels = SafeTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    def rel_start(_tag: str, attributes: dict[str, str]) -> None:
+        nonlocal level
+        level += 1
+        if level == 2:
+            targets[attributes.get("Id")] = attributes.get("Target", "")
+
+    def rel_end(_tag: str) -> None:
+        nonlocal level
+        level -= 1
+
+    parse_defused(given[1], rel_start, rel_end)
     names, parts, hidden = [], {}, set()
-    for sheet in book.iterfind("m:sheets/m:sheet", _NS):
+    for sheet in sheets:
         name = sheet.get("name", "")
         target = targets.get(sheet.get(_REL), "")
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
@@ -152,7 +182,8 @@ def _sheet_paths(archive: zipfile.ZipFile, book: ElementTree.Element) -> tuple[l
         parts[name] = part
         if sheet.get("state", "visible") != "visible":
             hidden.add(name)
-    return names, parts, hidden
+    recalculate = bool(calc) and calc[0].get("fullCalcOnLoad", "0") in ("1", "true")
+    return _Contents(names, parts, hidden, recalculate)
 
 
 def _refuse_far(book: Workbook, name: str, ref: str) -> InputError:
@@ -312,13 +343,13 @@ def read_workbook(
 ) -> Workbook:
     """The workbook's sheet names (cheap); sheets are read when asked for. The guard checks the
     file first; raises InputError when it is not a readable workbook."""
-    source, kind = open_book(path, limits, password)
+    source, kind, given = open_book(path, limits, password)
     if kind in BINARY:  # no XML of its own: the reading process lists its sheets
         from greencomm.read.binary import binary_book
 
         return binary_book(path, source, kind, limits or Limits())
     try:
-        contents = _contents(source)
+        contents = _contents(source, given)
     except UNSAFE as exc:  # before BROKEN: defusedxml's refusals are ValueErrors
         raise InputError("unsafe-xml", path.name) from exc
     except BROKEN as exc:
