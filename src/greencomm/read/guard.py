@@ -179,10 +179,15 @@ def _check_zip(path: Path, source: IO[bytes] | bytes, limits: Limits) -> tuple[s
 BOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")  # what an OOXML workbook holds, and where
 
 
+def read_book_parts(archive: zipfile.ZipFile) -> tuple[bytes, bytes]:
+    """`BOOK_PARTS`, read; a missing one raises KeyError, a broken one one of CONTAINER_BROKEN."""
+    return archive.read(BOOK_PARTS[0]), archive.read(BOOK_PARTS[1])
+
+
 def _book_parts(archive: zipfile.ZipFile) -> tuple[bytes, bytes] | None:
     """`BOOK_PARTS`, read (None when one is missing or broken: reading the workbook says so)."""
     try:
-        return archive.read(BOOK_PARTS[0]), archive.read(BOOK_PARTS[1])
+        return read_book_parts(archive)
     except (*CONTAINER_BROKEN, KeyError):
         return None
 

@@ -151,6 +151,12 @@ class _Rows:
         where: np.ndarray = columns * self.grid.shape[1] + row - self.top + self.start
         return where
 
+    def candidates(self) -> list[np.ndarray]:
+        """`where` of each of its rows, made at once."""
+        rows, cols = np.nonzero(self.grid.T)  # row after row, each row's columns in order
+        where = cols * self.grid.shape[1] + rows + self.start
+        return np.split(where, np.cumsum(np.bincount(rows, minlength=self.grid.shape[1]))[:-1])
+
     def row_cells(self, index: int) -> list[Any]:
         """The cells that may name a column of its `index`th row, asked of Arrow alone."""
         return _taken(self.cells, [self.where(self.top + index)])[0]
@@ -169,8 +175,7 @@ def _header_rows(sheets: Sequence[Sheet], columns: tuple[Column, ...]) -> list[t
     firsts = [min(h, FIRST_ROWS) for h in heights]
     blocks = _head_rows(sheets, [0] * len(sheets), firsts, match)
     present = [b for b in blocks if b is not None]
-    taken = iter(_taken(present[0].cells, [w for b in present for w in _candidates(b.grid, b.grid.shape[1], b.start)])
-                 if present else [])  # fmt: skip
+    taken = iter(_taken(present[0].cells, [w for b in present for w in b.candidates()]) if present else [])
     searched: list[tuple[int | None, int]] = []  # each sheet's best row so far, and how many columns it names
     deep = []  # the sheets whose search goes on below the first rows
     for n, (sheet, height, block) in enumerate(zip(sheets, heights, blocks, strict=True)):
@@ -189,13 +194,15 @@ def _header_rows(sheets: Sequence[Sheet], columns: tuple[Column, ...]) -> list[t
         best, count, _ = _best_row(block.grid, block.row_cells, match, 0, block.top, *searched[n])
         searched[n], blocks[n] = (best, count), (block if best is not None and best >= block.top else blocks[n])
     found = [best if count >= MIN_HEADER_MATCHES else None for best, count in searched]
-    wanted = [(n, b, row) for n, (b, row) in enumerate(zip(blocks, found, strict=True))
-              if b is not None and row is not None]  # fmt: skip
+    by_cells: dict[int, list[tuple[int, _Rows, int]]] = {}  # the found rows, by the array they lie in
+    for n, (block, row) in enumerate(zip(blocks, found, strict=True)):
+        if block is not None and row is not None:
+            by_cells.setdefault(id(block.cells), []).append((n, block, row))
     names: list[list[Any]] = [[] for _ in sheets]
-    for cells in {id(b.cells): b.cells for _, b, _ in wanted}.values():  # the first rows', the deeper rows'
-        mine = [(n, b, row) for n, b, row in wanted if b.cells is cells]
-        for (n, _, _), row in zip(mine, _taken(cells, [b.where(r, every=True) for _, b, r in mine]), strict=True):
-            names[n] = row
+    for mine in by_cells.values():
+        for (n, _, _), row_names in zip(mine, _taken(mine[0][1].cells, [b.where(r, every=True) for _, b, r in mine]),
+                                        strict=True):  # fmt: skip
+            names[n] = row_names
     return list(zip(found, names, strict=True))
 
 
@@ -248,9 +255,8 @@ def _best_row(
     found `best` naming `best_count` goes on; `cells_of(row)` gives a row's candidate cells, and
     `beyond` is the most a row below these may name. With whether the search stopped because no
     row left could name more."""
-    room = np.maximum(
-        np.maximum.accumulate(grid.sum(axis=0)[::-1])[::-1], beyond
-    )  # the most any row from here on offers
+    offered = np.maximum.accumulate(grid.sum(axis=0)[::-1])[::-1]  # the most any row from here on offers
+    room = np.maximum(offered, beyond)
     for row in range(grid.shape[1]):
         if best_count >= room[row]:
             return best, best_count, True
@@ -258,14 +264,6 @@ def _best_row(
         if len(hits) > best_count:
             best, best_count = top + row, len(hits)
     return best, best_count, False
-
-
-def _candidates(grid: np.ndarray, height: int, start: int) -> list[np.ndarray]:
-    """Row by row, where the cells that may name a column lie in the joined heads: `grid` is a
-    head's first rows (columns × rows), `start` where the head begins, `height` its rows."""
-    rows, cols = np.nonzero(grid.T)  # row after row, each row's columns in order
-    where = cols * height + rows + start
-    return np.split(where, np.cumsum(np.bincount(rows, minlength=grid.shape[1]))[:-1])
 
 
 def _filled(column: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -31,7 +31,7 @@ from greencomm.errors import InputError, ReadFailed, UsageError
 from greencomm.programme.headers import header_base
 from greencomm.programme.layouts import PROBLEM_SHEET, RESULTS_SHEET
 from greencomm.programme.settings import Limits
-from greencomm.read.guard import BINARY, BOOK_PARTS, XLSX, open_book
+from greencomm.read.guard import BINARY, XLSX, open_book, read_book_parts
 from greencomm.read.sandbox import POOL, Caps, Request, asking_ahead, read, reading_ahead
 from greencomm.read.scan import (
     BROKEN,
@@ -139,7 +139,7 @@ def _read_contents(source: Path | bytes, given: tuple[bytes, bytes] | None = Non
     workbooks is listed by every command that reads it)."""
     if given is None:
         with _zip(source) as archive:
-            given = archive.read(BOOK_PARTS[0]), archive.read(BOOK_PARTS[1])
+            given = read_book_parts(archive)
     sheets: list[dict[str, str]] = []  # the root's sheets' sheet elements
     calc: list[dict[str, str]] = []  # the root's calcPr elements
     depth, in_sheets = 0, False
