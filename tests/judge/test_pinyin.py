@@ -1,5 +1,6 @@
-"""The pinyin key that orders tied names (docs/rules.md#ordering) is lazy_pinyin's, word by word:
-the same text, converted a word at a time and each word once."""
+"""The pinyin key that orders tied names (docs/rules.md#ordering) is lazy_pinyin's, run by run:
+the same text, cut where pypinyin cuts it (runs of characters with pinyin and runs of others), each
+run of Chinese converted once."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ PIECES = st.one_of(
     st.sampled_from(PHRASES),
     st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),  # the CJK block, rare characters included
     st.characters(min_codepoint=0x3400, max_codepoint=0x4DBF),  # extension A: no pinyin for many
+    st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF),  # extension B, beyond 16 bits
+    st.sampled_from(["〇", "\ufa18", "\ue815", "\u33ff", "\ua000"]),  # at and beside the edges of pypinyin's ranges
     st.sampled_from(list("0123４５ABxy（）·-_ 　,.〇")),
 )
 

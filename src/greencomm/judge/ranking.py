@@ -5,12 +5,14 @@ within a tie, lists show them in pinyin order of 社区名称, which decides not
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from itertools import chain
 from typing import Any
 
 import pandas as pd
 from pypinyin import Style
+from pypinyin.constants import RE_HANS
 from pypinyin.converter import UltimateConverter
 from pypinyin.core import Pinyin
 
@@ -51,13 +53,17 @@ def rank_within(keys: pd.DataFrame, groups: pd.Series) -> pd.Series:
     return pd.concat(parts).reindex(keys.index) if parts else pd.Series([], dtype="int64")
 
 
-# pypinyin's lazy_pinyin taken apart: its own splitting of a name into words (runs of Chinese cut by
-# its phrase dictionary, other runs whole), then each word converted on its own, as lazy_pinyin
-# converts them (no tone sandhi: nothing depends on the words around). A province's names share
-# their words (社区, 花园, 新村, and single characters): each is converted once, not once a name.
+# pypinyin's lazy_pinyin taken apart: its own splitting of a name into runs of Chinese and runs of
+# anything else (pypinyin.seg.simpleseg, its character class RE_HANS), each run of Chinese cut into
+# words by its phrase dictionary, then each word converted on its own, as lazy_pinyin converts them
+# (no tone sandhi: nothing depends on the words around). A run is read alone, so each is read once:
+# a province's names share their runs (枫树岭…社区) and their words (社区, 花园, 新村).
 _WORDS = Pinyin()
 _CONVERTER = UltimateConverter()
 WORDS_KEPT = 1 << 16
+_HANS = RE_HANS.pattern.removeprefix("^(?:").removesuffix(")+$")  # [...]: a character with pinyin
+assert _HANS.startswith("[") and _HANS.endswith("]"), RE_HANS.pattern
+_RUNS = re.compile(f"({_HANS}+)|[^{_HANS[1:]}+")  # a run of Chinese (group 1) or of anything else
 
 
 @lru_cache(maxsize=WORDS_KEPT)
@@ -65,8 +71,20 @@ def _word_pinyin(word: str) -> tuple[str, ...]:
     return tuple(chain.from_iterable(_CONVERTER.convert(word, Style.TONE3, False, "default", strict=True)))
 
 
+@lru_cache(maxsize=WORDS_KEPT)
+def _run_pinyin(run: str) -> tuple[str, ...]:
+    """A run of Chinese as its words' pinyin."""
+    return tuple(chain.from_iterable(_word_pinyin(w) for w in _WORDS.seg(run)))
+
+
+def _pinyin(run: re.Match[str]) -> tuple[str, ...]:
+    """A run of Chinese read, any other kept as it is (what lazy_pinyin does with errors="default":
+    a name's numbers, letters and marks are its own, not worth keeping)."""
+    return _run_pinyin(run[0]) if run[1] else (run[0],)
+
+
 def pinyin_key(name: Any) -> str:
     """The key that orders names by their pinyin (tone numbers), the name itself breaking a tie:
-    " ".join(lazy_pinyin(name, style=Style.TONE3)), word by word."""
+    " ".join(lazy_pinyin(name, style=Style.TONE3)), run by run."""
     text = name_key(name or "")
-    return " ".join(chain.from_iterable(_word_pinyin(w) for w in _WORDS.seg(text))) + "\x00" + text
+    return " ".join(chain.from_iterable(map(_pinyin, _RUNS.finditer(text)))) + "\x00" + text
