@@ -6,6 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -273,6 +274,15 @@ def test_competition_ranks_city_wide_and_within_own_district() -> None:
 )
 def test_ties_are_broken_key_by_key(ahead: tuple, behind: tuple) -> None:
     assert competition_rank(keys_of([behind, ahead])).tolist() == [2, 1]
+
+
+def test_year_key_over_the_whole_column() -> None:
+    """Years as the reading leaves them (Python and numpy integers, blanks as None or NaN): a blank
+    sorts after every real year."""
+    years = pd.Series([2021, None, np.int64(2019), float("nan"), 2020], dtype=object)
+    zero = pd.Series([0] * 5, dtype="int64")
+    assert ordering_keys(zero, zero, zero, years)["key_year"].tolist() == [2021, 10_000, 2019, 10_000, 2020]
+    assert ordering_keys(zero, zero, zero, years)["key_year"].dtype == np.int64
 
 
 # ---------------------------------------------------------------- cut-offs

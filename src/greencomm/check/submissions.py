@@ -17,8 +17,8 @@ MESSAGE_COLUMNS = ["district", "community", "complaints", "city_title", "populat
 
 
 def _num(series: pd.Series) -> pd.Series:
-    """Numbers for comparing (NaN where blank), converted once per distinct value."""
-    return pd.to_numeric(map_unique(series, lambda v: None if v is None else float(v)), errors="coerce")
+    """Numbers for comparing (NaN where blank): float() of each value, over the column in C."""
+    return series.astype("float64")
 
 
 def check_communities(frame: pd.DataFrame, part: Part, programme: Programme, flagged: set[Cell]) -> list[Problem]:

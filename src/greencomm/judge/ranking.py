@@ -10,6 +10,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pypinyin import Style
 from pypinyin.constants import RE_HANS
@@ -24,12 +25,13 @@ KEY_COLUMNS = ["key_total", "key_category", "key_review", "key_year"]
 
 def ordering_keys(total: pd.Series, category: pd.Series, review: pd.Series, year: pd.Series) -> pd.DataFrame:
     """Integer keys, smallest first, from scores in integer cents: exact, so equal scores are equal keys."""
+    years = year.to_numpy(dtype=object)
     return pd.DataFrame(
         {
             "key_total": -total.astype("int64"),
             "key_category": -category.astype("int64"),
             "key_review": -review.astype("int64"),
-            "key_year": year.map(lambda y: BLANK_YEAR if y is None else int(y)).astype("int64"),
+            "key_year": np.where(pd.isna(years), BLANK_YEAR, years).astype(np.int64),  # whole column at once
         },
         index=total.index,
     )

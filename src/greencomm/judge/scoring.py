@@ -313,7 +313,7 @@ def score_items(
     self_review = sum((cents[i] for i in review_ids), np.zeros(len(frame), dtype=np.int64))
     overrides: dict[tuple[Any, str], Point] = {}
     sources = np.full(len(frame), SELF, dtype=object)
-    position = {label: n for n, label in enumerate(frame.index)}
+    position = {label: n for n, label in enumerate(frame.index)} if reviewed else {}
     for row, items in reviewed.items():
         if row not in position:
             continue
