@@ -63,7 +63,7 @@ types: $(STAMP)
 	$(BIN)/mypy src
 
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile  # a process a core, each test file in one (its module fixtures made once)
 
 sample-data: $(STAMP)
 	$(BIN)/python sample_data/generate.py

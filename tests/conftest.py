@@ -31,6 +31,13 @@ def drawn_year(folder: Path) -> Path:
     return folder
 
 
+def lo_profile(folder: Path) -> str:
+    """LibreOffice's option for a profile of its own under `folder`: two conversions at once (the
+    suite runs in several processes) never meet in the user's profile, where the second would hand
+    its file to the first and leave without converting it."""
+    return f"-env:UserInstallation=file://{folder / '.lo-profile'}"
+
+
 @pytest.fixture(autouse=True)
 def _chinese_and_clean_cwd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Messages in Chinese whatever the machine's locale; no greencomm.toml picked up by chance."""

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from conftest import WriteBook, valid_row
+from conftest import WriteBook, lo_profile, valid_row
 from greencomm.cli import app
 from greencomm.errors import InputError
 from greencomm.read.guard import ODS, XLS, XLSB, XLSX, open_book
@@ -32,9 +32,8 @@ UNSEEN_IN_XLS = {"merged-cells", "formula-not-calculated"}  # what the cells-not
 def convert(sources: list[Path], fmt: str, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     assert SOFFICE is not None
-    profile = f"-env:UserInstallation=file://{out.parent / '.lo-profile'}"  # no clash with a running LibreOffice
-    subprocess.run([SOFFICE, profile, "--headless", "--convert-to", fmt, "--outdir", str(out), *map(str, sources)],
-                   check=True, capture_output=True, timeout=300)  # fmt: skip
+    subprocess.run([SOFFICE, lo_profile(out.parent), "--headless", "--convert-to", fmt, "--outdir", str(out),
+                    *map(str, sources)], check=True, capture_output=True, timeout=300)  # fmt: skip
     return out
 
 
