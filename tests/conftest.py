@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,17 @@ def drawn_year(folder: Path) -> Path:
     return folder
 
 
-def lo_profile(folder: Path) -> str:
-    """LibreOffice's option for a profile of its own under `folder`: two conversions at once (the
-    suite runs in several processes) never meet in the user's profile, where the second would hand
-    its file to the first and leave without converting it."""
-    return f"-env:UserInstallation=file://{folder / '.lo-profile'}"
+def convert(sources: list[Path], fmt: str, out: Path, timeout: int = 300, check: bool = True) -> Path:
+    """`sources` converted to `fmt` into `out` by LibreOffice, with a profile of its own beside
+    `out`: two conversions at once (the suite runs in several processes) never meet in the user's
+    profile, where the second would hand its files to the first and leave without converting them."""
+    out.mkdir(parents=True, exist_ok=True)
+    soffice = shutil.which("soffice")
+    assert soffice is not None
+    profile = f"-env:UserInstallation=file://{out.parent / f'.lo-profile-{out.name}'}"
+    subprocess.run([soffice, profile, "--headless", "--convert-to", fmt, "--outdir", str(out), *map(str, sources)],
+                   check=check, capture_output=True, timeout=timeout)  # fmt: skip
+    return out
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from docx import Document
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from conftest import WriteBook, lo_profile, valid_row
+from conftest import WriteBook, convert, valid_row
 from greencomm.cli import app
 from greencomm.write.charts import cjk_font
 from greencomm.write.jinja import capital_yuan, chinese_date
@@ -207,8 +207,7 @@ def test_documents_convert_to_pdf(final_docs: tuple[Path, dict], tmp_path: Path)
     out, shortlist = final_docs
     for stem in (PUB, REP):
         shutil.copy(out / f"{stem}.docx", tmp_path / f"{stem}.docx")
-        subprocess.run(["soffice", lo_profile(tmp_path), "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
-                        str(tmp_path / f"{stem}.docx")], check=True, capture_output=True, timeout=180)  # fmt: skip
+        convert([tmp_path / f"{stem}.docx"], "pdf", tmp_path, timeout=180)
         info = subprocess.run(["pdfinfo", str(tmp_path / f"{stem}.pdf")], capture_output=True, text=True).stdout
         pages = int(re.search(r"Pages:\s+(\d+)", info)[1])  # type: ignore[index]
         assert 2 <= pages <= 8

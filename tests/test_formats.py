@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from conftest import WriteBook, lo_profile, valid_row
+from conftest import WriteBook, convert, valid_row
 from greencomm.cli import app
 from greencomm.errors import InputError
 from greencomm.read.guard import ODS, XLS, XLSB, XLSX, open_book
@@ -27,14 +26,6 @@ SAMPLE = ROOT / "sample_data"
 SOFFICE = shutil.which("soffice")
 needs_libreoffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 UNSEEN_IN_XLS = {"merged-cells", "formula-not-calculated"}  # what the cells-not-checked warning names
-
-
-def convert(sources: list[Path], fmt: str, out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    assert SOFFICE is not None
-    subprocess.run([SOFFICE, lo_profile(out.parent), "--headless", "--convert-to", fmt, "--outdir", str(out),
-                    *map(str, sources)], check=True, capture_output=True, timeout=300)  # fmt: skip
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -281,8 +281,9 @@ def test_year_key_over_the_whole_column() -> None:
     sorts after every real year."""
     years = pd.Series([2021, None, np.int64(2019), float("nan"), 2020], dtype=object)
     zero = pd.Series([0] * 5, dtype="int64")
-    assert ordering_keys(zero, zero, zero, years)["key_year"].tolist() == [2021, 10_000, 2019, 10_000, 2020]
-    assert ordering_keys(zero, zero, zero, years)["key_year"].dtype == np.int64
+    key = ordering_keys(zero, zero, zero, years)["key_year"]
+    assert key.tolist() == [2021, 10_000, 2019, 10_000, 2020]
+    assert key.dtype == np.int64
 
 
 # ---------------------------------------------------------------- cut-offs

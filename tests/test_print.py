@@ -14,7 +14,7 @@ from docx import Document
 from docx.shared import Pt
 from typer.testing import CliRunner
 
-from conftest import lo_profile
+from conftest import convert
 from greencomm.cli import app
 from greencomm.write.xlsx import display_width
 
@@ -56,8 +56,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(out / "校验" / "问题清单.xlsx", out / "问题清单.xlsx")
     shutil.copy(next((out / "无素材").glob("*.docx")), out / "总结无素材.docx")
     files = sorted([*out.glob("*.xlsx"), *out.glob("*.docx")])
-    subprocess.run(["soffice", lo_profile(out), "--headless", "--convert-to", "pdf", "--outdir", str(out),
-                    *map(str, files)], check=True, capture_output=True, timeout=600)  # fmt: skip
+    convert(files, "pdf", out, timeout=600)
     return out
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner, Result
 
-from conftest import YEAR, WriteBook, lo_profile, valid_row
+from conftest import YEAR, WriteBook, convert, valid_row
 from greencomm.api import evaluate
 from greencomm.check.titles import current_titles
 from greencomm.cli import app
@@ -307,8 +306,7 @@ def test_the_notice_converts_to_pdf(filled: tuple[Path, Path], tmp_path: Path) -
     out = tmp_path / "复查"
     assert recheck(str(workbook), "--register", str(register), "--date", DAY.isoformat(), "-o", str(out)).exit_code == 0
     notice = out / f"{YEAR}年节能环保社区复查结果通报.docx"
-    subprocess.run(["soffice", lo_profile(tmp_path), "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(notice)], capture_output=True, timeout=180, check=False)  # fmt: skip
+    convert([notice], "pdf", tmp_path, timeout=180, check=False)
     assert (tmp_path / f"{notice.stem}.pdf").stat().st_size > 0
     assert values(register)[1:] == [(y, d, n, t, "有效") for n, (d, y, t, _, _) in TITLED.items()] + [
         (YEAR - 2, "芙蓉区", "已撤销社区", PASS, "撤销")]  # fmt: skip  # the re-check changes no register

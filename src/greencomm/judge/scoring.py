@@ -313,11 +313,10 @@ def score_items(
     self_review = sum((cents[i] for i in review_ids), np.zeros(len(frame), dtype=np.int64))
     overrides: dict[tuple[Any, str], Point] = {}
     sources = np.full(len(frame), SELF, dtype=object)
-    position = {label: n for n, label in enumerate(frame.index)} if reviewed else {}
-    for row, items in reviewed.items():
-        if row not in position:
+    found = frame.index.get_indexer(pd.Index(list(reviewed), dtype=object))  # each reviewed row's position, -1 if none
+    for (row, items), n in zip(reviewed.items(), found, strict=True):
+        if n < 0:
             continue
-        n = position[row]
         sources[n] = REVIEW
         for item_id, agg in items.items():
             if agg.mean is not None:  # reviews.aggregate passes only communities reviewed on every item
